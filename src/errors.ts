@@ -1,0 +1,102 @@
+/**
+ * Located, actionable problems found in a spec or a config file, and the two error classes that carry them.
+ * Anything that is not a SpecError or ConfigError is a bug in portcullis (exit 2 with a stack).
+ */
+
+/** Stable issue codes; tests and users may rely on them. */
+export type IssueCode =
+  | 'ERR_SPEC_READ'
+  | 'ERR_SPEC_PARSE'
+  | 'ERR_SPEC_VERSION'
+  | 'ERR_SPEC_INVALID'
+  | 'ERR_SPEC_REF'
+  | 'ERR_SPEC_REMOTE_REF'
+  | 'ERR_SPEC_UNKNOWN_SCHEME'
+  | 'ERR_SPEC_UNKNOWN_SCOPE'
+  | 'ERR_SPEC_TOOL_NAME'
+  | 'ERR_SPEC_DUPLICATE_TOOL_NAME'
+  | 'ERR_SPEC_EXTENSION'
+  | 'ERR_SPEC_PATH_PARAMETER'
+  | 'ERR_SPEC_UNSUPPORTED'
+  | 'ERR_SPEC_NO_TOOLS'
+  | 'ERR_CONFIG_READ'
+  | 'ERR_CONFIG_INVALID'
+  | 'WARN_SPEC_UNSUPPORTED'
+  | 'WARN_SPEC_IGNORED';
+
+export type Severity = 'error' | 'warning';
+
+/** One located problem: `file#pointer: message. hint. [CODE]`. */
+export interface Issue {
+  readonly code: IssueCode;
+  readonly severity: Severity;
+  /** File the problem is in (as the user named it). */
+  readonly file: string;
+  /** JSON pointer inside the file, starting with `#` (e.g. `#/paths/~1pets/get`). */
+  readonly pointer: string;
+  /** What is wrong. */
+  readonly message: string;
+  /** How to fix it. */
+  readonly hint: string;
+}
+
+/** Formats an issue the way every portcullis message looks. */
+export function formatIssue(issue: Issue): string {
+  const prefix = issue.severity === 'warning' ? 'warning: ' : '';
+  const message = issue.message.replace(/[.\s]+$/, '');
+  const hint = issue.hint ? ` ${issue.hint.replace(/\s+$/, '')}` : '';
+  return `${prefix}${issue.file}${issue.pointer}: ${message}.${hint} [${issue.code}]`;
+}
+
+/** Escapes one JSON pointer segment (RFC 6901). */
+export function escapePointerSegment(segment: string | number): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Joins a base pointer (`#` or `#/a`) with more segments. */
+export function pointerJoin(base: string, ...segments: (string | number)[]): string {
+  return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, base);
+}
+
+/** The spec cannot be turned into a server; carries every issue found. */
+export class SpecError extends Error {
+  constructor(readonly issues: readonly Issue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'SpecError';
+  }
+}
+
+/** The portcullis config file is unreadable or wrong; carries every issue found. */
+export class ConfigError extends Error {
+  constructor(readonly issues: readonly Issue[]) {
+    super(issues.map(formatIssue).join('\n'));
+    this.name = 'ConfigError';
+  }
+}
+
+/** Collects issues during a stage, then fails once with all errors. */
+export class IssueCollector {
+  readonly issues: Issue[] = [];
+  constructor(readonly file: string) {}
+
+  error(code: IssueCode, pointer: string, message: string, hint: string): void {
+    this.issues.push({ code, severity: 'error', file: this.file, pointer, message, hint });
+  }
+
+  warn(code: IssueCode, pointer: string, message: string, hint: string): void {
+    this.issues.push({ code, severity: 'warning', file: this.file, pointer, message, hint });
+  }
+
+  get errors(): Issue[] {
+    return this.issues.filter((i) => i.severity === 'error');
+  }
+
+  get warnings(): Issue[] {
+    return this.issues.filter((i) => i.severity === 'warning');
+  }
+
+  /** Throws a SpecError when any error was collected. */
+  throwIfErrors(): void {
+    if (this.errors.length > 0) throw new SpecError(this.issues);
+  }
+}
