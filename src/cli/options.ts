@@ -1,0 +1,41 @@
+/** Command-line flags → generator options: pure, so it can be tested without a process. */
+import { isAbsolute } from 'node:path';
+
+export interface GenerateFlags {
+  readonly out?: string;
+  readonly config?: string;
+  readonly name?: string;
+  readonly quiet?: boolean;
+  readonly allowRemoteRefs?: boolean;
+  readonly strict?: boolean;
+}
+
+export interface GenerateCommand {
+  readonly spec: string;
+  readonly outDir: string;
+  readonly configFile?: string;
+  readonly name?: string;
+  readonly quiet: boolean;
+  readonly allowRemoteRefs: boolean;
+  readonly strict: boolean;
+}
+
+/** Validates flags; returns the command or a usage message. */
+export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateCommand | { readonly usage: string } {
+  if (!flags.out) return { usage: 'missing --out <dir>: the folder to write the server into, e.g. --out generated/petstore' };
+  if (flags.name !== undefined && !/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(flags.name)) {
+    return { usage: `--name ${JSON.stringify(flags.name)} is not a valid npm package name, e.g. --name petstore-mcp` };
+  }
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^https?:\/\//i.test(spec) && !isAbsolute(spec)) {
+    return { usage: `the spec must be a local file or an http(s) URL, got ${JSON.stringify(spec)}` };
+  }
+  return {
+    spec,
+    outDir: flags.out,
+    ...(flags.config ? { configFile: flags.config } : {}),
+    ...(flags.name ? { name: flags.name } : {}),
+    quiet: flags.quiet ?? false,
+    allowRemoteRefs: flags.allowRemoteRefs ?? false,
+    strict: flags.strict ?? false,
+  };
+}

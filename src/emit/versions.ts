@@ -1,0 +1,14 @@
+/**
+ * Dependency versions pinned in every emitted package.json. They equal the versions this repository installs
+ * (a test checks), so the type-check of `generated/` runs against exactly what users get. All run on Node 20.
+ */
+export const EMITTED_DEPENDENCIES = {
+  '@modelcontextprotocol/sdk': '1.32.2',
+  ajv: '8.20.0',
+  'ajv-formats': '3.0.1',
+} as const;
+
+export const EMITTED_DEV_DEPENDENCIES = {
+  '@types/node': '20.19.43',
+  typescript: '5.9.3',
+} as const;

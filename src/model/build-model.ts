@@ -1,0 +1,163 @@
+/** Builds the ServerModel from a normalized spec and the config: one tool per selected operation. */
+import type { PortcullisConfig } from '../config/types.js';
+import { IssueCollector } from '../errors.js';
+import type { NormalizedOperation, NormalizedServer, NormalizedSpec } from '../normalize/types.js';
+import type { ToolAnnotations } from '../../templates/runtime/definition.js';
+import { buildToolArguments } from './input-schema.js';
+import { SchemaConverter } from './json-schema.js';
+import { isSelected, matchesSelector } from './selection.js';
+import { securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
+import { assignToolNames } from './tool-name.js';
+import type { ScopeModel, ServerModel, ToolModel } from './types.js';
+
+export interface BuildModelOptions {
+  /** Package name of the emitted project (from --name or the config); derived from the title otherwise. */
+  readonly name?: string;
+}
+
+/** Turns the normalized spec into the model; problems go to `issues` (the caller fails on errors). */
+export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issues: IssueCollector, options: BuildModelOptions = {}): ServerModel {
+  const operations = spec.operations.filter((operation) => isSelected(operation, spec, config));
+  if (operations.length === 0) {
+    issues.error(
+      'ERR_SPEC_NO_TOOLS',
+      '#/paths',
+      spec.operations.length === 0 ? 'the spec has no operations' : `all ${spec.operations.length} operations are excluded`,
+      spec.operations.length === 0 ? 'Add at least one operation under paths.' : 'Check x-mcp-exclude in the spec and include/exclude in the config.',
+    );
+  }
+
+  const converter = new SchemaConverter(spec.document, spec.schemaDialect, issues);
+  const names = assignToolNames(operations, issues);
+  const tools = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, converter, issues));
+
+  const usedSchemes = new Set(tools.flatMap((tool) => tool.upstreamSecurity.flat()));
+  const scopesByScheme = new Map<string, Set<string>>();
+  for (const tool of tools) {
+    for (const use of tool.security.requirements.flat()) {
+      const set = scopesByScheme.get(use.scheme) ?? new Set<string>();
+      use.scopes.forEach((scope) => set.add(scope));
+      scopesByScheme.set(use.scheme, set);
+    }
+  }
+
+  const allDefinitions = converter.definitions;
+  const reachable = new Set(tools.flatMap((tool) => tool.definitions));
+  const definitions = Object.fromEntries([...reachable].sort().map((name) => [name, allDefinitions[name]!]));
+
+  return {
+    name: options.name ?? config.name ?? packageNameFromTitle(spec.info.title),
+    title: spec.info.title,
+    version: spec.info.version,
+    ...(spec.info.description ? { description: spec.info.description } : {}),
+    ...(spec.servers[0] ? { baseUrl: serverUrl(spec.servers[0]) } : {}),
+    securitySchemes: upstreamSchemes(spec, usedSchemes, scopesByScheme, issues),
+    scopes: scopesOf(tools, spec),
+    roles: [...new Set(tools.flatMap((tool) => tool.roles))].sort(),
+    definitions,
+    tools,
+  };
+}
+
+function buildTool(
+  operation: NormalizedOperation,
+  name: string,
+  spec: NormalizedSpec,
+  config: PortcullisConfig,
+  converter: SchemaConverter,
+  issues: IssueCollector,
+): ToolModel {
+  const args = buildToolArguments(operation, converter, issues);
+  const security = securityOf(operation, spec, issues);
+  const operationServer = operation.servers?.[0];
+  return {
+    name,
+    ...(operation.operationId ? { operationId: operation.operationId } : {}),
+    method: operation.method,
+    path: operation.path,
+    tags: operation.tags,
+    ...(operation.summary ? { summary: operation.summary } : {}),
+    description: describe(operation),
+    deprecated: operation.deprecated,
+    annotations: annotationsFor(operation),
+    inputSchema: args.inputSchema,
+    definitions: converter.reachableDefinitions(args.inputSchema),
+    parameters: args.parameters,
+    ...(args.body ? { body: args.body } : {}),
+    security,
+    roles: rolesOf(operation, config, issues),
+    upstreamSecurity: upstreamSecurityOf(security),
+    ...(operationServer ? { baseUrl: serverUrl(operationServer) } : {}),
+    source: operation.source,
+  };
+}
+
+/** Summary and description, else method and path. */
+function describe(operation: NormalizedOperation): string {
+  const parts = [operation.summary, operation.description].map((text) => text?.trim()).filter((text): text is string => !!text);
+  if (parts.length === 2 && parts[1]!.startsWith(parts[0]!)) parts.shift();
+  const text = parts.join('\n\n') || `${operation.method} ${operation.path}`;
+  return operation.deprecated ? `[Deprecated] ${text}` : text;
+}
+
+/**
+ * Hints from the HTTP method's semantics (RFC 9110 §9.2): GET/HEAD are safe; GET, HEAD, PUT and DELETE idempotent.
+ * @see https://modelcontextprotocol.io/specification/2025-11-25/server/tools#tool-annotations
+ */
+export function annotationsFor(operation: Pick<NormalizedOperation, 'method' | 'summary'>): ToolAnnotations {
+  const readOnly = operation.method === 'GET' || operation.method === 'HEAD';
+  return {
+    ...(operation.summary ? { title: operation.summary } : {}),
+    readOnlyHint: readOnly,
+    ...(readOnly ? {} : { destructiveHint: operation.method === 'DELETE' }),
+    idempotentHint: ['GET', 'HEAD', 'PUT', 'DELETE'].includes(operation.method),
+    openWorldHint: true,
+  };
+}
+
+/** `x-mcp-roles` on the operation (or its path item) plus the config's `roles` selectors, sorted. */
+function rolesOf(operation: NormalizedOperation, config: PortcullisConfig, issues: IssueCollector): string[] {
+  const roles = new Set<string>();
+  const declared = operation.extensions['x-mcp-roles'];
+  if (declared !== undefined) {
+    if (Array.isArray(declared) && declared.every((role) => typeof role === 'string' && role.length > 0)) {
+      declared.forEach((role: string) => roles.add(role));
+    } else {
+      issues.error('ERR_SPEC_EXTENSION', `${operation.source}/x-mcp-roles`, 'x-mcp-roles must be a list of role names', 'For example x-mcp-roles: [admin, support].');
+    }
+  }
+  for (const [role, selector] of Object.entries(config.roles ?? {})) {
+    if (matchesSelector(operation, selector)) roles.add(role);
+  }
+  return [...roles].sort();
+}
+
+function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec): ScopeModel[] {
+  const scopes = new Map<string, ScopeModel>();
+  for (const scope of new Set(tools.flatMap((tool) => tool.security.scopes.flat()))) {
+    const declaredBy = Object.values(spec.securitySchemes).filter(
+      (scheme) => scheme.type === 'oauth2' && scheme.flows.some((flow) => Object.hasOwn(flow.scopes, scope)),
+    );
+    const description = declaredBy
+      .flatMap((scheme) => (scheme.type === 'oauth2' ? scheme.flows.map((flow) => (Object.hasOwn(flow.scopes, scope) ? flow.scopes[scope] : undefined)) : []))
+      .find((text) => typeof text === 'string' && text.length > 0);
+    scopes.set(scope, { name: scope, ...(description ? { description } : {}), schemes: declaredBy.map((scheme) => scheme.name).sort() });
+  }
+  return [...scopes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+}
+
+/** The server URL with its variables at their defaults. */
+export function serverUrl(server: NormalizedServer): string {
+  return server.url.replace(/\{([^}]+)\}/g, (whole, variable: string) => server.variables[variable]?.default ?? whole);
+}
+
+/** `Swagger Petstore - OpenAPI 3.0` → `swagger-petstore-openapi-3-0-mcp`. */
+export function packageNameFromTitle(title: string): string {
+  const slug = title
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${slug || 'api'}-mcp`;
+}
