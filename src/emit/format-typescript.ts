@@ -1,28 +1,21 @@
-/** Syntax check and formatting of every emitted `.ts` file, in memory, with ts-morph. */
+/** Syntax check and formatting of emitted `.ts` files, in memory, with ts-morph (and the compiler it bundles). */
 import { Project, ts } from 'ts-morph';
 
-let project: Project | undefined;
-
-function sharedProject(): Project {
-  project ??= new Project({ useInMemoryFileSystem: true, compilerOptions: { target: ts.ScriptTarget.ES2022 } });
-  return project;
-}
-
-/** Throws when `text` has syntax errors (naming file and line); returns it formatted when `format` is set. */
+/**
+ * Throws when `text` has syntax errors (naming file and line); returns it formatted when `format` is set.
+ * Parsing alone (no program, no type check) keeps this cheap enough to run on every emitted file.
+ */
 export function checkTypeScript(path: string, text: string, options: { format: boolean }): string {
-  const file = sharedProject().createSourceFile(`/${path}`, text, { overwrite: true });
-  try {
-    const diagnostics = file.getProject().getProgram().getSyntacticDiagnostics(file);
-    if (diagnostics.length > 0) {
-      const first = diagnostics[0]!;
-      const line = first.getLineNumber() ?? 0;
-      const message = ts.flattenDiagnosticMessageText(first.getMessageText() as string | ts.DiagnosticMessageChain, ' ');
-      throw new Error(`emitted ${path}:${line} has a syntax error: ${message}`);
-    }
-    if (!options.format) return text;
-    file.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
-    return file.getFullText();
-  } finally {
-    file.delete();
+  const parsed = ts.createSourceFile(path, text, ts.ScriptTarget.ES2022, false, ts.ScriptKind.TS);
+  // `parseDiagnostics` holds exactly the syntax errors; the public route to them needs a whole Program.
+  const [first] = (parsed as unknown as { parseDiagnostics: readonly ts.Diagnostic[] }).parseDiagnostics;
+  if (first) {
+    const { line } = parsed.getLineAndCharacterOfPosition(first.start ?? 0);
+    throw new Error(`emitted ${path}:${line + 1} has a syntax error: ${ts.flattenDiagnosticMessageText(first.messageText, ' ')}`);
   }
+  if (!options.format) return text;
+  // A fresh project per file: ts-morph's incremental state corrupts a re-created file of the same name.
+  const file = new Project({ useInMemoryFileSystem: true }).createSourceFile(`/${path}`, text);
+  file.formatText({ indentSize: 2, convertTabsToSpaces: true, ensureNewLineAtEndOfFile: true });
+  return file.getFullText();
 }

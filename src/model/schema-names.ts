@@ -53,6 +53,7 @@ export function isSchemaLike(value: unknown): value is Record<string, unknown> |
   return typeof value === 'boolean' || isPlainObject(value);
 }
 
+/** True for a non-null object that is not an array. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -68,15 +69,46 @@ export function sanitizeName(text: string): string {
  * The readable name of a definition before collisions are resolved.
  * `#/components/schemas/Pet` and `#/definitions/Pet` → `Pet`; `#/components/schemas/Pet/properties/tag` →
  * `Pet.properties.tag`; `#/components/parameters/limit/schema` → `parameters.limit.schema`; any other pointer → its
- * sanitized segments joined with `.` (`#` alone → `root`).
+ * sanitized segments joined with `.` (`#` alone → `root`), shortened in the middle when long.
  */
 export function baseDefinitionName(segments: readonly string[]): string {
   let parts: readonly string[] = segments;
-  if (segments[0] === 'components' && segments[1] === 'schemas' && segments.length >= 3) parts = segments.slice(2);
-  else if (segments[0] === 'definitions' && segments.length >= 2) parts = segments.slice(1);
-  else if (segments[0] === 'components' && segments.length >= 2) parts = segments.slice(1);
-  return parts.length === 0 ? 'root' : parts.map(sanitizeName).join('.');
+  if (segments[0] === 'components' && segments[1] === 'schemas' && segments.length >= 3) {
+    if (segments.length === 3) return sanitizeName(segments[2] as string);
+    parts = segments.slice(2);
+  } else if (segments[0] === 'definitions' && segments.length >= 2) {
+    if (segments.length === 2) return sanitizeName(segments[1] as string);
+    parts = segments.slice(1);
+  } else if (segments[0] === 'components' && segments.length >= 2) {
+    parts = segments.slice(1);
+  }
+  if (parts.length === 0) return 'root';
+  // Under #/paths the path and the method together say where the schema is: keep both when shortening.
+  const headParts = segments[0] === 'paths' && parts.length > 2 ? 3 : 1;
+  return shorten(parts.map(sanitizeName), headParts);
 }
+
+/**
+ * Joins pointer-derived parts with `.`; past MAX_DERIVED_NAME characters keeps the head parts and as many trailing
+ * parts as fit, with `..` where parts were left out (collisions this causes get suffixes like any other).
+ */
+function shorten(parts: readonly string[], headParts: number): string {
+  const full = parts.join('.');
+  if (full.length <= MAX_DERIVED_NAME || parts.length <= headParts + 1) return full;
+  const head = parts.slice(0, headParts).join('.');
+  const tail: string[] = [];
+  let length = head.length + 2;
+  for (let i = parts.length - 1; i >= headParts; i--) {
+    const part = parts[i] as string;
+    if (tail.length > 0 && length + part.length + 1 > MAX_DERIVED_NAME) break;
+    tail.unshift(part);
+    length += part.length + 1;
+  }
+  return `${head}..${tail.join('.')}`;
+}
+
+/** Longest name derived from a pointer that is not a component schema (before a collision suffix). */
+const MAX_DERIVED_NAME = 80;
 
 /** 0: a component schema whose name needs no change; 1: another component schema; 2: any other pointer. */
 function rank(segments: readonly string[]): number {

@@ -14,37 +14,46 @@ import { describeSettings, readSettings, stderrLog } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
 
+/** The operator's to fix: printed as one `error:` line, no stack, exit code 1. */
+class StartupError extends Error {}
+
 /** Runs the server described by the tools.json at `definitionUrl` until SIGTERM/SIGINT (or, with --stdio, end of stdin). */
 export async function main(definitionUrl: URL, argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const args = argv.slice(2);
-  const unknown = args.find((arg) => !['--stdio', '--help', '-h'].includes(arg));
-  if (unknown !== undefined) fail(`unknown option ${unknown}; try --help`);
-
-  let definition: ServerDefinition;
   try {
-    definition = JSON.parse(await readFile(definitionUrl, 'utf8')) as ServerDefinition;
-    if (!Array.isArray(definition?.tools)) throw new Error('it has no "tools" list');
+    await run(definitionUrl, argv.slice(2), env);
   } catch (error) {
-    return fail(`cannot load ${fileURLToPath(definitionUrl)}: ${(error as Error).message}`);
+    if (!(error instanceof StartupError || error instanceof SettingError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    // exitCode rather than exit(): the process ends once stderr is flushed, as nothing else is running yet.
+    process.exitCode = 1;
   }
+}
 
+async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+  const unknown = args.find((arg) => !['--stdio', '--help', '-h'].includes(arg));
+  if (unknown !== undefined) throw new StartupError(`unknown option ${unknown}; try --help`);
+
+  const definition = await loadDefinition(definitionUrl);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(usage(definition));
     return;
   }
 
-  let settings: Settings;
-  try {
-    settings = readSettings(env, definition);
-  } catch (error) {
-    if (error instanceof SettingError) return fail(error.message);
-    throw error;
-  }
+  // Before anything listens: a malformed setting stops the server here (SettingError).
+  const settings = readSettings(env, definition);
   const log = stderrLog(settings.logLevel);
-
-  const running = args.includes('--stdio') ? await startStdioServer(definition, settings) : await listen(definition, settings);
-  if ('url' in running) process.stderr.write(`MCP server listening on ${running.url}\n`);
-  else void running.closed.then(() => process.exit(0));
+  let running: { close(): Promise<void> };
+  if (args.includes('--stdio')) {
+    const stdio = await startStdioServer(definition, settings);
+    void stdio.closed.then(() => process.exit(0));
+    running = stdio;
+  } else {
+    const http = await startHttpServer(definition, settings).catch((error: Error) => {
+      throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
+    });
+    process.stderr.write(`MCP server listening on ${http.url}\n`);
+    running = http;
+  }
 
   let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
@@ -64,22 +73,21 @@ export async function main(definitionUrl: URL, argv: readonly string[] = process
   process.on('SIGINT', stop);
 }
 
-/** startHttpServer, turning "cannot listen" (port taken, host unknown) into the operator's error it is. */
-async function listen(definition: ServerDefinition, settings: Settings) {
+async function loadDefinition(url: URL): Promise<ServerDefinition> {
   try {
-    return await startHttpServer(definition, settings);
+    const definition = JSON.parse(await readFile(url, 'utf8')) as ServerDefinition;
+    if (!Array.isArray(definition?.tools)) throw new Error('it has no "tools" list');
+    return definition;
   } catch (error) {
-    return fail(`cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}`);
+    throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`);
   }
 }
 
-function fail(message: string): never {
-  process.stderr.write(`error: ${message}\n`);
-  process.exit(1);
-}
-
 function usage(definition: ServerDefinition): string {
-  const rows = [...describeSettings(definition).map((setting) => ({ ...setting, default: setting.default ?? '' })), ...describeUpstreamVariables(definition.securitySchemes)];
+  const rows: { variable: string; description: string; default?: string | undefined }[] = [
+    ...describeSettings(definition),
+    ...describeUpstreamVariables(definition.securitySchemes),
+  ];
   const width = Math.max(...rows.map((row) => row.variable.length));
   const lines = rows.map((row) => `  ${row.variable.padEnd(width)}  ${row.description}${row.default ? ` (default: ${row.default})` : ''}`);
   return [

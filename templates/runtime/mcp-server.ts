@@ -10,7 +10,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
-import { ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
 import { toolRegistryFor } from './tool-registry.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
@@ -79,7 +79,9 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       return await callUpstream(tool, valid, context.upstream);
     } catch (error) {
       // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.
-      if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError) return toolError(error.message);
+      if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof SettingError) {
+        return toolError(error.message);
+      }
       throw error;
     }
   });

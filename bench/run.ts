@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: generation time and peak memory of portcullis next to openapi-mcp-generator (its most used peer)
+ * on petstore, Stripe and GitHub. A benchmark, not a test: it always exits 0 and prints failures in the table.
+ *
+ * Progress goes to stderr; the Markdown report goes to stdout. Settings (environment variables):
+ *   BENCH_RUNS=5         measured runs per tool and spec (the median and min are over these)
+ *   BENCH_WARMUP=1       warm-up runs per tool and spec, discarded
+ *   BENCH_SPECS=a,b      only these specs (petstore, stripe, github)
+ *   BENCH_TIMEOUT_S=120  a run taking longer is killed and reported as failed
+ *   BENCH_STAGES=0       skip the extra portcullis run that reads its per-stage timings
+ *   BENCH_SKIP_BUILD=1   measure dist/ as it is instead of running `npm run build` first
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { benchSpec, generatorTools, type Measurement } from './generation.js';
+import { detectRssMethod } from './measure.js';
+import { comparisonTable, stageTable, verdicts } from './report.js';
+import { benchSpecs, countOperations, ROOT } from './specs.js';
+import { portcullisStages, type StageRun } from './stages.js';
+
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+const runs = positiveInt('BENCH_RUNS', 5);
+const warmup = positiveInt('BENCH_WARMUP', 1, true);
+const timeoutMs = positiveInt('BENCH_TIMEOUT_S', 120) * 1000;
+const withStages = process.env.BENCH_STAGES !== '0';
+const only = process.env.BENCH_SPECS?.split(',').map((s) => s.trim()).filter(Boolean);
+
+const method = detectRssMethod();
+if (method === 'node-probe') {
+  log('GNU time (/usr/bin/time) is missing or is not GNU time: peak RSS is read instead by a `node --import` probe');
+  log('inside each child (process.resourceUsage().maxRSS). To use GNU time on Debian/Ubuntu: apt-get install time');
+}
+
+if (process.env.BENCH_SKIP_BUILD === '1') {
+  log('BENCH_SKIP_BUILD=1: measuring dist/ as it is');
+} else {
+  log('npm run build (the bench measures the built CLI, bin/portcullis.js)');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  const build = spawnSync(npm, ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (build.status !== 0) log(`build failed (exit ${build.status ?? build.signal}); measuring whatever dist/ holds`);
+}
+if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) log('dist/src/cli/main.js is missing: every portcullis run will fail');
+
+const tools = generatorTools();
+const specs = benchSpecs().filter((spec) => !only || only.includes(spec.name));
+const measurements: Measurement[] = [];
+const stageRuns: StageRun[] = [];
+const started = Date.now();
+for (const spec of specs) {
+  const operations = countOperations(spec.path);
+  log(`${spec.name}: ${operations} operations (${spec.origin})`);
+  measurements.push(...(await benchSpec(spec, operations, tools, { runs, warmup, timeoutMs, method, log })));
+  if (withStages) stageRuns.push(await portcullisStages(tools[0]!, spec, { method, timeoutMs }));
+}
+log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+
+const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
+const lines = [
+  `## Generation: ${tools.map((t) => t.label).join(' vs ')}`,
+  '',
+  `Machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}.`,
+  `Method: each run is a separate child process into a fresh folder; ${warmup} warm-up + ${runs} measured runs per tool and spec, alternating tools;`,
+  `wall time from spawn to exit; peak RSS = max over the measured runs of the child's max RSS (${method === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}).`,
+  '',
+  comparisonTable(measurements),
+  '',
+  'Target: portcullis no slower and no hungrier than the peer on each spec.',
+  ...verdicts(measurements),
+];
+if (stageRuns.length > 0) {
+  lines.push('', 'portcullis per stage (one extra run without --quiet; stage times as the CLI prints them):', '', stageTable(stageRuns));
+}
+lines.push('', `Specs: ${specs.map((s) => `${s.name} = ${s.origin}`).join('; ')}.`);
+process.stdout.write(`${lines.join('\n')}\n`);
+process.exitCode = 0;
+
+function positiveInt(name: string, fallback: number, allowZero = false): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
+    log(`${name}=${raw} is not a ${allowZero ? 'non-negative' : 'positive'} integer; using ${fallback}`);
+    return fallback;
+  }
+  return value;
+}

@@ -1,0 +1,234 @@
+/**
+ * Bundles a parsed spec with swagger-parser: external `$ref`s (other local files, and remote documents only when
+ * allowed) are pulled into the document, so every `$ref` left is internal (`#/...`) and names and pointers survive.
+ * Every unresolvable `$ref` becomes a located issue.
+ * @see https://apitools.dev/swagger-parser/docs/swagger-parser.html#bundleapi-options-callback
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { pointerJoin, type Issue, type IssueCode, type IssueCollector } from '../errors.js';
+import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePointer } from '../normalize/pointer.js';
+import { formatSyntaxProblem, parseSource } from './parse-source.js';
+import { isRemoteLocation, REMOTE_TIMEOUT_MS, type SourceText } from './read-source.js';
+
+/** Parses files reached through `$ref` the same way as the root document, so errors read the same. */
+const specFileParser = {
+  name: 'spec',
+  order: 100,
+  allowEmpty: true,
+  canParse: ['.json', '.yaml', '.yml'],
+  parse(file: { data: Buffer | string }): unknown {
+    const result = parseSource(file.data.toString());
+    if (!result.ok) throw new Error(result.problems.map(formatSyntaxProblem).join('; '));
+    return result.value;
+  },
+};
+
+/** swagger-parser options: local files always, http(s) only with --allow-remote-refs, every error collected. */
+function bundleOptions(allowRemoteRefs: boolean): SwaggerParser.Options {
+  return {
+    continueOnError: true,
+    parse: { json: false, yaml: false, spec: specFileParser },
+    resolve: {
+      external: true,
+      // safeUrlResolver would refuse localhost and private addresses; the flag is the user's explicit consent.
+      http: allowRemoteRefs ? { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false } : false,
+    },
+  } as SwaggerParser.Options;
+}
+
+/** What swagger-parser's JSONParserError carries (duck-typed: its class is not exported to us). */
+interface RefParserError {
+  readonly name: string;
+  readonly message: string;
+  readonly source?: string;
+  readonly path?: readonly string[] | null;
+  readonly targetRef?: string;
+  readonly targetToken?: string;
+  readonly ioErrorCode?: string;
+}
+
+function isRefParserErrorGroup(error: unknown): error is { errors: RefParserError[] } {
+  return error instanceof Error && error.name === 'JSONParserErrorGroup' && Array.isArray((error as { errors?: unknown }).errors);
+}
+
+/**
+ * Bundles `document` (parsed from `source`) in place and returns it; unresolvable `$ref`s are added to `issues`.
+ * @see https://spec.openapis.org/oas/v3.1.0#reference-object
+ */
+export async function bundleSpec(
+  document: Record<string, unknown>,
+  source: SourceText,
+  issues: IssueCollector,
+  allowRemoteRefs: boolean,
+): Promise<Record<string, unknown>> {
+  const refs = collectRefs(document);
+  // Nothing to pull in: only check that internal refs point somewhere (swagger-parser's bundle takes seconds on
+  // a spec the size of Stripe's, for nothing).
+  if (refs.every(({ ref }) => ref.startsWith('#'))) {
+    const missing = new Map<string, string | undefined>();
+    for (const { ref, pointer } of refs) {
+      if (!missing.has(ref)) missing.set(ref, missingToken(document, ref));
+      const token = missing.get(ref);
+      if (token !== undefined) {
+        issues.error('ERR_SPEC_REF', pointer, `$ref "${ref}" points to nothing: "${token}" does not exist`, missingHint(ref, document));
+      }
+    }
+    return document;
+  }
+  // swagger-parser refuses a 3.1 document with neither paths nor webhooks, which 3.1 allows (components only).
+  const placeholder = document.paths === undefined && document.webhooks === undefined;
+  if (placeholder) document.paths = {};
+  const parser = new SwaggerParser();
+  try {
+    const bundled = (await parser.bundle(source.location, document as never, bundleOptions(allowRemoteRefs))) as unknown;
+    return bundled as Record<string, unknown>;
+  } catch (error) {
+    if (isRefParserErrorGroup(error)) {
+      // The documents read so far, by absolute path or URL: to quote `$ref`s that failed inside other files.
+      const documents = parser.$refs.values() as Record<string, unknown>;
+      for (const e of error.errors) issues.issues.push(refIssue(e, document, documents, source, issues.file, allowRemoteRefs));
+      dedupe(issues.issues);
+      return document;
+    }
+    // swagger-parser's own parse checks throw SyntaxError; they are spec problems, not bugs.
+    if (error instanceof SyntaxError) {
+      issues.error('ERR_SPEC_INVALID', '#', error.message, 'Fix the document so that it is a valid OpenAPI description.');
+      return document;
+    }
+    throw error;
+  } finally {
+    if (placeholder) delete document.paths;
+  }
+}
+
+/** Every `$ref` string in the document, with the pointer of the object that holds it. */
+function collectRefs(document: unknown): { ref: string; pointer: string }[] {
+  const found: { ref: string; pointer: string }[] = [];
+  const stack: [unknown, string][] = [[document, '#']];
+  while (stack.length > 0) {
+    const [node, pointer] = stack.pop()!;
+    if (Array.isArray(node)) {
+      node.forEach((child, i) => stack.push([child, `${pointer}/${i}`]));
+    } else if (isRecord(node)) {
+      const ref = refOf(node);
+      if (ref !== undefined) found.push({ ref, pointer });
+      for (const [key, child] of Object.entries(node)) {
+        if (typeof child === 'object' && child !== null) stack.push([child, pointerJoin(pointer, key)]);
+      }
+    }
+  }
+  return found.reverse();
+}
+
+/** The first segment of an internal `$ref` that does not exist, or `undefined` when it resolves. */
+function missingToken(document: unknown, ref: string): string | undefined {
+  if (locatePointer(document, ref)) return undefined;
+  const segments = parsePointer(ref);
+  if (!segments) return ref;
+  for (let depth = 1; depth <= segments.length; depth += 1) {
+    if (!locatePointer(document, formatPointer(segments.slice(0, depth)))) return segments[depth - 1];
+  }
+  return undefined;
+}
+
+/** Removes repeated issues (same place, same message), keeping the first. */
+function dedupe(list: Issue[]): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < list.length; ) {
+    const issue = list[i]!;
+    const key = `${issue.file}\0${issue.pointer}\0${issue.message}`;
+    if (seen.has(key)) list.splice(i, 1);
+    else {
+      seen.add(key);
+      i += 1;
+    }
+  }
+}
+
+/** A file or URL as the user would recognise it: relative to the spec as they named it. */
+function displayName(target: string, source: SourceText, file: string): string {
+  if (isRemoteLocation(target) || source.remote) return target;
+  const absolute = target.startsWith('file:') ? fileURLToPath(target) : target;
+  return path.join(path.dirname(file), path.relative(path.dirname(source.location), absolute));
+}
+
+/** Turns one swagger-parser `$ref` error into an issue at the `$ref` that failed. */
+function refIssue(
+  e: RefParserError,
+  document: unknown,
+  documents: Record<string, unknown>,
+  source: SourceText,
+  file: string,
+  allowRemoteRefs: boolean,
+): Issue {
+  const at = formatPointer(e.path ?? []);
+  // The error's path is where the `$ref` is in the root document, unless it failed inside a referenced file.
+  const inRoot = refOf(resolvePointer(document, at)) !== undefined || !e.source || e.source === source.location;
+  const where = inRoot ? { file, pointer: at } : { file: displayName(e.source!, source, file), pointer: at };
+  const ref = refOf(resolvePointer(inRoot ? document : documents[e.source!], at)) ?? e.targetRef ?? '';
+  const issue = (code: IssueCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
+  const detail = e.message.split('\n')[0]!.replace(/^Error parsing [^:]+: /, '');
+  const target = refTarget(ref, e.source ?? source.location);
+
+  switch (e.name) {
+    case 'UnmatchedResolverError':
+      if (isRemoteLocation(target) && !allowRemoteRefs) {
+        return issue(
+          'ERR_SPEC_REMOTE_REF',
+          `$ref "${ref}" points to a remote document (${target}), which is not followed by default`,
+          'Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy.',
+        );
+      }
+      return issue('ERR_SPEC_REF', `$ref "${ref}" cannot be resolved: no way to read ${target}`, 'Point it at a local file or an http(s) URL.');
+    case 'ResolverError':
+      if (e.ioErrorCode === 'ENOENT') {
+        return issue(
+          'ERR_SPEC_REF',
+          `$ref "${ref}" points to a file that does not exist (${displayName(target, source, file)})`,
+          'Fix the path; it is relative to the file that contains the $ref.',
+        );
+      }
+      return issue('ERR_SPEC_REF', `$ref "${ref}" cannot be read: ${detail}`, 'Check the file or URL it points to.');
+    case 'ParserError':
+    case 'UnmatchedParserError':
+      return issue(
+        'ERR_SPEC_PARSE',
+        `$ref "${ref}" points to a file that is not valid YAML or JSON: ${detail}`,
+        `Fix the syntax of ${displayName(target, source, file)}.`,
+      );
+    case 'MissingPointerError':
+      return issue('ERR_SPEC_REF', `$ref "${ref}" points to nothing: "${e.targetToken ?? ''}" does not exist`, missingHint(ref, document));
+    case 'InvalidPointerError':
+      return issue('ERR_SPEC_REF', `$ref "${ref}" is not a valid JSON pointer`, 'A pointer starts with "#/", e.g. "#/components/schemas/Pet".');
+    default:
+      return issue('ERR_SPEC_REF', `$ref "${ref}" cannot be resolved: ${detail}`, 'Check what it points to.');
+  }
+}
+
+/** The absolute file or URL a `$ref` string points to, without its fragment. */
+function refTarget(ref: string, base: string): string {
+  const withoutHash = ref.split('#')[0] ?? '';
+  if (withoutHash === '') return base;
+  if (isRemoteLocation(withoutHash)) return withoutHash;
+  if (isRemoteLocation(base)) return new URL(withoutHash, base).href;
+  return path.resolve(path.dirname(base), decodeURI(withoutHash));
+}
+
+/** For an internal `$ref` that points to nothing: name the entries that do exist where it looks. */
+function missingHint(ref: string, document: unknown): string {
+  const segments = ref.startsWith('#') ? parsePointer(ref) : undefined;
+  if (segments) {
+    for (let depth = segments.length - 1; depth > 0; depth -= 1) {
+      const parent = locatePointer(document, formatPointer(segments.slice(0, depth)));
+      if (parent && isRecord(parent.value)) {
+        const keys = Object.keys(parent.value);
+        if (keys.length === 0) break;
+        const shown = keys.slice(0, 8).map((k) => `"${k}"`).join(', ');
+        return `${parent.pointer} has ${shown}${keys.length > 8 ? ', ...' : ''}; fix the $ref or add the missing entry.`;
+      }
+    }
+  }
+  return 'Fix the $ref so that it points to an existing location, or add what it points to.';
+}

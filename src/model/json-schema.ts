@@ -1,0 +1,725 @@
+/**
+ * OpenAPI schema objects (Swagger 2.0, OpenAPI 3.0, OpenAPI 3.1) → self-contained JSON Schema 2020-12 for MCP tool
+ * input schemas, in the request direction.
+ *
+ * Every `$ref` becomes `#/$defs/<name>`; its target is converted once into a shared definition. Conversion of shared
+ * definitions goes through a work list, so reference chains and cycles never deepen the stack.
+ *
+ * Kept: every JSON Schema 2020-12 keyword except identifiers. Rewritten: `nullable` (3.0) / `x-nullable` (2.0), boolean
+ * `exclusiveMinimum`/`exclusiveMaximum`, `example`, `type: file`, draft-07 tuple `items`/`additionalItems` and
+ * `dependencies`. Dropped: `x-*`, `discriminator`, `xml`, `externalDocs`, `$id`/`$schema`/`$anchor`/`$dynamicAnchor`/
+ * `$dynamicRef`/`$vocabulary` (they would re-base or break the `#/$defs` refs), nested `$defs`/`definitions` (refs to
+ * them are document pointers, converted like any other), `readOnly` properties, and any other unknown keyword.
+ * @see https://spec.openapis.org/oas/v3.0.3#schema-object
+ * @see https://spec.openapis.org/oas/v3.1.0#schema-object
+ * @see https://json-schema.org/draft/2020-12/json-schema-core
+ */
+
+import { pointerJoin, type IssueCollector } from '../errors.js';
+import type { NormalizedSpec, SchemaRef } from '../normalize/types.js';
+import {
+  compareText,
+  DefinitionNames,
+  isPlainObject,
+  isSchemaLike,
+  parseLocalRef,
+  resolveSegments,
+  type LocalPointer,
+} from './schema-names.js';
+import type { JsonSchema } from './types.js';
+
+export type SchemaDialect = NormalizedSpec['schemaDialect'];
+
+/** Schemas nested deeper than this (without a `$ref` in between) are rejected rather than risking the stack. */
+export const MAX_SCHEMA_DEPTH = 64;
+/** Literal values (`default`, `enum`, ...) nested deeper than this are rejected. */
+const MAX_VALUE_DEPTH = 256;
+
+const DEFS_PREFIX = '#/$defs/';
+
+/** Keywords whose value is one schema, and whether they apply to the same instance (no descent into it). */
+const SCHEMA_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
+  ['not', true],
+  ['if', true],
+  ['then', true],
+  ['else', true],
+  ['items', false],
+  ['contains', false],
+  ['additionalProperties', false],
+  ['propertyNames', false],
+  ['unevaluatedItems', false],
+  ['unevaluatedProperties', false],
+  ['contentSchema', false],
+]);
+/** Keywords whose value is a non-empty array of schemas. */
+const SCHEMA_ARRAY_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
+  ['allOf', true],
+  ['anyOf', true],
+  ['oneOf', true],
+  ['prefixItems', false],
+]);
+/** Keywords whose value maps names to schemas. */
+const SCHEMA_MAP_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
+  ['properties', false],
+  ['patternProperties', false],
+  ['dependentSchemas', true],
+]);
+const NON_NEGATIVE_INTEGER_KEYWORDS = new Set([
+  'maxLength',
+  'minLength',
+  'maxItems',
+  'minItems',
+  'maxContains',
+  'minContains',
+  'maxProperties',
+  'minProperties',
+]);
+const NUMBER_KEYWORDS = new Set(['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum']);
+const STRING_KEYWORDS = new Set(['format', 'contentEncoding', 'contentMediaType', 'title', 'description', '$comment']);
+const BOOLEAN_KEYWORDS = new Set(['uniqueItems', 'deprecated', 'readOnly', 'writeOnly']);
+/** Annotations that stay on the outside when a nullable schema is wrapped in `anyOf`. */
+const ANNOTATION_KEYWORDS = new Set(['title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', '$comment']);
+/** Keywords that combine with other schemas; adding `null` to `type` beside them would not admit null. */
+const COMBINING_KEYWORDS = ['$ref', 'allOf', 'anyOf', 'oneOf', 'not', 'if', 'const'];
+const JSON_TYPES = new Set(['null', 'boolean', 'object', 'array', 'number', 'string', 'integer']);
+
+interface DefinitionEntry {
+  readonly name: string;
+  readonly pointer: string;
+  readonly target: Record<string, unknown> | boolean;
+  schema?: JsonSchema;
+  /** Definitions this one refers to directly. */
+  refs: ReadonlySet<string>;
+  /** Definitions it refers to without descending into the instance (allOf, anyOf, $ref, ...): cycles here never end. */
+  inPlaceRefs: ReadonlySet<string>;
+}
+
+/** Refs met while converting one root (a `convert` call or a shared definition). */
+interface RootContext {
+  readonly refs: Set<string>;
+  readonly inPlaceRefs: Set<string>;
+}
+
+type Resolution =
+  | { readonly ok: true; readonly pointer: LocalPointer; readonly target: Record<string, unknown> | boolean }
+  | { readonly ok: false; readonly message: string; readonly hint: string; readonly remote: boolean };
+
+/** Converts OpenAPI schemas of one document into JSON Schema 2020-12 with shared, named definitions. */
+export class SchemaConverter {
+  private readonly names: DefinitionNames;
+  private readonly byPointer = new Map<string, DefinitionEntry>();
+  private readonly byName = new Map<string, DefinitionEntry>();
+  private readonly queue: DefinitionEntry[] = [];
+  private readonly resolutions = new Map<string, Resolution>();
+  private readonly closures = new Map<string, ReadonlySet<string>>();
+  private readonly dropped = new Map<string, number>();
+  private sortedDefinitions: Readonly<Record<string, JsonSchema>> | undefined;
+
+  constructor(
+    private readonly document: Readonly<Record<string, unknown>>,
+    private readonly dialect: SchemaDialect,
+    private readonly issues: IssueCollector,
+  ) {
+    this.names = new DefinitionNames(document);
+  }
+
+  /** Converts one schema (request direction); `$ref`s become `#/$defs/<Name>` and the targets are converted once into `definitions`. */
+  convert(schema: SchemaRef): JsonSchema {
+    const context: RootContext = { refs: new Set(), inPlaceRefs: new Set() };
+    const result = asObjectSchema(this.convertNode(schema.schema, schema.source, 0, true, context));
+    this.checkEndlessCycles(this.drainQueue());
+    return result;
+  }
+
+  /** Every shared definition converted so far, by name (keys sorted). */
+  get definitions(): Readonly<Record<string, JsonSchema>> {
+    if (!this.sortedDefinitions) {
+      const record: Record<string, JsonSchema> = {};
+      for (const name of [...this.byName.keys()].sort(compareText)) {
+        const schema = this.byName.get(name)?.schema;
+        if (schema) setOwn(record, name, schema);
+      }
+      this.sortedDefinitions = Object.freeze(record);
+    }
+    return this.sortedDefinitions;
+  }
+
+  /**
+   * Names of definitions reachable from a converted schema (transitively), sorted. The schema itself is walked (it may
+   * be composed by the caller from converted parts); definitions use their recorded refs and memoized closures.
+   */
+  reachableDefinitions(schema: JsonSchema): string[] {
+    const direct = collectDefinitionRefs(schema);
+    const reachable = new Set<string>();
+    for (const name of direct) {
+      if (!this.byName.has(name)) continue;
+      for (const reached of this.closureOf(name)) reachable.add(reached);
+    }
+    return [...reachable].sort(compareText);
+  }
+
+  /** How often each keyword was dropped because JSON Schema 2020-12 does not know it (`x-*` counted as one). */
+  get droppedKeywords(): Readonly<Record<string, number>> {
+    const record: Record<string, number> = {};
+    for (const key of [...this.dropped.keys()].sort(compareText)) setOwn(record, key, this.dropped.get(key));
+    return record;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+
+  private convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, context: RootContext): JsonSchema | boolean {
+    if (typeof raw === 'boolean') return raw;
+    if (!isPlainObject(raw)) {
+      this.issues.error('ERR_SPEC_INVALID', pointer, 'A schema must be an object or a boolean', 'Write a schema object here.');
+      return {};
+    }
+    if (depth > MAX_SCHEMA_DEPTH) {
+      this.issues.error(
+        'ERR_SPEC_UNSUPPORTED',
+        pointer,
+        `Schema is nested more than ${MAX_SCHEMA_DEPTH} levels deep`,
+        'Move part of it into components/schemas and refer to it with $ref.',
+      );
+      return {};
+    }
+
+    const legacy = this.dialect !== 'json-schema-2020-12';
+    const ref = raw.$ref;
+    if (ref !== undefined && typeof ref !== 'string') {
+      this.issues.warn('WARN_SPEC_IGNORED', pointerJoin(pointer, '$ref'), '$ref must be a string; ignored', 'Write it as "#/components/schemas/<Name>".');
+    }
+    if (typeof ref === 'string' && legacy) {
+      // OpenAPI 2.0/3.0: a $ref object is replaced by its target and siblings are ignored, except that the widely
+      // written `nullable` next to a $ref is honoured.
+      const out = this.convertRef(ref, pointer, inPlace, context);
+      return this.isNullable(raw) ? addNull(out) : out;
+    }
+
+    const readOnly = this.readOnlyProperties(raw);
+    const out: Record<string, unknown> = {};
+    let fileType = false;
+    for (const [key, value] of Object.entries(raw)) {
+      const at = pointerJoin(pointer, key);
+      if (key === '$ref') {
+        if (typeof value === 'string') Object.assign(out, this.convertRef(value, pointer, inPlace, context));
+        continue;
+      }
+      if (key.startsWith('x-')) {
+        if (!(key === 'x-nullable' && this.dialect === 'openapi-2.0')) this.drop('x-*');
+        continue;
+      }
+      const schemaKeyword = SCHEMA_KEYWORDS.get(key);
+      if (schemaKeyword !== undefined) {
+        if (key === 'items' && Array.isArray(value)) {
+          // Draft-07 tuple form: items[] is prefixItems in 2020-12, additionalItems becomes items.
+          out.prefixItems = value.map((item, i) => this.convertNode(item, pointerJoin(at, i), depth + 1, false, context));
+          if (raw.additionalItems !== undefined) {
+            out.items = this.convertNode(raw.additionalItems, pointerJoin(pointer, 'additionalItems'), depth + 1, false, context);
+          }
+        } else if (isSchemaLike(value)) {
+          out[key] = this.convertNode(value, at, depth + 1, inPlace && schemaKeyword, context);
+        } else {
+          this.ignore(at, key, 'a schema');
+        }
+        continue;
+      }
+      const arrayKeyword = SCHEMA_ARRAY_KEYWORDS.get(key);
+      if (arrayKeyword !== undefined) {
+        if (Array.isArray(value) && value.length > 0) {
+          out[key] = value.map((item, i) => this.convertNode(item, pointerJoin(at, i), depth + 1, inPlace && arrayKeyword, context));
+        } else {
+          this.ignore(at, key, 'a non-empty array of schemas');
+        }
+        continue;
+      }
+      const mapKeyword = SCHEMA_MAP_KEYWORDS.get(key);
+      if (mapKeyword !== undefined) {
+        if (!isPlainObject(value)) {
+          this.ignore(at, key, 'an object of schemas');
+          continue;
+        }
+        const map: Record<string, unknown> = {};
+        for (const [name, sub] of Object.entries(value)) {
+          if (key === 'properties' && readOnly.has(name)) continue;
+          if (key === 'patternProperties' && !isValidPattern(name)) {
+            this.issues.warn('WARN_SPEC_IGNORED', pointerJoin(at, name), 'Pattern is not a valid regular expression (unicode mode); ignored', 'Fix the pattern.');
+            continue;
+          }
+          setOwn(map, name, this.convertNode(sub, pointerJoin(at, name), depth + 1, inPlace && mapKeyword, context));
+        }
+        out[key] = map;
+        continue;
+      }
+      switch (key) {
+        case 'type':
+          fileType = this.convertType(value, at, out);
+          if (fileType) out.format = 'binary';
+          continue;
+        case 'format':
+          if (fileType || raw.type === 'file') continue;
+          break;
+        case 'nullable':
+          if (this.dialect !== 'openapi-3.0') this.drop(key);
+          continue;
+        case 'minimum':
+        case 'maximum': {
+          const exclusive = key === 'minimum' ? 'exclusiveMinimum' : 'exclusiveMaximum';
+          if (raw[exclusive] === true && isFiniteNumber(value)) {
+            // OpenAPI 3.0 / draft-04: a boolean flag on minimum/maximum; 2020-12 carries the bound itself.
+            out[exclusive] = value;
+            continue;
+          }
+          break;
+        }
+        case 'exclusiveMinimum':
+        case 'exclusiveMaximum':
+          if (typeof value === 'boolean') continue;
+          break;
+        case 'example':
+          if (!Array.isArray(raw.examples)) out.examples = [this.cloneValue(value, at, 0)];
+          continue;
+        case 'examples':
+          if (!Array.isArray(value)) {
+            this.ignore(at, key, 'an array');
+            continue;
+          }
+          out.examples = this.cloneValue(value, at, 0);
+          continue;
+        case 'enum':
+          if (!Array.isArray(value)) {
+            this.ignore(at, key, 'an array');
+            continue;
+          }
+          out.enum = this.cloneValue(value, at, 0);
+          continue;
+        case 'const':
+        case 'default':
+          out[key] = this.cloneValue(value, at, 0);
+          continue;
+        case 'required':
+          if (!isStringArray(value)) {
+            this.ignore(at, key, 'an array of property names');
+            continue;
+          }
+          {
+            const names = [...new Set(value)].filter((name) => !readOnly.has(name));
+            if (names.length > 0 || value.length === 0) out.required = names;
+          }
+          continue;
+        case 'dependentRequired':
+          if (isPlainObject(value) && Object.values(value).every(isStringArray)) out[key] = this.cloneValue(value, at, 0);
+          else this.ignore(at, key, 'an object of property-name arrays');
+          continue;
+        case 'dependencies':
+          this.convertDependencies(value, at, depth, inPlace, context, out, raw);
+          continue;
+        case 'pattern':
+          if (typeof value === 'string' && !isValidPattern(value)) {
+            this.issues.warn('WARN_SPEC_IGNORED', at, 'Pattern is not a valid regular expression (unicode mode); ignored', 'Fix the pattern.');
+            continue;
+          }
+          break;
+        case 'multipleOf':
+          if (!isFiniteNumber(value) || value <= 0) {
+            this.ignore(at, key, 'a number greater than 0');
+            continue;
+          }
+          out[key] = value;
+          continue;
+        case 'additionalItems':
+          // Only meaningful beside a tuple `items` array, where it was handled; otherwise a no-op in 2020-12.
+          if (!Array.isArray(raw.items)) this.drop(key);
+          continue;
+        default:
+          break;
+      }
+      if (NUMBER_KEYWORDS.has(key)) {
+        if (isFiniteNumber(value)) out[key] = value;
+        else this.ignore(at, key, 'a number');
+      } else if (NON_NEGATIVE_INTEGER_KEYWORDS.has(key)) {
+        if (Number.isInteger(value) && (value as number) >= 0) out[key] = value;
+        else this.ignore(at, key, 'a non-negative integer');
+      } else if (STRING_KEYWORDS.has(key) || key === 'pattern') {
+        if (typeof value === 'string') out[key] = value;
+        else this.ignore(at, key, 'a string');
+      } else if (BOOLEAN_KEYWORDS.has(key)) {
+        if (typeof value === 'boolean') out[key] = value;
+        else this.ignore(at, key, 'a boolean');
+      } else {
+        // OpenAPI-only (discriminator, xml, externalDocs), identifiers that would re-base `#/$defs` refs ($id,
+        // $schema, $anchor, ...), nested $defs (refs to them are already document pointers) and anything unknown.
+        this.drop(key);
+      }
+    }
+    return this.isNullable(raw) ? addNull(out) : out;
+  }
+
+  /** `{ $ref: '#/$defs/<name>' }` for a resolvable reference (queuing its target), else `{}` and an issue at the site. */
+  private convertRef(ref: string, pointer: string, inPlace: boolean, context: RootContext): JsonSchema {
+    const resolution = this.resolve(ref);
+    if (!resolution.ok) {
+      this.issues.error(resolution.remote ? 'ERR_SPEC_REMOTE_REF' : 'ERR_SPEC_REF', pointerJoin(pointer, '$ref'), resolution.message, resolution.hint);
+      return {};
+    }
+    const entry = this.definitionFor(resolution.pointer, resolution.target);
+    context.refs.add(entry.name);
+    if (inPlace) context.inPlaceRefs.add(entry.name);
+    return { $ref: DEFS_PREFIX + entry.name };
+  }
+
+  private resolve(ref: string): Resolution {
+    let resolution = this.resolutions.get(ref);
+    if (!resolution) {
+      const parsed = parseLocalRef(ref);
+      if (!parsed) {
+        const remote = !ref.startsWith('#');
+        resolution = {
+          ok: false,
+          remote,
+          message: remote
+            ? `$ref "${ref}" points outside the document`
+            : `$ref "${ref}" is not a JSON pointer (anchors are not supported)`,
+          hint: remote ? 'Bundle the spec so every reference is local (#/...).' : 'Refer to the schema by its JSON pointer, e.g. "#/components/schemas/Name".',
+        };
+      } else {
+        const target = resolveSegments(this.document, parsed.segments);
+        resolution =
+          target === undefined
+            ? { ok: false, remote: false, message: `$ref "${ref}" does not resolve`, hint: 'Define the schema it names or fix the reference.' }
+            : isSchemaLike(target)
+              ? { ok: true, pointer: parsed, target }
+              : { ok: false, remote: false, message: `$ref "${ref}" does not point to a schema`, hint: 'Point it at a schema object.' };
+      }
+      this.resolutions.set(ref, resolution);
+    }
+    return resolution;
+  }
+
+  private definitionFor(pointer: LocalPointer, target: Record<string, unknown> | boolean): DefinitionEntry {
+    let entry = this.byPointer.get(pointer.pointer);
+    if (!entry) {
+      const name = this.names.nameFor(pointer);
+      entry = { name, pointer: pointer.pointer, target, refs: new Set(), inPlaceRefs: new Set() };
+      this.byPointer.set(pointer.pointer, entry);
+      this.byName.set(name, entry);
+      this.queue.push(entry);
+      this.sortedDefinitions = undefined;
+    }
+    return entry;
+  }
+
+  /** Converts every queued definition (and what they reach); returns the newly converted ones. */
+  private drainQueue(): DefinitionEntry[] {
+    const fresh: DefinitionEntry[] = [];
+    for (let entry = this.queue.shift(); entry; entry = this.queue.shift()) {
+      const context: RootContext = { refs: new Set(), inPlaceRefs: new Set() };
+      entry.schema = deepFreeze(asObjectSchema(this.convertNode(entry.target, entry.pointer, 0, true, context)));
+      entry.refs = context.refs;
+      entry.inPlaceRefs = context.inPlaceRefs;
+      fresh.push(entry);
+    }
+    return fresh;
+  }
+
+  /**
+   * Reports definitions that reach themselves only through `$ref`/`allOf`/`anyOf`/... (never through a property or
+   * an item): a validator would recurse on the same value forever. New definitions can only form cycles among
+   * themselves, since older ones were complete before they existed.
+   */
+  private checkEndlessCycles(fresh: readonly DefinitionEntry[]): void {
+    if (fresh.length === 0) return;
+    const names = new Set(fresh.map((e) => e.name));
+    const successors = (name: string): Iterable<string> => this.byName.get(name)?.inPlaceRefs ?? [];
+    const components = stronglyConnected([...names], successors, (name) => !names.has(name));
+    for (const members of components) {
+      const only = members[0] as string;
+      if (members.length === 1 && !this.byName.get(only)?.inPlaceRefs.has(only)) continue;
+      const entries = members.map((m) => this.byName.get(m) as DefinitionEntry).sort((a, b) => compareText(a.pointer, b.pointer));
+      const first = entries[0] as DefinitionEntry;
+      const cycle = entries.map((e) => e.pointer).join(', ');
+      this.issues.error(
+        'ERR_SPEC_UNSUPPORTED',
+        first.pointer,
+        `Schema refers to itself without descending into a property or an array item (${cycle}); validation would never end`,
+        'Break the cycle: one of these schemas must not include the next through $ref, allOf, anyOf, oneOf or not.',
+      );
+    }
+  }
+
+  /** Every definition reachable from `name`, itself included (breadth-first; memoized per name asked about). */
+  private closureOf(name: string): ReadonlySet<string> {
+    let closure = this.closures.get(name);
+    if (!closure) {
+      const reached = new Set<string>([name]);
+      const pending = [name];
+      for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+        for (const ref of this.byName.get(next)?.refs ?? []) {
+          if (reached.has(ref)) continue;
+          const known = this.closures.get(ref);
+          if (known) for (const r of known) reached.add(r);
+          else pending.push(ref);
+          reached.add(ref);
+        }
+      }
+      closure = reached;
+      this.closures.set(name, closure);
+    }
+    return closure;
+  }
+
+  /** Names of the properties that are `readOnly: true` (following `$ref`s), which a request must not carry. */
+  private readOnlyProperties(raw: Record<string, unknown>): Set<string> {
+    const names = new Set<string>();
+    const properties = raw.properties;
+    if (!isPlainObject(properties)) return names;
+    for (const [name, schema] of Object.entries(properties)) if (this.isReadOnly(schema)) names.add(name);
+    return names;
+  }
+
+  /** @see https://spec.openapis.org/oas/v3.0.3#fixed-fields-19 (readOnly: SHOULD NOT be sent as part of the request) */
+  private isReadOnly(schema: unknown): boolean {
+    const seen = new Set<string>();
+    let node = schema;
+    while (isPlainObject(node)) {
+      const ref = node.$ref;
+      const siblingsCount = typeof ref !== 'string' || this.dialect === 'json-schema-2020-12';
+      if (siblingsCount && node.readOnly === true) return true;
+      if (typeof ref !== 'string' || seen.has(ref)) return false;
+      seen.add(ref);
+      const resolution = this.resolve(ref);
+      if (!resolution.ok) return false;
+      node = resolution.target;
+    }
+    return false;
+  }
+
+  private isNullable(raw: Record<string, unknown>): boolean {
+    if (this.dialect === 'openapi-3.0') return raw.nullable === true;
+    if (this.dialect === 'openapi-2.0') return raw['x-nullable'] === true;
+    return false;
+  }
+
+  /** Writes `type` into `out`; returns true for Swagger 2.0 `type: file` (→ string, format binary). */
+  private convertType(value: unknown, at: string, out: Record<string, unknown>): boolean {
+    const types = typeof value === 'string' ? [value] : isStringArray(value) ? value : undefined;
+    if (!types) {
+      this.ignore(at, 'type', 'a type name or an array of them');
+      return false;
+    }
+    const file = types.includes('file');
+    const mapped = [...new Set(types.map((t) => (t === 'file' ? 'string' : t)))];
+    const unknown = mapped.filter((t) => !JSON_TYPES.has(t));
+    if (unknown.length > 0) {
+      this.issues.warn('WARN_SPEC_IGNORED', at, `Unknown type ${unknown.map((t) => `"${t}"`).join(', ')}; ignored`, 'Use one of null, boolean, object, array, number, string, integer.');
+    }
+    const known = mapped.filter((t) => JSON_TYPES.has(t));
+    if (known.length > 0) out.type = typeof value === 'string' ? known[0] : known;
+    return file;
+  }
+
+  /** draft-04..07 `dependencies`: arrays become `dependentRequired`, schemas `dependentSchemas`. */
+  private convertDependencies(
+    value: unknown,
+    at: string,
+    depth: number,
+    inPlace: boolean,
+    context: RootContext,
+    out: Record<string, unknown>,
+    raw: Record<string, unknown>,
+  ): void {
+    if (!isPlainObject(value) || raw.dependentRequired !== undefined || raw.dependentSchemas !== undefined) {
+      this.drop('dependencies');
+      return;
+    }
+    const required: Record<string, unknown> = {};
+    const schemas: Record<string, unknown> = {};
+    for (const [name, dependency] of Object.entries(value)) {
+      if (isStringArray(dependency)) setOwn(required, name, [...dependency]);
+      else if (isSchemaLike(dependency)) setOwn(schemas, name, this.convertNode(dependency, pointerJoin(at, name), depth + 1, inPlace, context));
+      else this.ignore(pointerJoin(at, name), name, 'an array of property names or a schema');
+    }
+    if (Object.keys(required).length > 0) out.dependentRequired = required;
+    if (Object.keys(schemas).length > 0) out.dependentSchemas = schemas;
+  }
+
+  /** A fresh copy of a literal value as plain JSON (non-finite numbers → null, dates → ISO strings). */
+  private cloneValue(value: unknown, at: string, depth: number): unknown {
+    if (depth > MAX_VALUE_DEPTH) {
+      this.issues.error('ERR_SPEC_UNSUPPORTED', at, `Value is nested more than ${MAX_VALUE_DEPTH} levels deep`, 'Simplify the value.');
+      return null;
+    }
+    if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+    if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+    if (value instanceof Date) return value.toISOString();
+    if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : this.cloneValue(item, at, depth + 1)));
+    if (isPlainObject(value)) {
+      const copy: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(value)) {
+        if (item !== undefined && typeof item !== 'function') setOwn(copy, key, this.cloneValue(item, at, depth + 1));
+      }
+      return copy;
+    }
+    return null;
+  }
+
+  private ignore(at: string, key: string, expected: string): void {
+    this.issues.warn('WARN_SPEC_IGNORED', at, `"${key}" must be ${expected}; ignored`, 'Fix the value or remove the keyword.');
+  }
+
+  private drop(key: string): void {
+    this.dropped.set(key, (this.dropped.get(key) ?? 0) + 1);
+  }
+}
+
+/**
+ * Makes a converted schema admit `null`: add it to `type` (and `enum`) when the schema stands alone, append it to a
+ * lone `anyOf`, or wrap the schema as `anyOf: [schema, {type: 'null'}]` beside `$ref`, `allOf`, `oneOf`, ...
+ * @see https://spec.openapis.org/oas/v3.0.3#fixed-fields-19 (nullable)
+ */
+function addNull(schema: Record<string, unknown>): Record<string, unknown> {
+  const combined = COMBINING_KEYWORDS.some((k) => k in schema);
+  if (!combined) {
+    if (schema.type === undefined && schema.enum === undefined) return schema; // already admits null
+    if (schema.type !== undefined) {
+      const types = Array.isArray(schema.type) ? (schema.type as string[]) : [schema.type as string];
+      if (!types.includes('null')) schema.type = [...types, 'null'];
+    }
+    if (Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+    return schema;
+  }
+  // Annotations stay outside, in their places; `anyOf` takes the place of the first validating keyword.
+  const outer: Record<string, unknown> = {};
+  const inner: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (ANNOTATION_KEYWORDS.has(key)) {
+      outer[key] = value;
+    } else {
+      inner[key] = value;
+      outer.anyOf ??= [];
+    }
+  }
+  const innerKeys = Object.keys(inner);
+  outer.anyOf =
+    innerKeys.length === 1 && innerKeys[0] === 'anyOf'
+      ? [...(inner.anyOf as unknown[]), { type: 'null' }]
+      : [inner, { type: 'null' }];
+  return outer;
+}
+
+/** Boolean schemas become objects where a JsonSchema object is required (true → `{}`, false → `{ not: {} }`). */
+function asObjectSchema(schema: JsonSchema | boolean): JsonSchema {
+  if (schema === true) return {};
+  if (schema === false) return { not: {} };
+  return schema;
+}
+
+/** Direct `#/$defs/<name>` references in a schema, walking only schema positions (not `const`, `default`, ...). */
+function collectDefinitionRefs(schema: unknown): string[] {
+  const names = new Set<string>();
+  const stack: unknown[] = [schema];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (!isPlainObject(node)) continue;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref') {
+        if (typeof value === 'string' && value.startsWith(DEFS_PREFIX)) names.add(value.slice(DEFS_PREFIX.length));
+      } else if (SCHEMA_KEYWORDS.has(key)) {
+        stack.push(value);
+      } else if (SCHEMA_ARRAY_KEYWORDS.has(key) || (key === 'items' && Array.isArray(value))) {
+        if (Array.isArray(value)) stack.push(...value);
+      } else if (SCHEMA_MAP_KEYWORDS.has(key) || key === '$defs') {
+        if (isPlainObject(value)) stack.push(...Object.values(value));
+      }
+    }
+  }
+  return [...names];
+}
+
+/**
+ * Tarjan's strongly connected components over the nodes reachable from `roots`, iteratively (graphs can be long
+ * chains). Components are yielded after every component they reach. Nodes for which `done` is true are not entered.
+ */
+function stronglyConnected(
+  roots: readonly string[],
+  successors: (node: string) => Iterable<string>,
+  done: (node: string) => boolean,
+): string[][] {
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const onStack = new Set<string>();
+  const stack: string[] = [];
+  const components: string[][] = [];
+  let counter = 0;
+  for (const root of roots) {
+    if (index.has(root) || done(root)) continue;
+    const work: { node: string; next: Iterator<string> }[] = [];
+    const enter = (node: string): void => {
+      index.set(node, counter);
+      low.set(node, counter);
+      counter++;
+      stack.push(node);
+      onStack.add(node);
+      work.push({ node, next: successors(node)[Symbol.iterator]() });
+    };
+    enter(root);
+    while (work.length > 0) {
+      const frame = work[work.length - 1] as { node: string; next: Iterator<string> };
+      const step = frame.next.next();
+      if (!step.done) {
+        const child = step.value;
+        if (done(child)) continue;
+        if (!index.has(child)) enter(child);
+        else if (onStack.has(child)) low.set(frame.node, Math.min(low.get(frame.node) as number, index.get(child) as number));
+        continue;
+      }
+      work.pop();
+      const parent = work[work.length - 1];
+      if (parent) low.set(parent.node, Math.min(low.get(parent.node) as number, low.get(frame.node) as number));
+      if (low.get(frame.node) === index.get(frame.node)) {
+        const members: string[] = [];
+        let member: string | undefined;
+        do {
+          member = stack.pop() as string;
+          onStack.delete(member);
+          members.push(member);
+        } while (member !== frame.node);
+        components.push(members);
+      }
+    }
+  }
+  return components;
+}
+
+function isValidPattern(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isFiniteNumber(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value);
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
+}
+
+/** Sets a key taken from the spec, safely even when it is `__proto__`. */
+function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null || Object.isFrozen(node)) continue;
+    Object.freeze(node);
+    stack.push(...Object.values(node));
+  }
+  return value;
+}

@@ -1,0 +1,117 @@
+/**
+ * Operation Objects into NormalizedOperation: parameters merged with the path item's, request body (2.0 body
+ * and formData parameters included), security, servers and extensions; and the path template checked against
+ * the declared path parameters.
+ * @see https://spec.openapis.org/oas/v3.1.0#operation-object
+ * @see https://swagger.io/specification/v2/#operation-object
+ */
+import { optional, stringOf, stringsOf, type NormalizeContext, type Resolved } from './context.js';
+import { pickExtensions } from './extensions.js';
+import { mergeParameters, normalizeParameter, resolveParameters, swagger2Parameter } from './parameter.js';
+import { normalizeRequestBody, swagger2BodyRequestBody, swagger2Consumes, swagger2FormRequestBody } from './request-body.js';
+import { normalizeSecurityRequirements } from './security-requirement.js';
+import { normalizeServers, swagger2Server } from './server.js';
+import type { HttpMethod, NormalizedOperation, NormalizedParameter, NormalizedRequestBody, NormalizedSecurityScheme } from './types.js';
+
+/** An operation with what it inherits from its path item. */
+export interface OperationInput {
+  readonly path: string;
+  readonly method: HttpMethod;
+  readonly operation: Record<string, unknown>;
+  /** Pointer to the operation object. */
+  readonly pointer: string;
+  readonly pathParameters: readonly Resolved[];
+  /** The path item's `servers` (3.x), if any. */
+  readonly pathServers: unknown;
+  /** The path item's `x-*` extensions. */
+  readonly pathExtensions: Readonly<Record<string, unknown>>;
+}
+
+/** The `{name}` placeholders of a path template, in order. @see https://spec.openapis.org/oas/v3.1.0#path-templating */
+export function pathTemplateNames(path: string): string[] {
+  return [...path.matchAll(/\{([^{}/]+)\}/g)].map((m) => m[1]!);
+}
+
+/**
+ * Every placeholder of the template must be a declared path parameter (error); every declared path parameter
+ * should be in the template (warning: it would never be sent).
+ * @see https://spec.openapis.org/oas/v3.1.0#path-templating
+ */
+function checkPathParameters(context: NormalizeContext, input: OperationInput, parameters: readonly NormalizedParameter[]): void {
+  const names = pathTemplateNames(input.path);
+  const declared = parameters.filter((p) => p.in === 'path');
+  const missing = names.filter((name) => !declared.some((p) => p.name === name));
+  if (missing.length > 0) {
+    context.issues.error(
+      'ERR_SPEC_PATH_PARAMETER',
+      input.pointer,
+      `${missing.map((n) => `{${n}}`).join(', ')} in the path template "${input.path}" ${missing.length > 1 ? 'are' : 'is'} not declared as a path parameter`,
+      `Declare ${missing.map((n) => `"${n}"`).join(', ')} under parameters (in: path, required: true), here or on the path item.`,
+    );
+  }
+  for (const parameter of declared.filter((p) => !names.includes(p.name))) {
+    context.issues.warn(
+      'ERR_SPEC_PATH_PARAMETER',
+      parameter.source,
+      `path parameter "${parameter.name}" does not appear in the path template "${input.path}"`,
+      `Remove the parameter, or add {${parameter.name}} to the path.`,
+    );
+  }
+}
+
+/** 2.0: body and formData parameters become the request body; the others stay parameters. */
+function swagger2ParametersAndBody(
+  context: NormalizeContext,
+  input: OperationInput,
+  merged: readonly Resolved[],
+): { parameters: NormalizedParameter[]; requestBody?: NormalizedRequestBody } {
+  const consumes = swagger2Consumes(context.document, input.operation);
+  const body = merged.find((p) => p.value.in === 'body');
+  const form = merged.filter((p) => p.value.in === 'formData');
+  const parameters = merged.filter((p) => p.value.in !== 'body' && p.value.in !== 'formData').map((p) => swagger2Parameter(context, p));
+  if (body) return { parameters, requestBody: swagger2BodyRequestBody(body, consumes) };
+  if (form.length > 0) return { parameters, requestBody: swagger2FormRequestBody(context, form, consumes, input.pointer) };
+  return { parameters };
+}
+
+/**
+ * Converts one operation; `security` stays `undefined` when the operation has none (it inherits the document's).
+ * @see https://spec.openapis.org/oas/v3.1.0#operation-object
+ */
+export function normalizeOperation(
+  context: NormalizeContext,
+  schemes: Readonly<Record<string, NormalizedSecurityScheme>>,
+  input: OperationInput,
+): NormalizedOperation {
+  const { operation, pointer } = input;
+  const merged = mergeParameters(input.pathParameters, resolveParameters(context, operation.parameters, `${pointer}/parameters`));
+  const { parameters, requestBody } =
+    context.version === '2.0'
+      ? swagger2ParametersAndBody(context, input, merged)
+      : {
+          parameters: merged.map(normalizeParameter),
+          requestBody: operation.requestBody === undefined ? undefined : normalizeRequestBody(context, operation.requestBody, `${pointer}/requestBody`),
+        };
+  checkPathParameters(context, input, parameters);
+
+  const servers =
+    context.version === '2.0'
+      ? operation.schemes !== undefined ? [swagger2Server(context.document, operation.schemes)] : undefined
+      : (normalizeServers(operation.servers) ?? normalizeServers(input.pathServers));
+
+  return {
+    method: input.method,
+    path: input.path,
+    ...optional('operationId', stringOf(operation.operationId)),
+    ...optional('summary', stringOf(operation.summary)),
+    ...optional('description', stringOf(operation.description)),
+    tags: stringsOf(operation.tags),
+    deprecated: operation.deprecated === true,
+    parameters,
+    ...optional('requestBody', requestBody),
+    ...optional('security', normalizeSecurityRequirements(context, schemes, operation.security, `${pointer}/security`)),
+    ...optional('servers', servers),
+    extensions: { ...input.pathExtensions, ...pickExtensions(operation) },
+    source: pointer,
+  };
+}

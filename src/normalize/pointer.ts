@@ -1,0 +1,117 @@
+/**
+ * JSON pointers into the bundled document, and internal `$ref` resolution with a cycle guard.
+ * Shared by `normalize` and the schema converter; every pointer here has the `#/a/b` form of `Issue.pointer`.
+ * @see https://www.rfc-editor.org/rfc/rfc6901
+ */
+import { pointerJoin } from '../errors.js';
+
+/** True for a plain JSON object (not an array, not null). */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Splits a pointer (`#/a/b`, `/a/b`, `#` or ``) into unescaped segments; `undefined` when it is not a pointer.
+ * @see https://www.rfc-editor.org/rfc/rfc6901#section-4
+ */
+export function parsePointer(pointer: string): string[] | undefined {
+  const path = pointer.startsWith('#') ? pointer.slice(1) : pointer;
+  if (path === '') return [];
+  if (!path.startsWith('/')) return undefined;
+  // `~1` before `~0`, so that `~01` becomes `~1` and not `/`.
+  return path
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** Formats segments as a `#/...` pointer. */
+export function formatPointer(segments: readonly (string | number)[]): string {
+  return pointerJoin('#', ...segments);
+}
+
+/** Walks the segments down from `document`; `undefined` when a step is missing. */
+function walk(document: unknown, segments: readonly string[]): { found: boolean; value: unknown } {
+  let node = document;
+  for (const segment of segments) {
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9]\d*)$/.test(segment) || Number(segment) >= node.length) return { found: false, value: undefined };
+      node = node[Number(segment)];
+    } else if (isRecord(node) && Object.hasOwn(node, segment)) {
+      node = node[segment];
+    } else {
+      return { found: false, value: undefined };
+    }
+  }
+  return { found: true, value: node };
+}
+
+/** Decodes a URI fragment's percent-escapes (`%7Bid%7D`); `undefined` when there are none or they are malformed. */
+function percentDecoded(segments: readonly string[]): string[] | undefined {
+  if (!segments.some((s) => s.includes('%'))) return undefined;
+  try {
+    return segments.map((s) => decodeURIComponent(s));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Finds what a pointer points to and the canonical `#/...` pointer of it; `undefined` when nothing is there.
+ * `$ref` values are URI fragments, so percent-escapes are decoded when the literal reading finds nothing.
+ * @see https://www.rfc-editor.org/rfc/rfc6901#section-6
+ */
+export function locatePointer(document: unknown, pointer: string): { value: unknown; pointer: string } | undefined {
+  const segments = parsePointer(pointer);
+  if (!segments) return undefined;
+  for (const candidate of [segments, percentDecoded(segments)]) {
+    if (!candidate) continue;
+    const { found, value } = walk(document, candidate);
+    if (found) return { value, pointer: formatPointer(candidate) };
+  }
+  return undefined;
+}
+
+/**
+ * Resolves a JSON pointer (`#/components/schemas/Pet`) against a document; `undefined` when nothing is there.
+ * @see https://www.rfc-editor.org/rfc/rfc6901
+ */
+export function resolvePointer(document: unknown, pointer: string): unknown {
+  return locatePointer(document, pointer)?.value;
+}
+
+/** The outcome of following a `$ref` chain. */
+export type RefResolution =
+  | { readonly ok: true; readonly value: unknown; readonly pointer: string }
+  | {
+      readonly ok: false;
+      readonly reason: 'missing' | 'cycle' | 'external';
+      /** The `$ref` string that failed. */
+      readonly ref: string;
+      /** Where that `$ref` is written. */
+      readonly at: string;
+    };
+
+/** The `$ref` string of a Reference Object, if `value` is one. */
+export function refOf(value: unknown): string | undefined {
+  return isRecord(value) && typeof value.$ref === 'string' ? value.$ref : undefined;
+}
+
+/**
+ * Follows internal `$ref`s from `value` (found at `pointer`) until a non-reference, guarding against cycles.
+ * Returns the value and the pointer of where it is written.
+ * @see https://spec.openapis.org/oas/v3.1.0#reference-object
+ */
+export function followRef(document: unknown, value: unknown, pointer: string): RefResolution {
+  const seen = new Set<string>([pointer]);
+  let current = { value, pointer };
+  for (let ref = refOf(value); ref !== undefined; ref = refOf(current.value)) {
+    if (!ref.startsWith('#')) return { ok: false, reason: 'external', ref, at: current.pointer };
+    const target = locatePointer(document, ref);
+    if (!target) return { ok: false, reason: 'missing', ref, at: current.pointer };
+    if (seen.has(target.pointer)) return { ok: false, reason: 'cycle', ref, at: current.pointer };
+    seen.add(target.pointer);
+    current = target;
+  }
+  return { ok: true, value: current.value, pointer: current.pointer };
+}

@@ -1,0 +1,137 @@
+/**
+ * Security Scheme Objects (3.x `components.securitySchemes`, 2.0 `securityDefinitions`) into
+ * NormalizedSecurityScheme, keyed by name in document order.
+ * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
+ * @see https://swagger.io/specification/v2/#security-scheme-object
+ */
+import { pointerJoin } from '../errors.js';
+import { optional, resolveObject, stringOf, type NormalizeContext } from './context.js';
+import { isRecord } from './pointer.js';
+import type { NormalizedOAuthFlow, NormalizedSecurityScheme } from './types.js';
+
+type Flow = NormalizedOAuthFlow['flow'];
+
+/** 3.x flow names, in the order the spec lists them. */
+const FLOWS_3: readonly Flow[] = ['implicit', 'password', 'clientCredentials', 'authorizationCode'];
+
+/** 2.0 `flow` values and their 3.x names. @see https://swagger.io/specification/v2/#fixed-fields-23 */
+const FLOWS_2: Readonly<Record<string, Flow>> = {
+  implicit: 'implicit',
+  password: 'password',
+  application: 'clientCredentials',
+  accessCode: 'authorizationCode',
+};
+
+/** Where schemes are declared in this version, for messages. */
+export function securitySchemesPointer(context: NormalizeContext): string {
+  return context.version === '2.0' ? '#/securityDefinitions' : '#/components/securitySchemes';
+}
+
+function scopesOf(value: unknown): Record<string, string> {
+  return isRecord(value) ? Object.fromEntries(Object.entries(value).map(([scope, text]) => [scope, String(text ?? '')])) : {};
+}
+
+function oauthFlow(flow: Flow, value: Record<string, unknown>): NormalizedOAuthFlow {
+  return {
+    flow,
+    ...optional('authorizationUrl', stringOf(value.authorizationUrl)),
+    ...optional('tokenUrl', stringOf(value.tokenUrl)),
+    ...optional('refreshUrl', stringOf(value.refreshUrl)),
+    scopes: scopesOf(value.scopes),
+  };
+}
+
+function unsupported(context: NormalizeContext, pointer: string, type: unknown): undefined {
+  context.issues.warn(
+    'WARN_SPEC_UNSUPPORTED',
+    pointer,
+    `security scheme type ${JSON.stringify(type)} is not supported; operations that require it cannot be called`,
+    'Use apiKey, http, oauth2, openIdConnect or mutualTLS.',
+  );
+  return undefined;
+}
+
+/**
+ * Converts one 2.0 Security Scheme Object (basic → http basic; oauth2 `flow` → one 3.x flow).
+ * @see https://swagger.io/specification/v2/#security-scheme-object
+ */
+export function swagger2SecurityScheme(
+  context: NormalizeContext,
+  name: string,
+  value: Record<string, unknown>,
+  source: string,
+): NormalizedSecurityScheme | undefined {
+  const common = { name, ...optional('description', stringOf(value.description)), source };
+  switch (value.type) {
+    case 'basic':
+      return { ...common, type: 'http', scheme: 'basic' };
+    case 'apiKey':
+      return { ...common, type: 'apiKey', in: value.in === 'query' ? 'query' : 'header', parameterName: String(value.name ?? '') };
+    case 'oauth2': {
+      const flow = typeof value.flow === 'string' ? FLOWS_2[value.flow] : undefined;
+      return { ...common, type: 'oauth2', flows: flow ? [oauthFlow(flow, value)] : [] };
+    }
+    default:
+      return unsupported(context, source, value.type);
+  }
+}
+
+/**
+ * Converts one 3.x Security Scheme Object; the http `scheme` is lower-cased (it is case-insensitive).
+ * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
+ */
+export function normalizeSecurityScheme(
+  context: NormalizeContext,
+  name: string,
+  value: Record<string, unknown>,
+  source: string,
+): NormalizedSecurityScheme | undefined {
+  const common = { name, ...optional('description', stringOf(value.description)), source };
+  switch (value.type) {
+    case 'apiKey': {
+      const location = value.in === 'query' || value.in === 'cookie' ? value.in : 'header';
+      return { ...common, type: 'apiKey', in: location, parameterName: String(value.name ?? '') };
+    }
+    case 'http':
+      return {
+        ...common,
+        type: 'http',
+        scheme: String(value.scheme ?? '').toLowerCase(),
+        ...optional('bearerFormat', stringOf(value.bearerFormat)),
+      };
+    case 'oauth2': {
+      const flows = isRecord(value.flows) ? value.flows : {};
+      // Document order of the flows object; unknown keys (extensions) are not flows.
+      const known = Object.keys(flows).filter((key): key is Flow => (FLOWS_3 as readonly string[]).includes(key));
+      return { ...common, type: 'oauth2', flows: known.flatMap((flow) => (isRecord(flows[flow]) ? [oauthFlow(flow, flows[flow])] : [])) };
+    }
+    case 'openIdConnect':
+      return { ...common, type: 'openIdConnect', openIdConnectUrl: String(value.openIdConnectUrl ?? '') };
+    case 'mutualTLS':
+      return { ...common, type: 'mutualTLS' };
+    default:
+      return unsupported(context, source, value.type);
+  }
+}
+
+/**
+ * Converts every declared security scheme of the document, following `$ref`s (3.x).
+ * @see https://spec.openapis.org/oas/v3.1.0#components-object
+ */
+export function normalizeSecuritySchemes(context: NormalizeContext): Record<string, NormalizedSecurityScheme> {
+  const { document, version } = context;
+  const declared = version === '2.0' ? document.securityDefinitions : isRecord(document.components) ? document.components.securitySchemes : undefined;
+  const schemes: Record<string, NormalizedSecurityScheme> = {};
+  if (!isRecord(declared)) return schemes;
+  const base = securitySchemesPointer(context);
+  for (const [name, raw] of Object.entries(declared)) {
+    const resolved = resolveObject(context, raw, pointerJoin(base, name), 'a security scheme');
+    if (!resolved) continue;
+    const scheme =
+      version === '2.0'
+        ? swagger2SecurityScheme(context, name, resolved.value, resolved.site)
+        : normalizeSecurityScheme(context, name, resolved.value, resolved.site);
+    if (scheme) schemes[name] = scheme;
+  }
+  return schemes;
+}

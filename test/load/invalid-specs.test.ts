@@ -1,0 +1,90 @@
+/**
+ * Every spec under specs/invalid/ with the exact issue lines a user sees (load, then normalize for what only
+ * normalize can find). A file without an entry here fails the suite, so none is left unchecked.
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { formatIssue, SpecError } from '../../src/errors.js';
+import { loadSpec } from '../../src/load/load-spec.js';
+import { normalizeSpec } from '../../src/normalize/normalize-spec.js';
+
+const DIRECTORY = fileURLToPath(new URL('../../specs/invalid', import.meta.url));
+const SUPPORTED = 'portcullis reads Swagger 2.0 (swagger: "2.0"), OpenAPI 3.0.0–3.0.4 and 3.1.0–3.1.2 (openapi: "3.1.0").';
+
+const EXPECTED: Readonly<Record<string, readonly string[]>> = {
+  'yaml-syntax-error.yaml': [
+    'specs/invalid/yaml-syntax-error.yaml#: syntax error at line 8, column 16: Nested mappings are not allowed in compact mappings. Fix the YAML/JSON syntax there. [ERR_SPEC_PARSE]',
+  ],
+  'json-syntax-error.json': [
+    'specs/invalid/json-syntax-error.json#: syntax error at line 5, column 1: Expected double-quoted property name. Fix the YAML/JSON syntax there. [ERR_SPEC_PARSE]',
+  ],
+  'missing-info.yaml': ['specs/invalid/missing-info.yaml#: missing required property "info". Add "info" to this object. [ERR_SPEC_INVALID]'],
+  'unknown-security-scheme.yaml': [
+    'specs/invalid/unknown-security-scheme.yaml#/paths/~1pets/get/security/0/oauht: security scheme "oauht" is not declared. Declare it under #/components/securitySchemes, or use one of the declared schemes: "oauth", "apiKey". [ERR_SPEC_UNKNOWN_SCHEME]',
+    'warning: specs/invalid/unknown-security-scheme.yaml#/paths/~1pets/post/security/0/oauth: scope "pets:admin" is not declared. Declare it under #/components/securitySchemes/oauth/flows/clientCredentials/scopes or remove it here. [ERR_SPEC_UNKNOWN_SCOPE]',
+  ],
+  'remote-ref.yaml': [
+    'specs/invalid/remote-ref.yaml#/paths/~1pets/get/parameters/0: $ref "https://example.com/openapi/parameters.yaml#/limit" points to a remote document (https://example.com/openapi/parameters.yaml), which is not followed by default. Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy. [ERR_SPEC_REMOTE_REF]',
+  ],
+  'broken-local-ref.yaml': [
+    'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/0: $ref "#/components/parameters/offset" points to nothing: "offset" does not exist. #/components/parameters has "limit"; fix the $ref or add the missing entry. [ERR_SPEC_REF]',
+    'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/1: $ref "./does-not-exist.yaml#/limit" points to a file that does not exist (specs/invalid/does-not-exist.yaml). Fix the path; it is relative to the file that contains the $ref. [ERR_SPEC_REF]',
+  ],
+  'unsupported-version.yaml': [`specs/invalid/unsupported-version.yaml#/openapi: unsupported OpenAPI version "4.0.0". ${SUPPORTED} [ERR_SPEC_VERSION]`],
+  'swagger-version-number.yaml': [
+    'specs/invalid/swagger-version-number.yaml#/swagger: the Swagger version must be the string "2.0", not the number 2. Quote it: swagger: "2.0". [ERR_SPEC_VERSION]',
+  ],
+  'undeclared-path-parameter.yaml': [
+    'specs/invalid/undeclared-path-parameter.yaml#/paths/~1pets~1{petId}~1toys~1{toyId}/get: {toyId} in the path template "/pets/{petId}/toys/{toyId}" is not declared as a path parameter. Declare "toyId" under parameters (in: path, required: true), here or on the path item. [ERR_SPEC_PATH_PARAMETER]',
+    'warning: specs/invalid/undeclared-path-parameter.yaml#/paths/~1pets~1{petId}~1toys~1{toyId}/get/parameters/1: path parameter "ownerId" does not appear in the path template "/pets/{petId}/toys/{toyId}". Remove the parameter, or add {ownerId} to the path. [ERR_SPEC_PATH_PARAMETER]',
+  ],
+  // Swagger 2.0: swagger-parser finds it; the message is the same as normalize's.
+  'undeclared-path-parameter-2.0.yaml': [
+    'specs/invalid/undeclared-path-parameter-2.0.yaml#/paths/~1pets~1{petId}/get: {petId} in the path template "/pets/{petId}" is not declared as a path parameter. Declare "petId" under parameters (in: path, required: true), here or on the path item. [ERR_SPEC_PATH_PARAMETER]',
+  ],
+  'duplicate-operation-id-2.0.yaml': [
+    'specs/invalid/duplicate-operation-id-2.0.yaml#/paths/~1pets/post/operationId: operationId "pets" is also used by #/paths/~1pets/get. Give every operation a unique operationId. [ERR_SPEC_INVALID]',
+  ],
+  // Every schema violation at once, one line each, however many alternatives the OpenAPI schema tried.
+  'invalid-objects.yaml': [
+    'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/0/in: "querry" is not an allowed value for "in". Use one of "query", "header", "path", "cookie". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/1: must have one of the properties "schema" or "content". Add the one that fits. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/tags/nullable: must be a boolean, not the string "yes". Change it to a boolean. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/components/securitySchemes/oauth: missing required property "flows". Add "flows" to this object. [ERR_SPEC_INVALID]',
+  ],
+  'invalid-objects-2.0.yaml': [
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/0: missing required property "type". Add "type" to this object. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/1: missing required property "schema". Add "schema" to this object. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/2/type: "strng" is not an allowed value for "type". Use one of "string", "number", "boolean", "integer", "array", "file". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/securityDefinitions/oauth: missing required property "authorizationUrl". Add "authorizationUrl" to this object. [ERR_SPEC_INVALID]',
+  ],
+};
+
+/** The lines a user sees for a spec: load's issues if it fails, else normalize's. */
+async function issueLines(file: string): Promise<string[]> {
+  try {
+    const loaded = await loadSpec(file, { allowRemoteRefs: false });
+    return normalizeSpec(loaded).issues.map(formatIssue);
+  } catch (error) {
+    if (error instanceof SpecError) return error.issues.map(formatIssue);
+    throw error;
+  }
+}
+
+describe('specs/invalid', () => {
+  const files = readdirSync(DIRECTORY).sort();
+
+  it('has an expectation for every file, and a file for every expectation', () => {
+    expect(files).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it.each(files)('%s', async (name) => {
+    const file = path.relative(process.cwd(), path.join(DIRECTORY, name));
+    expect(file).toBe(`specs/invalid/${name}`);
+    expect(await issueLines(file)).toEqual(EXPECTED[name]);
+  });
+});

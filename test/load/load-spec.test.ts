@@ -1,0 +1,167 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatIssue, SpecError } from '../../src/errors.js';
+import { loadSpec } from '../../src/load/load-spec.js';
+
+const FIXTURES = 'test/load/fixtures';
+
+/** The formatted issues of a load that must fail. */
+async function failure(location: string, allowRemoteRefs = false): Promise<string[]> {
+  try {
+    await loadSpec(location, { allowRemoteRefs });
+  } catch (error) {
+    if (error instanceof SpecError) return error.issues.map(formatIssue);
+    throw error;
+  }
+  throw new Error(`${location} loaded`);
+}
+
+/** Every `$ref` string in a value. */
+function refs(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refs);
+  if (typeof value !== 'object' || value === null) return [];
+  return Object.entries(value).flatMap(([key, child]) => (key === '$ref' && typeof child === 'string' ? [child] : refs(child)));
+}
+
+describe('loadSpec: local files', () => {
+  it('bundles refs to other local files, leaving only internal refs', async () => {
+    const loaded = await loadSpec(`${FIXTURES}/split/openapi.yaml`, { allowRemoteRefs: false });
+    expect(loaded.file).toBe(`${FIXTURES}/split/openapi.yaml`);
+    expect(loaded.specVersion).toBe('3.0');
+    expect(refs(loaded.document).every((ref) => ref.startsWith('#/'))).toBe(true);
+    const pets = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
+    expect(pets.get.parameters[0]).toEqual({ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } });
+    // Internal refs keep their names.
+    const pet = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets/{petId}']!;
+    expect(pet.get.parameters[0]).toEqual({ $ref: '#/components/parameters/petId' });
+  });
+
+  it('loads JSON with circular schema refs, without dereferencing them', async () => {
+    const loaded = await loadSpec(`${FIXTURES}/circular.json`, { allowRemoteRefs: false });
+    expect(loaded.specVersion).toBe('2.0');
+    expect(loaded.document.definitions).toEqual({
+      Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/definitions/Node' } } } },
+    });
+  });
+
+  it('loads a 3.1 document without paths', async () => {
+    const loaded = await loadSpec(`${FIXTURES}/components-only-3.1.yaml`, { allowRemoteRefs: false });
+    expect(loaded.specVersion).toBe('3.1');
+    expect(loaded.document).not.toHaveProperty('paths');
+  });
+
+  it('reports a missing file', async () => {
+    expect(await failure(`${FIXTURES}/nope.yaml`)).toEqual([
+      `${FIXTURES}/nope.yaml#: file not found. Check the path; a relative path is resolved from the current directory. [ERR_SPEC_READ]`,
+    ]);
+  });
+
+  it('reports a syntax error in a referenced file at the $ref', async () => {
+    expect(await failure(`${FIXTURES}/bad-fragment-ref.yaml`)).toEqual([
+      `${FIXTURES}/bad-fragment-ref.yaml#/paths/~1pets/get/parameters/0: $ref "./bad-fragment.yaml#/limit" points to a file that is not valid YAML or JSON: line 4, column 1: Flow sequence in block collection must be sufficiently indented and end with a ]. Fix the syntax of ${FIXTURES}/bad-fragment.yaml. [ERR_SPEC_PARSE]`,
+    ]);
+  });
+
+  it('reports an API version written as a number', async () => {
+    expect(await failure(`${FIXTURES}/version-number.yaml`)).toEqual([
+      `${FIXTURES}/version-number.yaml#/info/version: the API version must be a string, not the number 1. Quote it as written, e.g. version: "1.0". [ERR_SPEC_INVALID]`,
+    ]);
+  });
+});
+
+describe('loadSpec: documents that are not OpenAPI', () => {
+  let directory: string;
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(tmpdir(), 'portcullis-load-'));
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['list.yaml', '- a\n- b\n', 'list.yaml#: the file holds a list, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
+    ['empty.yaml', '', 'empty.yaml#: the file holds nothing, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
+    [
+      'plain.json',
+      '{"info": {"title": "x", "version": "1"}}',
+      'plain.json#/openapi: this is not an OpenAPI document: it has neither "openapi" nor "swagger". Add openapi: "3.1.0" (or the version it is written in) at the top. portcullis reads Swagger 2.0 (swagger: "2.0"), OpenAPI 3.0.0–3.0.4 and 3.1.0–3.1.2 (openapi: "3.1.0"). [ERR_SPEC_VERSION]',
+    ],
+    [
+      'number.yaml',
+      'openapi: 3.0\ninfo: {title: x, version: "1"}\npaths: {}\n',
+      'number.yaml#/openapi: the OpenAPI version must be a string, not the number 3. Quote the full version, e.g. openapi: "3.0.3". [ERR_SPEC_VERSION]',
+    ],
+    ['no-paths.yaml', 'openapi: 3.0.3\ninfo: {title: x, version: "1"}\n', 'no-paths.yaml#: missing required property "paths". Add "paths" to this object. [ERR_SPEC_INVALID]'],
+  ])('%s', async (name, text, expected) => {
+    await writeFile(path.join(directory, name), text);
+    const lines = await failure(path.join(directory, name));
+    expect(lines).toEqual([`${path.join(directory, expected)}`]);
+  });
+});
+
+describe('loadSpec: remote documents', () => {
+  const files: Record<string, string> = {
+    '/spec.yaml': [
+      'openapi: 3.0.3',
+      'info: {title: Remote, version: "1.0"}',
+      'paths:',
+      '  /pets:',
+      '    get:',
+      '      parameters:',
+      '        - $ref: "./parameters.yaml#/limit"',
+      '      responses:',
+      '        "200": {description: ok}',
+    ].join('\n'),
+    '/parameters.yaml': 'limit: {name: limit, in: query, schema: {type: integer}}\n',
+  };
+  let server: Server;
+  let base: string;
+  let directory: string;
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      const body = files[request.url ?? ''];
+      response.writeHead(body === undefined ? 404 : 200, { 'content-type': 'application/yaml' }).end(body ?? 'not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    directory = await mkdtemp(path.join(tmpdir(), 'portcullis-remote-'));
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('does not follow refs from a fetched spec without --allow-remote-refs', async () => {
+    expect(await failure(`${base}/spec.yaml`)).toEqual([
+      `${base}/spec.yaml#/paths/~1pets/get/parameters/0: $ref "./parameters.yaml#/limit" points to a remote document (${base}/parameters.yaml), which is not followed by default. Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy. [ERR_SPEC_REMOTE_REF]`,
+    ]);
+  });
+
+  it('fetches a spec and follows its remote refs with --allow-remote-refs', async () => {
+    const loaded = await loadSpec(`${base}/spec.yaml`, { allowRemoteRefs: true });
+    expect(loaded.file).toBe(`${base}/spec.yaml`);
+    const pets = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
+    expect(pets.get.parameters[0]).toEqual({ name: 'limit', in: 'query', schema: { type: 'integer' } });
+  });
+
+  it('follows a remote ref from a local spec with --allow-remote-refs', async () => {
+    const file = path.join(directory, 'local.yaml');
+    await writeFile(file, files['/spec.yaml']!.replace('./parameters.yaml', `${base}/parameters.yaml`));
+    expect(await failure(file)).toEqual([
+      `${file}#/paths/~1pets/get/parameters/0: $ref "${base}/parameters.yaml#/limit" points to a remote document (${base}/parameters.yaml), which is not followed by default. Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy. [ERR_SPEC_REMOTE_REF]`,
+    ]);
+    const loaded = await loadSpec(file, { allowRemoteRefs: true });
+    expect(refs(loaded.document)).toEqual([]);
+  });
+
+  it('reports an HTTP error', async () => {
+    expect(await failure(`${base}/missing.yaml`)).toEqual([
+      `${base}/missing.yaml#: the server answered 404 Not Found. Check the URL, or download the spec and pass the local file. [ERR_SPEC_READ]`,
+    ]);
+  });
+});

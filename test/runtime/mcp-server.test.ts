@@ -1,0 +1,399 @@
+/**
+ * The emitted server's runtime end to end over HTTP: the SDK's own client against startHttpServer on loopback,
+ * calling a real loopback upstream that records what it receives.
+ */
+
+import { request as httpRequest } from 'node:http';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startHttpServer } from '../../templates/runtime/http.js';
+import type { RunningHttpServer } from '../../templates/runtime/http.js';
+import type { ToolPolicy } from '../../templates/runtime/mcp-server.js';
+import { readSettings } from '../../templates/runtime/settings.js';
+import type { Settings } from '../../templates/runtime/settings.js';
+import { fixtureDefinition, startUpstream } from './fixtures/upstream.js';
+import type { Upstream } from './fixtures/upstream.js';
+
+const definition = fixtureDefinition();
+let upstream: Upstream;
+let settings: Settings;
+let server: RunningHttpServer;
+const clients: Client[] = [];
+
+beforeAll(async () => {
+  upstream = await startUpstream();
+  settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, LOG_LEVEL: 'error' }, definition);
+  server = await startHttpServer(definition, settings);
+});
+
+afterAll(async () => {
+  await server?.close();
+  await upstream?.close();
+});
+
+beforeEach(() => {
+  upstream.received.length = 0;
+  upstream.respond((request, res) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, method: request.method, url: request.url }));
+  });
+});
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+});
+
+async function connect(url = server.url): Promise<Client> {
+  const client = new Client({ name: 'runtime-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  clients.push(client);
+  return client;
+}
+
+async function call(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult;
+}
+
+function text(result: CallToolResult): string {
+  return result.content.map((block) => (block.type === 'text' ? block.text : '')).join('\n');
+}
+
+type JsonRpcError = { error: { code: number; message: string } };
+
+const MCP_HEADERS = {
+  'Content-Type': 'application/json',
+  Accept: 'application/json, text/event-stream',
+  'MCP-Protocol-Version': LATEST_PROTOCOL_VERSION,
+};
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: LATEST_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+
+/** Sends `declaredLength` in Content-Length (or chunked when undefined) and `bytes` of body; resolves with the status. */
+function postRaw(url: string, bytes: number, declaredLength?: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = httpRequest(url, { method: 'POST', headers: { ...MCP_HEADERS, ...(declaredLength === undefined ? {} : { 'Content-Length': declaredLength }) } }, (res) => {
+      answered = true;
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    // The server may close the connection while the body is still being sent: only a missing answer is a failure.
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    const chunk = Buffer.alloc(64 * 1024, ' ');
+    let sent = 0;
+    const writeMore = () => {
+      while (sent < bytes && !answered && !req.destroyed) {
+        const piece = chunk.subarray(0, Math.min(chunk.length, bytes - sent));
+        sent += piece.length;
+        if (!req.write(piece)) return void req.once('drain', writeMore);
+      }
+      if (!answered && declaredLength === undefined) req.end();
+    };
+    writeMore();
+  });
+}
+
+describe('tools/list', () => {
+  it('lists every tool with its schema, $defs limited to what it reaches', async () => {
+    const client = await connect();
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toEqual(['get_pet', 'create_pet', 'list_owners']);
+
+    const [getPet, createPet, listOwners] = tools;
+    expect(getPet).toEqual({
+      name: 'get_pet',
+      title: 'Get a pet',
+      description: 'Returns one pet.',
+      inputSchema: definition.tools[0]!.inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: true },
+    });
+    expect(getPet!.inputSchema).not.toHaveProperty('$defs');
+    expect(createPet!.inputSchema).toEqual({
+      ...definition.tools[1]!.inputSchema,
+      $defs: { Owner: definition.definitions.Owner, Pet: definition.definitions.Pet },
+    });
+    expect(listOwners).not.toHaveProperty('title');
+  });
+
+  it('answers statelessly: no session id, and any request may come first', async () => {
+    const initialize = await fetch(server.url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) });
+    expect(initialize.status).toBe(200);
+    expect(initialize.headers.get('mcp-session-id')).toBeNull();
+    expect(initialize.headers.get('content-type')).toContain('application/json');
+    expect(((await initialize.json()) as { result: { serverInfo: unknown } }).result.serverInfo).toMatchObject({ name: 'petstore-test', version: '1.0.0' });
+
+    // A fresh server per request: tools/list with no initialize before it on this "connection".
+    const list = await fetch(server.url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }) });
+    expect(list.status).toBe(200);
+    expect(((await list.json()) as { result: { tools: unknown[] } }).result.tools).toHaveLength(3);
+  });
+});
+
+describe('tools/call', () => {
+  it('sends a path parameter and a query array upstream and returns the response', async () => {
+    const client = await connect();
+    const result = await call(client, 'get_pet', { petId: 7, tags: ['a', 'b c'] });
+    expect(result.isError).toBeFalsy();
+    expect(upstream.received).toHaveLength(1);
+    expect(upstream.received[0]).toMatchObject({ method: 'GET', url: '/api/pets/7?tags=a&tags=b%20c', body: '' });
+    expect(result.structuredContent).toEqual({ ok: true, method: 'GET', url: '/api/pets/7?tags=a&tags=b%20c' });
+  });
+
+  it('sends a JSON body with recursive definitions', async () => {
+    upstream.respond((request, res) => {
+      res.writeHead(201, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ id: 42, ...JSON.parse(request.body) }));
+    });
+    const client = await connect();
+    const body = { name: 'Rex', owner: { email: 'ann@example.com' }, children: [{ name: 'Pup', children: [] }] };
+    const result = await call(client, 'create_pet', { dryRun: true, body });
+    expect(result.isError).toBeFalsy();
+    expect(upstream.received).toHaveLength(1);
+    const [received] = upstream.received;
+    expect(received).toMatchObject({ method: 'POST', url: '/api/pets?dryRun=true' });
+    expect(received!.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(received!.body)).toEqual(body);
+    expect(result.structuredContent).toEqual({ id: 42, ...body });
+  });
+
+  it('refuses invalid arguments naming the field, sending nothing upstream', async () => {
+    const client = await connect();
+    const wrongType = await call(client, 'get_pet', { petId: 'seven' });
+    expect(wrongType.isError).toBe(true);
+    expect(text(wrongType)).toContain('/petId');
+    expect(text(wrongType)).toContain('must be integer');
+
+    const missingDeep = await call(client, 'create_pet', { body: { children: [{}] } });
+    expect(missingDeep.isError).toBe(true);
+    expect(text(missingDeep)).toContain('/body/name: is required');
+    expect(text(missingDeep)).toContain('/body/children/0/name: is required');
+
+    const missingArguments = await client.callTool({ name: 'get_pet' });
+    expect(missingArguments.isError).toBe(true);
+    expect(text(missingArguments as CallToolResult)).toContain('/petId: is required');
+
+    expect(upstream.received).toHaveLength(0);
+  });
+
+  it('answers an unknown tool with a JSON-RPC invalid-params error', async () => {
+    const client = await connect();
+    const error = await client.callTool({ name: 'delete_everything', arguments: {} }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(McpError);
+    expect((error as McpError).code).toBe(ErrorCode.InvalidParams);
+    expect((error as McpError).message).toContain('delete_everything');
+    expect(upstream.received).toHaveLength(0);
+  });
+
+  it('serves concurrent callers independently', async () => {
+    const [first, second] = await Promise.all([connect(), connect()]);
+    const results = await Promise.all([
+      call(first!, 'get_pet', { petId: 1 }),
+      call(second!, 'get_pet', { petId: 2 }),
+      call(first!, 'list_owners', { limit: 5 }),
+    ]);
+    expect(results.map((result) => result.structuredContent)).toEqual([
+      { ok: true, method: 'GET', url: '/api/pets/1' },
+      { ok: true, method: 'GET', url: '/api/pets/2' },
+      { ok: true, method: 'GET', url: '/api/owners?limit=5' },
+    ]);
+  });
+});
+
+describe('upstream credentials', () => {
+  const secured = {
+    ...definition,
+    securitySchemes: { token: { name: 'token', envPrefix: 'UPSTREAM_TOKEN', type: 'bearer' as const } },
+    tools: definition.tools.map((tool) => (tool.name === 'list_owners' ? { ...tool, upstreamSecurity: [['token']] } : tool)),
+  };
+
+  it('are read from the settings and sent with the upstream request', async () => {
+    const withToken = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, UPSTREAM_TOKEN_TOKEN: 's3cret' }, secured);
+    const running = await startHttpServer(secured, withToken);
+    try {
+      const result = await call(await connect(running.url), 'list_owners', {});
+      expect(result.isError).toBeFalsy();
+      expect(upstream.received[0]!.headers.authorization).toBe('Bearer s3cret');
+    } finally {
+      await Promise.all(clients.splice(0).map((client) => client.close()));
+      await running.close();
+    }
+  });
+
+  it('when missing, fail the call naming the variable, sending nothing', async () => {
+    const running = await startHttpServer(secured, readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl }, secured));
+    try {
+      const result = await call(await connect(running.url), 'list_owners', {});
+      expect(result.isError).toBe(true);
+      expect(text(result)).toContain('UPSTREAM_TOKEN_TOKEN');
+      expect(upstream.received).toHaveLength(0);
+    } finally {
+      await Promise.all(clients.splice(0).map((client) => client.close()));
+      await running.close();
+    }
+  });
+});
+
+describe('the caller-authorization seam', () => {
+  it('lists only what the policy lets the caller see, and refuses what it does not allow', async () => {
+    const seen: string[] = [];
+    const policy: ToolPolicy = {
+      canSee: (caller, tool) => {
+        seen.push(`${caller.scopes.length}:${tool.name}`);
+        return tool.name !== 'list_owners';
+      },
+      check: (_caller, tool) => (tool.name === 'create_pet' ? { allowed: false, reason: 'needs pets:write' } : { allowed: true }),
+    };
+    const guarded = await startHttpServer(definition, settings, { policy });
+    try {
+      const client = await connect(guarded.url);
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['get_pet', 'create_pet']);
+      // The anonymous caller of the identity-less authenticate step: no scopes.
+      expect(seen).toContain('0:list_owners');
+
+      const refused = await call(client, 'create_pet', { body: { name: 'Rex' } });
+      expect(refused.isError).toBe(true);
+      expect(text(refused)).toBe('The caller may not use the tool create_pet: needs pets:write');
+      expect(upstream.received).toHaveLength(0);
+
+      expect((await call(client, 'get_pet', { petId: 3 })).isError).toBeFalsy();
+      expect(upstream.received).toHaveLength(1);
+    } finally {
+      await Promise.all(clients.splice(0).map((client) => client.close()));
+      await guarded.close();
+    }
+  });
+});
+
+describe('the HTTP endpoint', () => {
+  it.each(['GET', 'DELETE'])('answers %s /mcp with 405 and Allow: POST (stateless, no SSE stream)', async (method) => {
+    const response = await fetch(server.url, { method, headers: { Accept: 'text/event-stream' } });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('allow')).toBe('POST');
+    expect(((await response.json()) as JsonRpcError).error.message).toMatch(/method not allowed/i);
+  });
+
+  it.each(['/', '/mcp/extra', '/other'])('answers %s with a JSON 404', async (path) => {
+    const response = await fetch(new URL(path, server.url), { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) });
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.json()).toMatchObject({ error: 'not_found' });
+  });
+
+  it('logs one debug line per request', async () => {
+    const lines: string[] = [];
+    const logged = await startHttpServer(definition, settings, { log: (level, message) => lines.push(`${level} ${message}`) });
+    try {
+      await fetch(logged.url, { method: 'GET' });
+      expect(lines).toEqual([expect.stringMatching(/^debug GET \/mcp 405 \d+ ms$/)]);
+    } finally {
+      await logged.close();
+    }
+  });
+
+  it('accepts a query string on /mcp', async () => {
+    const response = await fetch(`${server.url}?client=x`, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 413 to a body declared larger than 4 MiB, before reading it', async () => {
+    const response = await postRaw(server.url, 1024, 4 * 1024 * 1024 + 1);
+    expect(response.status).toBe(413);
+    expect(JSON.parse(response.body).error.message).toContain('4194304');
+  });
+
+  it('answers 413 to a streamed body that grows past 4 MiB', async () => {
+    const response = await postRaw(server.url, 5 * 1024 * 1024);
+    expect(response.status).toBe(413);
+  });
+
+  it('accepts a body just under 4 MiB', async () => {
+    const json = JSON.stringify(INITIALIZE);
+    const padded = json + ' '.repeat(4 * 1024 * 1024 - json.length);
+    const response = await fetch(server.url, { method: 'POST', headers: MCP_HEADERS, body: padded });
+    expect(response.status).toBe(200);
+  });
+
+  it('answers 400 with a JSON-RPC parse error to a body that is not JSON', async () => {
+    const response = await fetch(server.url, { method: 'POST', headers: MCP_HEADERS, body: '{"jsonrpc":' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as JsonRpcError).error.code).toBe(-32700);
+  });
+
+  it('refuses foreign Host and Origin headers while bound to loopback (DNS rebinding)', async () => {
+    const foreignHost = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Host: 'evil.example' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(INITIALIZE));
+    });
+    expect(foreignHost).toBe(403);
+
+    const foreignOrigin = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://evil.example' }, body: JSON.stringify(INITIALIZE) });
+    expect(foreignOrigin.status).toBe(403);
+
+    const localOrigin = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://localhost:6274' }, body: JSON.stringify(INITIALIZE) });
+    expect(localOrigin.status).toBe(200);
+  });
+});
+
+describe('close', () => {
+  it('lets an in-flight call finish, then stops accepting connections', async () => {
+    let release!: () => void;
+    const arrived = new Promise<void>((resolve) => {
+      upstream.respond(async (_request, res) => {
+        resolve();
+        await new Promise<void>((done) => (release = done));
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.end('{"slow":true}');
+      });
+    });
+    const closing = await startHttpServer(definition, settings);
+    const client = await connect(closing.url);
+    const inFlight = call(client, 'get_pet', { petId: 1 });
+    await arrived;
+
+    let closed = false;
+    const done = closing.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(closed).toBe(false);
+
+    release();
+    expect((await inFlight).structuredContent).toEqual({ slow: true });
+    await done;
+    await expect(fetch(closing.url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(INITIALIZE) })).rejects.toThrow();
+  });
+
+  it('cuts requests that outlast the close timeout', async () => {
+    upstream.respond(() => {
+      // Never answers.
+    });
+    const closing = await startHttpServer(definition, { ...settings, upstreamTimeoutMs: 60_000 }, { closeTimeoutMs: 200 });
+    const client = await connect(closing.url);
+    const inFlight = call(client, 'get_pet', { petId: 1 }).then(
+      () => 'answered',
+      () => 'failed',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = Date.now();
+    await closing.close();
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(await inFlight).toBe('failed');
+  });
+});

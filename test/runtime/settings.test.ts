@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerDefinition } from '../../templates/runtime/definition.js';
+import { SettingError } from '../../templates/runtime/errors.js';
+import { describeSettings, readSettings } from '../../templates/runtime/settings.js';
+
+const definition: ServerDefinition = {
+  name: 'test',
+  title: 'Test',
+  version: '1',
+  baseUrl: 'https://spec.example.com/v2',
+  securitySchemes: {},
+  scopes: [],
+  definitions: {},
+  tools: [],
+};
+
+/** The SettingError readSettings throws for `env`, or a failure when it throws none. */
+function settingError(env: NodeJS.ProcessEnv, from: ServerDefinition = definition): SettingError {
+  try {
+    readSettings(env, from);
+  } catch (error) {
+    if (error instanceof SettingError) return error;
+    throw error;
+  }
+  throw new Error('readSettings accepted the settings');
+}
+
+describe('readSettings', () => {
+  it('uses the defaults, and the spec server as base URL', () => {
+    const settings = readSettings({}, definition);
+    expect(settings).toMatchObject({
+      host: '127.0.0.1',
+      port: 3000,
+      upstreamBaseUrl: 'https://spec.example.com/v2',
+      upstreamTimeoutMs: 30_000,
+      upstreamMaxResponseBytes: 1_048_576,
+      logLevel: 'info',
+    });
+    expect(settings.credentials).toBeDefined();
+    expect(Object.isFrozen(settings)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const settings = readSettings(
+      {
+        HOST: '0.0.0.0',
+        PORT: '8080',
+        UPSTREAM_BASE_URL: 'http://localhost:9000/base',
+        UPSTREAM_TIMEOUT_MS: '500',
+        UPSTREAM_MAX_RESPONSE_BYTES: '2048',
+        LOG_LEVEL: 'DEBUG',
+      },
+      definition,
+    );
+    expect(settings).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      upstreamBaseUrl: 'http://localhost:9000/base',
+      upstreamTimeoutMs: 500,
+      upstreamMaxResponseBytes: 2048,
+      logLevel: 'debug',
+    });
+  });
+
+  it('accepts the port bounds 0 and 65535, and IPv6 hosts with or without brackets', () => {
+    expect(readSettings({ PORT: '0' }, definition).port).toBe(0);
+    expect(readSettings({ PORT: '65535' }, definition).port).toBe(65_535);
+    expect(readSettings({ HOST: '::1' }, definition).host).toBe('::1');
+    expect(readSettings({ HOST: '[::1]' }, definition).host).toBe('::1');
+    expect(readSettings({ HOST: 'mcp.internal' }, definition).host).toBe('mcp.internal');
+  });
+
+  it('treats an empty value as unset', () => {
+    const settings = readSettings({ PORT: '', UPSTREAM_BASE_URL: '  ', LOG_LEVEL: '' }, definition);
+    expect(settings.port).toBe(3000);
+    expect(settings.upstreamBaseUrl).toBe('https://spec.example.com/v2');
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '65536'],
+    ['PORT', '-1'],
+    ['PORT', '80.5'],
+    ['PORT', '1e3'],
+    ['HOST', 'not a host'],
+    ['HOST', 'http://example.com'],
+    ['UPSTREAM_BASE_URL', '/relative/path'],
+    ['UPSTREAM_BASE_URL', 'ftp://files.example.com'],
+    ['UPSTREAM_BASE_URL', 'https://user:secret@api.example.com'],
+    ['UPSTREAM_BASE_URL', 'https://api.example.com/#frag'],
+    ['UPSTREAM_TIMEOUT_MS', '0'],
+    ['UPSTREAM_TIMEOUT_MS', 'soon'],
+    ['UPSTREAM_TIMEOUT_MS', '2147483648'],
+    ['UPSTREAM_MAX_RESPONSE_BYTES', '0'],
+    ['UPSTREAM_MAX_RESPONSE_BYTES', '1MB'],
+    ['LOG_LEVEL', 'verbose'],
+  ])('refuses %s=%s, naming the variable with an example', (variable, value) => {
+    const error = settingError({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(new RegExp(`^${variable}: `));
+    expect(error.message).toContain(JSON.stringify(value));
+    expect(error.message).toMatch(new RegExp(`Example: ${variable}=\\S+$`));
+    // The example it shows is itself accepted.
+    expect(() => readSettings({ [variable]: error.example }, definition)).not.toThrow();
+  });
+
+  it('refuses to start without any absolute base URL', () => {
+    const { baseUrl: _ignored, ...withoutServer } = definition;
+    const missing = settingError({}, withoutServer);
+    expect(missing.variable).toBe('UPSTREAM_BASE_URL');
+    expect(missing.message).toContain('Example: UPSTREAM_BASE_URL=https://');
+
+    const relative = settingError({}, { ...definition, baseUrl: '/api/v3' });
+    expect(relative.variable).toBe('UPSTREAM_BASE_URL');
+    expect(relative.message).toContain('"/api/v3"');
+  });
+
+  it('collects the upstream credentials, refusing a half-configured scheme', () => {
+    const secured: ServerDefinition = {
+      ...definition,
+      securitySchemes: { login: { name: 'login', envPrefix: 'UPSTREAM_LOGIN', type: 'basic' } },
+    };
+    expect(readSettings({}, secured).credentials.configuredSchemes).toEqual([]);
+    expect(readSettings({ UPSTREAM_LOGIN_USERNAME: 'ann', UPSTREAM_LOGIN_PASSWORD: 'pw' }, secured).credentials.configuredSchemes).toEqual(['login']);
+    expect(settingError({ UPSTREAM_LOGIN_USERNAME: 'ann' }, secured).variable).toBe('UPSTREAM_LOGIN_PASSWORD');
+  });
+
+  it('lets UPSTREAM_BASE_URL replace a spec server that is not absolute', () => {
+    const settings = readSettings({ UPSTREAM_BASE_URL: 'https://api.example.com' }, { ...definition, baseUrl: '/api/v3' });
+    expect(settings.upstreamBaseUrl).toBe('https://api.example.com');
+  });
+});
+
+describe('describeSettings', () => {
+  it('documents every variable readSettings reads, each with an accepted example', () => {
+    const described = describeSettings();
+    expect(described.map((setting) => setting.variable)).toEqual([
+      'HOST',
+      'PORT',
+      'UPSTREAM_BASE_URL',
+      'UPSTREAM_TIMEOUT_MS',
+      'UPSTREAM_MAX_RESPONSE_BYTES',
+      'LOG_LEVEL',
+    ]);
+    for (const setting of described) {
+      expect(setting.description.length).toBeGreaterThan(10);
+      expect(() => readSettings({ [setting.variable]: setting.example }, definition)).not.toThrow();
+    }
+    // The documented defaults are the ones applied.
+    const defaults = readSettings({}, definition);
+    expect(described.find((setting) => setting.variable === 'PORT')?.default).toBe(String(defaults.port));
+    expect(described.find((setting) => setting.variable === 'UPSTREAM_TIMEOUT_MS')?.default).toBe(String(defaults.upstreamTimeoutMs));
+  });
+
+  it("shows the spec's server as the base URL default when given the definition", () => {
+    expect(describeSettings().find((setting) => setting.variable === 'UPSTREAM_BASE_URL')?.default).toBeUndefined();
+    expect(describeSettings(definition).find((setting) => setting.variable === 'UPSTREAM_BASE_URL')?.default).toBe('https://spec.example.com/v2');
+  });
+});
