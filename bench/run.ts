@@ -12,7 +12,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { availableParallelism, cpus, platform, release, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchSpec, generatorTools, type Measurement } from './generation.js';
 import { detectRssMethod } from './measure.js';
@@ -49,19 +49,21 @@ const specs = benchSpecs().filter((spec) => !only || only.includes(spec.name));
 const measurements: Measurement[] = [];
 const stageRuns: StageRun[] = [];
 const started = Date.now();
+const loadBefore = loadavg()[0]!;
 for (const spec of specs) {
   const operations = countOperations(spec.path);
   log(`${spec.name}: ${operations} operations (${spec.origin})`);
   measurements.push(...(await benchSpec(spec, operations, tools, { runs, warmup, timeoutMs, method, log })));
   if (withStages) stageRuns.push(await portcullisStages(tools[0]!, spec, { method, timeoutMs }));
 }
+const loadAfter = loadavg()[0]!;
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
 const lines = [
   `## Generation: ${tools.map((t) => t.label).join(' vs ')}`,
   '',
-  `Machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}.`,
+  `Machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}; 1-min load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (above ~0.5, other work shared the cores).`,
   `Method: each run is a separate child process into a fresh folder; ${warmup} warm-up + ${runs} measured runs per tool and spec, alternating tools;`,
   `wall time from spawn to exit; peak RSS = max over the measured runs of the child's max RSS (${method === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}).`,
   '',

@@ -81,6 +81,7 @@ export async function bundleSpec(
   const placeholder = document.paths === undefined && document.webhooks === undefined;
   if (placeholder) document.paths = {};
   const parser = new SwaggerParser();
+  const restoreServerUrls = keepServerUrls(document);
   try {
     const bundled = (await parser.bundle(source.location, document as never, bundleOptions(allowRemoteRefs))) as unknown;
     return bundled as Record<string, unknown>;
@@ -88,8 +89,8 @@ export async function bundleSpec(
     if (isRefParserErrorGroup(error)) {
       // The documents read so far, by absolute path or URL: to quote `$ref`s that failed inside other files.
       const documents = parser.$refs.values() as Record<string, unknown>;
-      for (const e of error.errors) issues.issues.push(refIssue(e, document, documents, source, issues.file, allowRemoteRefs));
-      dedupe(issues.issues);
+      const found = error.errors.map((e) => refIssue(e, document, documents, source, issues.file, allowRemoteRefs));
+      issues.issues.push(...found.filter((issue, i) => found.findIndex((o) => sameIssue(o, issue)) === i));
       return document;
     }
     // swagger-parser's own parse checks throw SyntaxError; they are spec problems, not bugs.
@@ -100,6 +101,7 @@ export async function bundleSpec(
     throw error;
   } finally {
     if (placeholder) delete document.paths;
+    restoreServerUrls();
   }
 }
 
@@ -133,18 +135,29 @@ function missingToken(document: unknown, ref: string): string | undefined {
   return undefined;
 }
 
-/** Removes repeated issues (same place, same message), keeping the first. */
-function dedupe(list: Issue[]): void {
-  const seen = new Set<string>();
-  for (let i = 0; i < list.length; ) {
-    const issue = list[i]!;
-    const key = `${issue.file}\0${issue.pointer}\0${issue.message}`;
-    if (seen.has(key)) list.splice(i, 1);
-    else {
-      seen.add(key);
-      i += 1;
-    }
+function sameIssue(a: Issue, b: Issue): boolean {
+  return a.file === b.file && a.pointer === b.pointer && a.message === b.message;
+}
+
+/**
+ * swagger-parser rewrites relative server URLs of a fetched spec to `protocol://hostname/...` (dropping the
+ * port). Servers stay as written whatever the spec's location; this undoes that rewrite.
+ * @see https://spec.openapis.org/oas/v3.1.0#server-object
+ */
+function keepServerUrls(document: Record<string, unknown>): () => void {
+  const servers: { server: Record<string, unknown>; url: unknown }[] = [];
+  const collect = (list: unknown): void => {
+    if (Array.isArray(list)) for (const server of list) if (isRecord(server)) servers.push({ server, url: server.url });
+  };
+  collect(document.servers);
+  for (const item of Object.values(isRecord(document.paths) ? document.paths : {})) {
+    if (!isRecord(item)) continue;
+    collect(item.servers);
+    for (const operation of Object.values(item)) if (isRecord(operation)) collect(operation.servers);
   }
+  return () => {
+    for (const { server, url } of servers) server.url = url;
+  };
 }
 
 /** A file or URL as the user would recognise it: relative to the spec as they named it. */

@@ -53,14 +53,16 @@ export function buildToolArguments(operation: NormalizedOperation, converter: Sc
   if (requestBody && media) {
     const argument = uniqueName(properties, 'body', 'requestBody');
     const encoding = encodingOf(media.mediaType);
-    properties.set(argument, bodySchema(media, encoding, requestBody.description, converter));
+    const schema = bodySchema(media, encoding, requestBody.description, converter);
+    properties.set(argument, schema);
+    const partEncoding = encoding === 'multipart' ? { ...binaryParts(schema, converter), ...media.encoding } : encoding === 'form' ? media.encoding : undefined;
     if (requestBody.required) required.push(argument);
     body = {
       argument,
       contentType: media.mediaType === '*/*' ? 'application/json' : media.mediaType,
       encoding,
       required: requestBody.required,
-      ...(media.encoding && (encoding === 'form' || encoding === 'multipart') ? { properties: sortedRecord(media.encoding) } : {}),
+      ...(partEncoding && Object.keys(partEncoding).length > 0 ? { properties: sortedRecord(partEncoding) } : {}),
     };
   } else if (requestBody) {
     issues.warn('WARN_SPEC_IGNORED', requestBody.source, 'the request body declares no media type', 'Add a content entry such as application/json.');
@@ -93,6 +95,23 @@ function bodySchema(media: NormalizedMediaType, encoding: BodyDefinition['encodi
     schema = media.schema ? converter.convert(media.schema) : {};
   }
   return description && schema.description === undefined ? { ...schema, description } : schema;
+}
+
+/**
+ * Multipart properties that carry file contents (`format: binary`, or a 3.1 `contentMediaType`) are sent as file
+ * parts of that type unless the spec's `encoding` says otherwise.
+ * @see https://spec.openapis.org/oas/v3.0.3#special-considerations-for-multipart-content
+ */
+function binaryParts(schema: JsonSchema, converter: SchemaConverter): Record<string, { contentType: string }> {
+  const ref = typeof schema.$ref === 'string' ? schema.$ref.replace(/^#\/\$defs\//, '') : undefined;
+  const target = ref !== undefined ? converter.definitions[ref] : schema;
+  const properties = target && typeof target.properties === 'object' ? (target.properties as Record<string, JsonSchema>) : {};
+  const parts: Record<string, { contentType: string }> = {};
+  for (const [name, property] of Object.entries(properties)) {
+    if (typeof property.contentMediaType === 'string') parts[name] = { contentType: property.contentMediaType };
+    else if (property.format === 'binary') parts[name] = { contentType: 'application/octet-stream' };
+  }
+  return parts;
 }
 
 /** Preference: JSON, then form, multipart, text, then anything else as raw bytes. */

@@ -55,6 +55,16 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/tags/nullable: must be a boolean, not the string "yes". Change it to a boolean. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/securitySchemes/oauth: missing required property "flows". Add "flows" to this object. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/components/securitySchemes/key/in: "body" is not an allowed value for "in". Use one of "header", "query", "cookie". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/components/securitySchemes/basic: missing required property "scheme". Add "scheme" to this object. [ERR_SPEC_INVALID]',
+  ],
+  'invalid-objects-3.1.yaml': [
+    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/0/required: false is not an allowed value for "required". Use true. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/1/style: "form" is not an allowed value for "style". Use "simple". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/key/in: "body" is not an allowed value for "in". Use one of "query", "header", "cookie". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/basic: missing required property "scheme". Add "scheme" to this object. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/token/type: "token" is not an allowed value for "type". Use one of "apiKey", "http", "mutualTLS", "oauth2", "openIdConnect". [ERR_SPEC_INVALID]',
   ],
   'invalid-objects-2.0.yaml': [
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/0: missing required property "type". Add "type" to this object. [ERR_SPEC_INVALID]',

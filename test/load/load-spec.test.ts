@@ -108,6 +108,7 @@ describe('loadSpec: remote documents', () => {
     '/spec.yaml': [
       'openapi: 3.0.3',
       'info: {title: Remote, version: "1.0"}',
+      'servers: [{url: /v1}]',
       'paths:',
       '  /pets:',
       '    get:',
@@ -147,6 +148,8 @@ describe('loadSpec: remote documents', () => {
     expect(loaded.file).toBe(`${base}/spec.yaml`);
     const pets = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
     expect(pets.get.parameters[0]).toEqual({ name: 'limit', in: 'query', schema: { type: 'integer' } });
+    // Servers stay as written (swagger-parser would make them absolute, without the port).
+    expect(loaded.document.servers).toEqual([{ url: '/v1' }]);
   });
 
   it('follows a remote ref from a local spec with --allow-remote-refs', async () => {

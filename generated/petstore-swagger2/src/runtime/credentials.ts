@@ -53,7 +53,7 @@ function variablesOf(scheme: UpstreamSchemeDefinition): { part: Part; descriptio
   const name = `security scheme "${printable(scheme.name)}"`;
   switch (scheme.type) {
     case 'apiKey':
-      return [{ part: 'API_KEY', example: 'your-api-key', description: `API key for ${name}, sent in the ${scheme.in} ${scheme.in === 'header' ? 'header' : 'parameter'} "${printable(scheme.parameterName)}".` }];
+      return [{ part: 'API_KEY', example: 'your-api-key', description: `API key for ${name}, sent as the ${scheme.in === 'header' ? 'header' : scheme.in === 'query' ? 'query parameter' : 'cookie'} "${printable(scheme.parameterName)}".` }];
     case 'bearer':
       return [{ part: 'TOKEN', example: 'your-access-token', description: `Bearer token for ${name}, sent as "Authorization: Bearer".` }];
     case 'oauth2Token':
