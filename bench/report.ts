@@ -54,7 +54,7 @@ export function stageTable(runs: readonly StageRun[]): string {
   const header = ['spec', ...names.map((name) => `${name} ms`), 'sum of stages ms', 'wall ms', 'outside stages ms (start-up, imports, exit)'];
   const rows = [`| ${header.join(' | ')} |`, `| --- |${' ---: |'.repeat(header.length - 1)}`];
   for (const run of runs) {
-    if (!run.ok && run.stages.length === 0) {
+    if (!run.ok) {
       rows.push(`| ${run.spec.name} | ${cell(`**failed**: ${firstLines(run.output)}`)} |${' |'.repeat(names.length + 2)}`);
       continue;
     }

@@ -7,7 +7,7 @@
  *   BENCH_WARMUP=1       warm-up runs per tool and spec, discarded
  *   BENCH_SPECS=a,b      only these specs (petstore, stripe, github)
  *   BENCH_TIMEOUT_S=120  a run taking longer is killed and reported as failed
- *   BENCH_STAGES=0       skip the extra portcullis run that reads its per-stage timings
+ *   BENCH_STAGE_RUNS=3   extra portcullis runs without --quiet that read its per-stage timings (0: none)
  *   BENCH_SKIP_BUILD=1   measure dist/ as it is instead of running `npm run build` first
  */
 import { spawnSync } from 'node:child_process';
@@ -25,7 +25,7 @@ const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const runs = positiveInt('BENCH_RUNS', 5);
 const warmup = positiveInt('BENCH_WARMUP', 1, true);
 const timeoutMs = positiveInt('BENCH_TIMEOUT_S', 120) * 1000;
-const withStages = process.env.BENCH_STAGES !== '0';
+const stageRunCount = positiveInt('BENCH_STAGE_RUNS', 3, true);
 const only = process.env.BENCH_SPECS?.split(',').map((s) => s.trim()).filter(Boolean);
 
 const method = detectRssMethod();
@@ -54,7 +54,7 @@ for (const spec of specs) {
   const operations = countOperations(spec.path);
   log(`${spec.name}: ${operations} operations (${spec.origin})`);
   measurements.push(...(await benchSpec(spec, operations, tools, { runs, warmup, timeoutMs, method, log })));
-  if (withStages) stageRuns.push(await portcullisStages(tools[0]!, spec, { method, timeoutMs }));
+  if (stageRunCount > 0) stageRuns.push(await portcullisStages(tools[0]!, spec, { method, timeoutMs, count: stageRunCount }));
 }
 const loadAfter = loadavg()[0]!;
 log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -73,7 +73,7 @@ const lines = [
   ...verdicts(measurements),
 ];
 if (stageRuns.length > 0) {
-  lines.push('', 'portcullis per stage (one extra run without --quiet; stage times as the CLI prints them):', '', stageTable(stageRuns));
+  lines.push('', `portcullis per stage (median of ${stageRunCount} extra runs without --quiet; stage times as the CLI prints them):`, '', stageTable(stageRuns));
 }
 lines.push('', `Specs: ${specs.map((s) => `${s.name} = ${s.origin}`).join('; ')}.`);
 process.stdout.write(`${lines.join('\n')}\n`);

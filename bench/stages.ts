@@ -1,11 +1,11 @@
 /**
- * Per-stage time of one portcullis run: without --quiet the CLI prints `<stage> <summary> (<n> ms)` on stderr for
+ * Per-stage time of portcullis runs: without --quiet the CLI prints `<stage> <summary> (<n> ms)` on stderr for
  * each stage. Whatever the wall time has beyond the stages is Node start-up, module loading and exit.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { GeneratorTool } from './generation.js';
+import { median, type GeneratorTool } from './generation.js';
 import { measureNode, type RssMethod } from './measure.js';
 import { ROOT, type BenchSpec } from './specs.js';
 
@@ -18,6 +18,8 @@ export interface StageTiming {
 export interface StageRun {
   readonly spec: BenchSpec;
   readonly ok: boolean;
+  /** How many runs the figures are the median of. */
+  readonly runs: number;
   readonly wallMs: number;
   readonly stages: readonly StageTiming[];
   /** First lines of the output when the run failed. */
@@ -26,15 +28,31 @@ export interface StageRun {
 
 const STAGE_LINE = /^(\w+)\s+(.*?)\s*\((\d+(?:\.\d+)?) ms\)\s*$/;
 
-export async function portcullisStages(tool: GeneratorTool, spec: BenchSpec, options: { method: RssMethod; timeoutMs: number }): Promise<StageRun> {
-  const scratch = mkdtempSync(join(tmpdir(), 'portcullis-bench-stages-'));
-  try {
-    const args = tool.args(spec.path, join(scratch, 'out')).filter((arg) => arg !== '--quiet');
-    const result = await measureNode(args, { method: options.method, cwd: ROOT, timeoutMs: options.timeoutMs });
-    return { spec, ok: result.ok, wallMs: result.ms, stages: parseStages(result.output), output: result.output };
-  } finally {
-    rmSync(scratch, { recursive: true, force: true });
+/** Runs portcullis `count` times on `spec` without --quiet; each stage's time and the wall time are medians. */
+export async function portcullisStages(
+  tool: GeneratorTool,
+  spec: BenchSpec,
+  options: { method: RssMethod; timeoutMs: number; count: number },
+): Promise<StageRun> {
+  const runs: { wallMs: number; stages: StageTiming[] }[] = [];
+  for (let i = 0; i < options.count; i++) {
+    const scratch = mkdtempSync(join(tmpdir(), 'portcullis-bench-stages-'));
+    try {
+      const args = tool.args(spec.path, join(scratch, 'out')).filter((arg) => arg !== '--quiet');
+      const result = await measureNode(args, { method: options.method, cwd: ROOT, timeoutMs: options.timeoutMs });
+      const stages = parseStages(result.output);
+      if (!result.ok) return { spec, ok: false, runs: i, wallMs: result.ms, stages, output: result.output };
+      runs.push({ wallMs: result.ms, stages });
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   }
+  const names = [...new Set(runs.flatMap((run) => run.stages.map((s) => s.stage)))];
+  const stages = names.map((stage) => {
+    const seen = runs.map((run) => run.stages.find((s) => s.stage === stage)).filter((s): s is StageTiming => s !== undefined);
+    return { stage, summary: seen[0]!.summary, ms: median(seen.map((s) => s.ms)) };
+  });
+  return { spec, ok: true, runs: runs.length, wallMs: median(runs.map((run) => run.wallMs)), stages, output: '' };
 }
 
 export function parseStages(output: string): StageTiming[] {

@@ -114,13 +114,45 @@ export function sourcePointer(document: unknown, instancePath: string): string {
   return formatPointer(at);
 }
 
+/** The pointer of the object holding `pointer`, and the (unescaped) property name. */
 function parentOf(pointer: string): { parent: string; property: string } {
-  const segments = parsePointer(pointer) ?? [];
-  return { parent: formatPointer(segments.slice(0, -1)), property: segments[segments.length - 1] ?? '' };
+  const slash = pointer.lastIndexOf('/');
+  if (slash === -1) return { parent: pointer, property: '' };
+  return { parent: pointer.slice(0, slash), property: pointer.slice(slash + 1).replace(/~1/g, '/').replace(/~0/g, '~') };
+}
+
+/** The pointer and its ancestors, nearest first: `#/a/b`, `#/a`, `#`. */
+function selfAndAncestors(pointer: string): string[] {
+  const result = [pointer];
+  for (let slash = pointer.lastIndexOf('/'); slash > 0; slash = pointer.lastIndexOf('/', slash - 1)) result.push(pointer.slice(0, slash));
+  return result;
 }
 
 function isWithin(pointer: string, ancestor: string): boolean {
   return pointer === ancestor || pointer.startsWith(`${ancestor}/`);
+}
+
+function escapeSegment(segment: unknown): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+function isEnum(e: AjvError): boolean {
+  return e.keyword === 'enum' || e.keyword === 'const';
+}
+
+function isSingleValued(e: AjvError): boolean {
+  return e.keyword === 'const' || (e.keyword === 'enum' && (e.params.allowedValues as unknown[]).length === 1);
 }
 
 /** The alternative of the OpenAPI schema an error comes from (`#/definitions/X/oneOf/0`); `#` when unknown. */
@@ -162,27 +194,39 @@ export function schemaErrorsToIssues(
 ): Issue[] {
   const specName = version === '2.0' ? 'Swagger 2.0' : `OpenAPI ${version}`;
   const fallbackHint = `Check it against the ${specName} specification.`;
-  const located: Located[] = errors.map((e) => ({ ...e, pointer: sourcePointer(document, e.instancePath) }));
+  const pointers = new Map<string, string>();
+  const located: Located[] = errors.map((e) => {
+    if (!pointers.has(e.instancePath)) pointers.set(e.instancePath, sourcePointer(document, e.instancePath));
+    return { ...e, pointer: pointers.get(e.instancePath)! };
+  });
   const valueAt = (pointer: string): unknown => locatePointer(document, pointer)?.value;
 
   // 1. Summaries and the "maybe it is a Reference Object" alternative explain nothing by themselves.
   const alternatives = new Set(located.filter((e) => SUMMARY_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
   let kept = located.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword) && !(e.keyword === 'required' && e.params.missingProperty === '$ref'));
 
-  // 2. An alternative whose discriminating property did not match is not what the author meant: drop the rest of
-  //    its errors (only possible where Ajv's schemaPath names the alternative, as in the 3.0 schema).
-  const rejected = new Map<string, Set<string>>();
-  const discriminators = new Set<Located>();
-  for (const e of kept) {
-    const single = e.keyword === 'const' || (e.keyword === 'enum' && (e.params.allowedValues as unknown[]).length === 1);
-    const branch = branchOf(e);
-    if (!single || branch === '#') continue;
-    discriminators.add(e);
-    const { parent } = parentOf(e.pointer);
-    rejected.set(parent, (rejected.get(parent) ?? new Set()).add(branch));
+  // 2. An alternative whose discriminating property (one that several alternatives pin to a single value, like
+  //    `in` or `type`) did not match is not what the author meant: drop its other errors. Only possible where
+  //    Ajv's schemaPath names the alternative (the 3.x schemas).
+  // Per object, the discriminator is the property with a known domain, else the one most alternatives pin.
+  const singles = kept.filter((e) => isSingleValued(e) && branchOf(e) !== '#');
+  const discriminatorOf = new Map<string, string>();
+  for (const [parent, group] of groupBy(singles, (e) => parentOf(e.pointer).parent)) {
+    const score = (pointer: string): number => {
+      const { property } = parentOf(pointer);
+      if (discriminatorDomain(parent, property, version)) return Infinity;
+      return new Set(group.filter((e) => e.pointer === pointer).map(branchOf)).size;
+    };
+    const best = [...new Set(group.map((e) => e.pointer))].sort((a, b) => score(b) - score(a))[0]!;
+    if (score(best) >= 2) discriminatorOf.set(parent, best);
   }
-  const isRejected = (e: Located): boolean =>
-    [...rejected].some(([parent, branches]) => isWithin(e.pointer, parent) && branches.has(branchOf(e)));
+  const discriminators = new Set(singles.filter((e) => discriminatorOf.get(parentOf(e.pointer).parent) === e.pointer));
+  const rejected = new Map<string, Set<string>>();
+  for (const e of discriminators) {
+    const { parent } = parentOf(e.pointer);
+    rejected.set(parent, (rejected.get(parent) ?? new Set()).add(branchOf(e)));
+  }
+  const isRejected = (e: Located): boolean => selfAndAncestors(e.pointer).some((p) => rejected.get(p)?.has(branchOf(e)));
   kept = kept.filter((e) => discriminators.has(e) || !isRejected(e));
 
   // Where a named alternative survives with errors on the object or its fields, the errors no schemaPath names
@@ -196,44 +240,48 @@ export function schemaErrorsToIssues(
   kept = kept.filter((e) => !(live.has(e.pointer) && branchOf(e) === '#' && !discriminators.has(e)));
 
   // `unevaluatedProperties` (3.1) lists what no passing subschema looked at: when an alternative of the object
-  // failed, or the property has an error of its own, it says nothing more.
+  // failed, or the object or the property has another error, it says nothing more.
+  const errorsAt = groupBy(kept, (e) => e.pointer);
+  const hasErrorsBelow = new Set(kept.flatMap((e) => selfAndAncestors(e.pointer)));
   kept = kept.filter((e) => {
     if (e.keyword !== 'unevaluatedProperties') return true;
-    const property = `${e.pointer}/${String(e.params.unevaluatedProperty).replace(/~/g, '~0').replace(/\//g, '~1')}`;
-    return !alternatives.has(e.pointer) && !kept.some((o) => o !== e && (o.pointer === e.pointer || isWithin(o.pointer, property)));
+    const property = `${e.pointer}/${escapeSegment(e.params.unevaluatedProperty)}`;
+    return !alternatives.has(e.pointer) && errorsAt.get(e.pointer)!.length === 1 && !hasErrorsBelow.has(property);
   });
 
   // 3. Enum errors on one value: merge their allowed values, and decide whether the value is the mistake.
   const issues: Issue[] = [];
+  /** The errors the issues were made from. */
+  const used: Located[] = [];
   const wrongDiscriminator = new Set<string>();
-  const enumPointers = [...new Set(kept.filter((e) => e.keyword === 'enum' || e.keyword === 'const').map((e) => e.pointer))];
-  for (const pointer of enumPointers) {
+  for (const [pointer, group] of groupBy(kept.filter(isEnum), (e) => e.pointer)) {
     const value = valueAt(pointer);
-    const group = kept.filter((e) => e.pointer === pointer && (e.keyword === 'enum' || e.keyword === 'const'));
     const allowed = [...new Set(group.flatMap((e) => (e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]))))];
     const { parent, property } = parentOf(pointer);
-    const domain = discriminatorDomain(parent, property, version);
+    const expected = discriminatorDomain(parent, property, version) ?? allowed;
     // Another alternative accepted this value: the errors came from the ones it ruled out.
-    if ((domain ?? allowed).includes(value as never)) continue;
-    if (domain) wrongDiscriminator.add(parent);
+    if (expected.includes(value as never)) continue;
+    if (expected !== allowed) wrongDiscriminator.add(parent);
+    used.push(...group);
     issues.push({
       code: 'ERR_SPEC_INVALID',
       severity: 'error',
       file,
       pointer,
       message: `${json(value)} is not an allowed value for "${property}"`,
-      hint: (domain ?? allowed).length === 1 ? `Use ${json((domain ?? allowed)[0])}.` : `Use one of ${quoteList(domain ?? allowed)}.`,
+      hint: expected.length === 1 ? `Use ${json(expected[0])}.` : `Use one of ${quoteList(expected)}.`,
     });
   }
-  kept = kept.filter((e) => e.keyword !== 'enum' && e.keyword !== 'const');
   // With a wrong discriminator, the object's other errors follow from it.
-  kept = kept.filter((e) => !wrongDiscriminator.has(e.pointer));
+  kept = kept.filter((e) => !isEnum(e) && !wrongDiscriminator.has(e.pointer));
 
   // 4. The rest, object by object. Where alternatives remain that cannot be told apart, one issue lists them.
-  for (const pointer of [...new Set(kept.map((e) => e.pointer))]) {
-    let group = kept.filter((e) => e.pointer === pointer);
-    if (alternatives.has(pointer)) group = withoutImpossibleAlternatives(group, pointer, valueAt(pointer), version);
-    group = group.filter((e, i) => group.findIndex((o) => o.keyword === e.keyword && json(o.params) === json(e.params)) === i);
+  const haveErrorsInside = new Set(kept.flatMap((e) => selfAndAncestors(e.pointer).slice(1)));
+  for (const [pointer, all] of groupBy(kept, (e) => e.pointer)) {
+    const possible = alternatives.has(pointer)
+      ? withoutImpossibleAlternatives(all, pointer, valueAt(pointer), version, haveErrorsInside.has(pointer))
+      : all;
+    const group = [...new Map(possible.map((e) => [`${e.keyword}\0${json(e.params)}`, e])).values()];
     const ambiguous =
       alternatives.has(pointer) &&
       group.length > 1 &&
@@ -241,12 +289,16 @@ export function schemaErrorsToIssues(
       (new Set(group.map(branchOf)).size > 1 || group.some((e) => branchOf(e) === '#'));
     if (ambiguous) issues.push(alternativesIssue(group, pointer, file));
     else issues.push(...group.map((e) => singleIssue(e, valueAt(e.pointer), file, fallbackHint)));
+    used.push(...possible);
   }
 
-  // 5. An object that matched none of its alternatives and has no more specific error.
-  for (const pointer of alternatives) {
-    if (issues.some((i) => isWithin(i.pointer, pointer))) continue;
-    issues.push({ code: 'ERR_SPEC_INVALID', severity: 'error', file, pointer, message: 'does not match any of the forms allowed here', hint: fallbackHint });
+  // 5. An object that matched none of its alternatives and has no more specific error: neither where it is
+  //    written, nor in what it references (validated in place, reported where that is written).
+  const explained = new Set([...issues.map((i) => i.pointer), ...used.map((e) => `#${e.instancePath}`)].flatMap(selfAndAncestors));
+  for (const e of located.filter((l) => SUMMARY_KEYWORDS.has(l.keyword))) {
+    if (explained.has(e.pointer) || explained.has(`#${e.instancePath}`)) continue;
+    explained.add(e.pointer);
+    issues.push({ code: 'ERR_SPEC_INVALID', severity: 'error', file, pointer: e.pointer, message: 'does not match any of the forms allowed here', hint: fallbackHint });
   }
 
   return dedupeAndSort(issues, located);
@@ -254,13 +306,21 @@ export function schemaErrorsToIssues(
 
 /**
  * Drops what alternatives the author clearly did not mean asked for: a Reference Object alternative rejects
- * every key of a non-reference object; and a Swagger 2.0 parameter or security scheme has a known form.
+ * every key of a non-reference object; a `type` alternative (`boolean` for `additionalProperties`) is not meant
+ * when another alternative found errors inside the value; and a Swagger 2.0 parameter or security scheme has a
+ * known form.
  */
-function withoutImpossibleAlternatives(group: readonly Located[], pointer: string, value: unknown, version: SpecVersion): Located[] {
+function withoutImpossibleAlternatives(
+  group: readonly Located[],
+  pointer: string,
+  value: unknown,
+  version: SpecVersion,
+  errorsInside: boolean,
+): Located[] {
   const keys = isRecord(value) ? Object.keys(value).filter((k) => !k.startsWith('x-')) : [];
   const extra = new Set(group.filter((e) => e.keyword === 'additionalProperties').map((e) => String(e.params.additionalProperty)));
   const referenceNoise = keys.length > 1 && keys.every((k) => extra.has(k));
-  let result = group.filter((e) => !(referenceNoise && e.keyword === 'additionalProperties'));
+  let result = group.filter((e) => !(referenceNoise && e.keyword === 'additionalProperties') && !(errorsInside && e.keyword === 'type'));
   const form = version === '2.0' ? swagger2Form(pointer, value) : undefined;
   if (form) {
     result = result.filter((e) => {
@@ -309,7 +369,7 @@ function singleIssue(e: Located, value: unknown, file: string, fallbackHint: str
       const name = String(p.additionalProperty ?? p.unevaluatedProperty);
       return {
         ...base,
-        pointer: `${e.pointer}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`,
+        pointer: `${e.pointer}/${escapeSegment(name)}`,
         message: `property ${json(name)} is not allowed here`,
         hint: name.startsWith('x-') ? 'Remove it.' : `Remove it, or rename it to ${json(`x-${name}`)} to keep it as an extension.`,
       };
@@ -335,22 +395,19 @@ function singleIssue(e: Located, value: unknown, file: string, fallbackHint: str
 
 /** Drops repeated issues and orders them as their errors came (Ajv walks the document in order). */
 function dedupeAndSort(issues: readonly Issue[], located: readonly Located[]): Issue[] {
-  // The first error at or below the issue's place; else the first above it.
-  const order = (pointer: string): number => {
-    const below = located.findIndex((e) => isWithin(e.pointer, pointer));
-    if (below !== -1) return below;
-    const above = located.findIndex((e) => isWithin(pointer, e.pointer));
-    return above === -1 ? located.length : above;
-  };
-  const seen = new Set<string>();
-  return issues
-    .filter((i) => {
-      const key = `${i.pointer}\0${i.message}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    })
-    .map((issue, index) => ({ issue, index, rank: order(issue.pointer) }))
+  // The index of the first error at a place, and of the first error at or below it.
+  const firstAt = new Map<string, number>();
+  const firstWithin = new Map<string, number>();
+  located.forEach((e, index) => {
+    if (!firstAt.has(e.pointer)) firstAt.set(e.pointer, index);
+    for (const pointer of selfAndAncestors(e.pointer)) if (!firstWithin.has(pointer)) firstWithin.set(pointer, index);
+  });
+  // An issue ranks with the first error at or below its place; else with the nearest one above it.
+  const rank = (pointer: string): number =>
+    firstWithin.get(pointer) ?? selfAndAncestors(pointer).map((p) => firstAt.get(p)).find((i) => i !== undefined) ?? located.length;
+  const unique = [...new Map(issues.map((i) => [`${i.pointer}\0${i.message}`, i])).values()];
+  return unique
+    .map((issue, index) => ({ issue, index, rank: rank(issue.pointer) }))
     .sort((a, b) => a.rank - b.rank || a.index - b.index)
     .map(({ issue }) => issue);
 }

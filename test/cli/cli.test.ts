@@ -1,0 +1,96 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { ROOT } from '../../scripts/examples.js';
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(['node', 'portcullis', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const tempDir = () => mkdtemp(join(tmpdir(), 'portcullis-cli-'));
+
+describe('portcullis generate', () => {
+  it('generates a project and reports each stage with counts and time', async () => {
+    const out = join(await tempDir(), 'petstore');
+    const { code, stderr } = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out);
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/^load {6}OpenAPI 3\.0 \(\d+ ms\)$/m);
+    expect(stderr).toMatch(/^normalize 20 operations \(\d+ ms\)$/m);
+    expect(stderr).toMatch(/^model {5}20 tools, 2 scopes, \d+ schemas \(\d+ ms\)$/m);
+    expect(stderr).toMatch(/^write {5}\d+ written, 0 unchanged \(\d+ ms\)$/m);
+    expect(JSON.parse(await readFile(join(out, 'package.json'), 'utf8')).name).toBe('swagger-petstore-mcp');
+  });
+
+  it('is quiet with --quiet, takes --name, and leaves unchanged files alone on a second run', async () => {
+    const out = join(await tempDir(), 'pets');
+    expect(await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--quiet', '--name', 'pets-mcp')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse(await readFile(join(out, 'package.json'), 'utf8')).name).toBe('pets-mcp');
+    const before = (await stat(join(out, 'tools.json'))).mtimeMs;
+    const again = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--name', 'pets-mcp');
+    expect(again.stderr).toMatch(/^write {5}0 written, \d+ unchanged/m);
+    expect((await stat(join(out, 'tools.json'))).mtimeMs).toBe(before);
+  });
+
+  it('applies the config file', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'portcullis.yaml');
+    await import('node:fs/promises').then((fs) => fs.writeFile(config, 'include:\n  tags: [store]\nroles:\n  clerk:\n    methods: [DELETE]\n'));
+    const { code } = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', join(dir, 'out'), '--config', config, '--quiet');
+    expect(code).toBe(0);
+    const tools = JSON.parse(await readFile(join(dir, 'out', 'tools.json'), 'utf8')).tools as { name: string; roles: string[] }[];
+    expect(tools.map((t) => [t.name, t.roles])).toEqual([
+      ['getInventory', []],
+      ['placeOrder', []],
+      ['getOrderById', []],
+      ['deleteOrder', ['clerk']],
+    ]);
+  });
+
+  it('exits 1 with every located problem, no stack, and writes nothing for a broken spec', async () => {
+    const out = join(await tempDir(), 'never');
+    const { code, stderr } = await cli('generate', join(ROOT, 'specs/invalid/unknown-security-scheme.yaml'), '--out', out);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/unknown-security-scheme\.yaml#\/\S+: .+\. .+ \[ERR_SPEC_UNKNOWN_SCHEME\]/);
+    expect(stderr).toMatch(/^error: \d+ problems? found; nothing was written$/m);
+    expect(stderr).not.toMatch(/^\s+at /m);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('exits 1 for a broken config, a missing spec and a missing --out', async () => {
+    const dir = await tempDir();
+    const config = join(dir, 'bad.yaml');
+    await import('node:fs/promises').then((fs) => fs.writeFile(config, 'exclude:\n  verbs: [GET]\n'));
+    const badConfig = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', join(dir, 'o'), '--config', config);
+    expect(badConfig.code).toBe(1);
+    expect(badConfig.stderr).toContain('bad.yaml#/exclude/verbs: unknown key "verbs"');
+    const missing = await cli('generate', join(dir, 'nope.yaml'), '--out', join(dir, 'o'));
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('[ERR_SPEC_READ]');
+    const noOut = await cli('generate', join(ROOT, 'specs/petstore.yaml'));
+    expect(noOut.code).toBe(1);
+    expect(noOut.stderr).toContain("required option '-o, --out <dir>' not specified");
+  });
+
+  it('documents every option in --help', async () => {
+    const { code, stdout } = await cli('generate', '--help');
+    expect(code).toBe(0);
+    for (const option of ['--out', '--config', '--name', '--allow-remote-refs', '--strict', '--quiet']) expect(stdout).toContain(option);
+  });
+});
+
+describe('bin/portcullis.js', () => {
+  it('runs the built CLI as a process', async () => {
+    const out = join(await tempDir(), 'notes');
+    const { stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/portcullis.js'), 'generate', join(ROOT, 'specs/notes-apikey.yaml'), '--out', out]);
+    expect(stderr).toContain(`generated 6 tools into ${out}`);
+    expect(existsSync(join(out, 'tools.json'))).toBe(true);
+  });
+});
