@@ -58,7 +58,10 @@ export function toServerDefinition(model: ServerModel): ServerDefinition {
     ...(model.description ? { description: model.description } : {}),
     ...(model.baseUrl ? { baseUrl: model.baseUrl } : {}),
     securitySchemes: Object.fromEntries(model.securitySchemes.map((scheme) => [scheme.name, scheme])),
-    scopes: model.scopes.map((scope) => scope.name),
+    // §2: scopes_supported lists what tools need, never offline_access (refresh tokens are the client's business).
+    scopes: model.scopes.map((scope) => scope.name).filter((scope) => scope !== 'offline_access'),
+    impliedScopes: model.impliedScopes,
+    roles: model.roles,
     definitions: model.definitions,
     tools: model.tools.map(toToolDefinition),
   };

@@ -5,6 +5,7 @@
 export const EMITTED_DEPENDENCIES = {
   '@modelcontextprotocol/sdk': '1.32.2',
   ajv: '8.20.0',
+  jose: '6.2.18',
   'ajv-formats': '3.0.1',
 } as const;
 

@@ -28,8 +28,11 @@ interface Located extends AjvError {
   readonly pointer: string;
 }
 
-/** Keywords that only summarise the failures of their alternatives. */
+/** Keywords that only summarise the failures of subschemas. */
 const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'if', 'not']);
+
+/** Summaries of alternatives (`if` is not one: its condition picks the branch). */
+const ALTERNATIVE_KEYWORDS = new Set(['oneOf', 'anyOf'])
 
 /**
  * The values a discriminating property may take, so that an enum error on it can be told apart:
@@ -202,7 +205,8 @@ export function schemaErrorsToIssues(
   const valueAt = (pointer: string): unknown => locatePointer(document, pointer)?.value;
 
   // 1. Summaries and the "maybe it is a Reference Object" alternative explain nothing by themselves.
-  const alternatives = new Set(located.filter((e) => SUMMARY_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
+  const alternatives = new Set(located.filter((e) => ALTERNATIVE_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
+  const summarised = new Set(located.filter((e) => SUMMARY_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
   let kept = located.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword) && !(e.keyword === 'required' && e.params.missingProperty === '$ref'));
 
   // 2. An alternative whose discriminating property (one that several alternatives pin to a single value, like
@@ -239,29 +243,36 @@ export function schemaErrorsToIssues(
   );
   kept = kept.filter((e) => !(live.has(e.pointer) && branchOf(e) === '#' && !discriminators.has(e)));
 
-  // `unevaluatedProperties` (3.1) lists what no passing subschema looked at: when an alternative of the object
-  // failed, or the object or the property has another error, it says nothing more.
-  const errorsAt = groupBy(kept, (e) => e.pointer);
-  const hasErrorsBelow = new Set(kept.flatMap((e) => selfAndAncestors(e.pointer)));
+  // `unevaluatedProperties` (3.1) lists what no passing subschema looked at: the properties of a subschema that
+  // failed for another reason are listed too. Keep it only when nothing else failed on the object or inside it
+  // (except on other properties, when no subschema of the object failed).
+  const others = kept.filter((e) => e.keyword !== 'unevaluatedProperties');
+  const errorsWithin = new Set(others.flatMap((e) => selfAndAncestors(e.pointer)));
+  const errorsAt = new Set(others.map((e) => e.pointer));
   kept = kept.filter((e) => {
     if (e.keyword !== 'unevaluatedProperties') return true;
     const property = `${e.pointer}/${escapeSegment(e.params.unevaluatedProperty)}`;
-    return !alternatives.has(e.pointer) && errorsAt.get(e.pointer)!.length === 1 && !hasErrorsBelow.has(property);
+    if (errorsAt.has(e.pointer) || errorsWithin.has(property)) return false;
+    return !(summarised.has(e.pointer) && errorsWithin.has(e.pointer));
   });
 
   // 3. Enum errors on one value: merge their allowed values, and decide whether the value is the mistake.
+  //    A wrong discriminator explains everything else wrong with its object.
+  const enums = [...groupBy(kept.filter(isEnum), (e) => e.pointer)].map(([pointer, group]) => {
+    const allowed = [...new Set(group.flatMap((e) => (e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]))))];
+    const { parent, property } = parentOf(pointer);
+    const domain = discriminatorDomain(parent, property, version);
+    return { pointer, group, parent, property, domain, expected: domain ?? allowed, value: valueAt(pointer) };
+  });
+  const wrongDiscriminators = new Set(enums.filter((e) => e.domain && !e.domain.includes(e.value as never)).map((e) => e.parent));
+  const followsFromDiscriminator = (pointer: string): boolean => selfAndAncestors(pointer).some((p) => wrongDiscriminators.has(p));
   const issues: Issue[] = [];
   /** The errors the issues were made from. */
   const used: Located[] = [];
-  const wrongDiscriminator = new Set<string>();
-  for (const [pointer, group] of groupBy(kept.filter(isEnum), (e) => e.pointer)) {
-    const value = valueAt(pointer);
-    const allowed = [...new Set(group.flatMap((e) => (e.keyword === 'const' ? [e.params.allowedValue] : (e.params.allowedValues as unknown[]))))];
-    const { parent, property } = parentOf(pointer);
-    const expected = discriminatorDomain(parent, property, version) ?? allowed;
+  for (const { pointer, group, parent, property, domain, expected, value } of enums) {
     // Another alternative accepted this value: the errors came from the ones it ruled out.
     if (expected.includes(value as never)) continue;
-    if (expected !== allowed) wrongDiscriminator.add(parent);
+    if (!(domain && wrongDiscriminators.has(parent)) && followsFromDiscriminator(pointer)) continue;
     used.push(...group);
     issues.push({
       code: 'ERR_SPEC_INVALID',
@@ -272,14 +283,14 @@ export function schemaErrorsToIssues(
       hint: expected.length === 1 ? `Use ${json(expected[0])}.` : `Use one of ${quoteList(expected)}.`,
     });
   }
-  // With a wrong discriminator, the object's other errors follow from it.
-  kept = kept.filter((e) => !isEnum(e) && !wrongDiscriminator.has(e.pointer));
+  const enumIssues = new Set(issues.map((i) => i.pointer));
+  kept = kept.filter((e) => !isEnum(e) && !followsFromDiscriminator(e.pointer));
 
   // 4. The rest, object by object. Where alternatives remain that cannot be told apart, one issue lists them.
   const haveErrorsInside = new Set(kept.flatMap((e) => selfAndAncestors(e.pointer).slice(1)));
   for (const [pointer, all] of groupBy(kept, (e) => e.pointer)) {
     const possible = alternatives.has(pointer)
-      ? withoutImpossibleAlternatives(all, pointer, valueAt(pointer), version, haveErrorsInside.has(pointer))
+      ? withoutImpossibleAlternatives(all, pointer, valueAt(pointer), version, haveErrorsInside.has(pointer) || enumIssues.has(pointer))
       : all;
     const group = [...new Map(possible.map((e) => [`${e.keyword}\0${json(e.params)}`, e])).values()];
     const ambiguous =
@@ -306,21 +317,22 @@ export function schemaErrorsToIssues(
 
 /**
  * Drops what alternatives the author clearly did not mean asked for: a Reference Object alternative rejects
- * every key of a non-reference object; a `type` alternative (`boolean` for `additionalProperties`) is not meant
- * when another alternative found errors inside the value; and a Swagger 2.0 parameter or security scheme has a
- * known form.
+ * every key of a non-reference object; a `type` alternative (`boolean` for `additionalProperties`, `array` for
+ * a 2.0 `type`) is not meant when the value is already explained; and a Swagger 2.0 parameter or security
+ * scheme has a known form.
  */
 function withoutImpossibleAlternatives(
   group: readonly Located[],
   pointer: string,
   value: unknown,
   version: SpecVersion,
-  errorsInside: boolean,
+  /** Another alternative found errors inside the value, or its value is already reported. */
+  explained: boolean,
 ): Located[] {
   const keys = isRecord(value) ? Object.keys(value).filter((k) => !k.startsWith('x-')) : [];
   const extra = new Set(group.filter((e) => e.keyword === 'additionalProperties').map((e) => String(e.params.additionalProperty)));
   const referenceNoise = keys.length > 1 && keys.every((k) => extra.has(k));
-  let result = group.filter((e) => !(referenceNoise && e.keyword === 'additionalProperties') && !(errorsInside && e.keyword === 'type'));
+  let result = group.filter((e) => !(referenceNoise && e.keyword === 'additionalProperties') && !(explained && e.keyword === 'type'));
   const form = version === '2.0' ? swagger2Form(pointer, value) : undefined;
   if (form) {
     result = result.filter((e) => {

@@ -6,7 +6,7 @@ import type { ToolAnnotations } from '../../templates/runtime/definition.js';
 import { buildToolArguments } from './input-schema.js';
 import { SchemaConverter } from './json-schema.js';
 import { isSelected, matchesSelector } from './selection.js';
-import { securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
+import { impliedScopesOf, securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
 import { assignToolNames } from './tool-name.js';
 import type { ScopeModel, ServerModel, ToolModel } from './types.js';
 
@@ -52,7 +52,8 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
     ...(spec.info.description ? { description: spec.info.description } : {}),
     ...(spec.servers[0] ? { baseUrl: serverUrl(spec.servers[0]) } : {}),
     securitySchemes: upstreamSchemes(spec, usedSchemes, scopesByScheme, issues),
-    scopes: scopesOf(tools, spec),
+    scopes: scopesOf(tools, spec, config.scopes?.rename ?? {}),
+    impliedScopes: impliedScopesOf(config.scopes?.implies),
     roles: [...new Set(tools.flatMap((tool) => tool.roles))].sort(),
     definitions,
     tools,
@@ -68,7 +69,7 @@ function buildTool(
   issues: IssueCollector,
 ): ToolModel {
   const args = buildToolArguments(operation, converter, issues);
-  const security = securityOf(operation, spec, issues);
+  const security = securityOf(operation, spec, issues, config.scopes?.rename);
   const operationServer = operation.servers?.[0];
   return {
     name,
@@ -132,14 +133,15 @@ function rolesOf(operation: NormalizedOperation, config: PortcullisConfig, issue
   return [...roles].sort();
 }
 
-function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec): ScopeModel[] {
+/** Every scope some tool requires, with the description and schemes of the upstream scope it was named after. */
+function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec, rename: Readonly<Record<string, string>>): ScopeModel[] {
   const scopes = new Map<string, ScopeModel>();
   for (const scope of new Set(tools.flatMap((tool) => tool.security.scopes.flat()))) {
-    const declaredBy = Object.values(spec.securitySchemes).filter(
-      (scheme) => scheme.type === 'oauth2' && scheme.flows.some((flow) => Object.hasOwn(flow.scopes, scope)),
-    );
+    const upstreamNames = [scope, ...Object.keys(rename).filter((name) => rename[name] === scope)];
+    const declares = (flow: { scopes: Readonly<Record<string, string>> }) => upstreamNames.some((name) => Object.hasOwn(flow.scopes, name));
+    const declaredBy = Object.values(spec.securitySchemes).filter((scheme) => scheme.type === 'oauth2' && scheme.flows.some(declares));
     const description = declaredBy
-      .flatMap((scheme) => (scheme.type === 'oauth2' ? scheme.flows.map((flow) => (Object.hasOwn(flow.scopes, scope) ? flow.scopes[scope] : undefined)) : []))
+      .flatMap((scheme) => (scheme.type === 'oauth2' ? scheme.flows.flatMap((flow) => upstreamNames.map((name) => (Object.hasOwn(flow.scopes, name) ? flow.scopes[name] : undefined))) : []))
       .find((text) => typeof text === 'string' && text.length > 0);
     scopes.set(scope, { name: scope, ...(description ? { description } : {}), schemes: declaredBy.map((scheme) => scheme.name).sort() });
   }

@@ -14,8 +14,17 @@ function carriesCallerScopes(scheme: NormalizedSecurityScheme | undefined): bool
   return scheme?.type === 'oauth2' || scheme?.type === 'openIdConnect';
 }
 
-/** The effective security of an operation: operation-level overrides document-level; `x-mcp-scopes` overrides both. */
-export function securityOf(operation: NormalizedOperation, spec: NormalizedSpec, issues: IssueCollector): SecurityModel {
+/**
+ * The effective security of an operation: operation-level overrides document-level; `x-mcp-scopes` overrides both.
+ * `rename` maps upstream scope names to this server's own (config `scopes.rename`); `x-mcp-scopes` are already
+ * this server's names.
+ */
+export function securityOf(
+  operation: NormalizedOperation,
+  spec: NormalizedSpec,
+  issues: IssueCollector,
+  rename: Readonly<Record<string, string>> = {},
+): SecurityModel {
   const inForce = operation.security ?? spec.security ?? [];
   const source = operation.security
     ? `${operation.source}/security`
@@ -38,7 +47,9 @@ export function securityOf(operation: NormalizedOperation, spec: NormalizedSpec,
 
   // One requirement asking no caller scope satisfies the OR: the tool is then open to any valid token.
   const alternatives = requirements.map((requirement) =>
-    requirement.filter((use) => carriesCallerScopes(spec.securitySchemes[use.scheme])).flatMap((use) => use.scopes),
+    requirement
+      .filter((use) => carriesCallerScopes(spec.securitySchemes[use.scheme]))
+      .flatMap((use) => use.scopes.map((scope) => (Object.hasOwn(rename, scope) ? rename[scope]! : scope))),
   );
   const isPublic = alternatives.length === 0 || alternatives.some((scopes) => scopes.length === 0);
   return {
@@ -145,4 +156,25 @@ export function upstreamSchemes(
       return { ...base, type: 'unsupported', reason: `${what} is not supported` };
     }
   });
+}
+
+/**
+ * Transitive closure of the config's scope hierarchy: each broader scope → every scope it implies, sorted.
+ * @see ../../../shared/auth-requirements.md §5 (scope hierarchies, MCP 2026-07-28)
+ */
+export function impliedScopesOf(implies: Readonly<Record<string, readonly string[]>> = {}): Record<string, string[]> {
+  const closure = (scope: string, seen: Set<string>): Set<string> => {
+    for (const narrower of Object.hasOwn(implies, scope) ? implies[scope]! : []) {
+      if (!seen.has(narrower)) {
+        seen.add(narrower);
+        closure(narrower, seen);
+      }
+    }
+    return seen;
+  };
+  return Object.fromEntries(
+    Object.keys(implies)
+      .sort()
+      .map((scope) => [scope, [...closure(scope, new Set())].filter((s) => s !== scope).sort()]),
+  );
 }

@@ -81,6 +81,8 @@ export interface ServerModel {
   readonly securitySchemes: readonly UpstreamSchemeDefinition[];
   /** Every scope some tool requires, sorted. */
   readonly scopes: readonly ScopeModel[];
+  /** Scope hierarchy: a broader scope → every scope it implies (transitively closed, sorted). */
+  readonly impliedScopes: Readonly<Record<string, readonly string[]>>;
   /** Every role some tool requires, sorted. */
   readonly roles: readonly string[];
   /** Shared JSON Schema definitions by name. */

@@ -10,6 +10,8 @@ const definition: ServerDefinition = {
   baseUrl: 'https://spec.example.com/v2',
   securitySchemes: {},
   scopes: [],
+  impliedScopes: {},
+  roles: [],
   definitions: {},
   tools: [],
 };

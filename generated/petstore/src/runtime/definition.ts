@@ -97,8 +97,15 @@ export interface ServerDefinition {
   /** Base URL from the spec's first server with variables at their defaults; `UPSTREAM_BASE_URL` overrides. */
   readonly baseUrl?: string;
   readonly securitySchemes: Readonly<Record<string, UpstreamSchemeDefinition>>;
-  /** Every scope any tool requires, sorted: the metadata's `scopes_supported`. */
+  /** Every scope any tool requires, sorted: the metadata's `scopes_supported` (never `offline_access`). */
   readonly scopes: readonly string[];
+  /**
+   * Scope hierarchy from the config: a broader scope → every narrower scope it implies (transitively closed,
+   * sorted). A token holding the broader scope satisfies requirements of the narrower ones.
+   */
+  readonly impliedScopes: Readonly<Record<string, readonly string[]>>;
+  /** Every role any tool requires, sorted. */
+  readonly roles: readonly string[];
   /** Shared JSON Schema definitions, referenced from tools as `#/$defs/<name>`. */
   readonly definitions: Readonly<Record<string, JsonSchema>>;
   readonly tools: readonly ToolDefinition[];

@@ -1,0 +1,112 @@
+/**
+ * The shape of `tools.json`: everything an emitted server knows about its API, as plain data.
+ *
+ * The generator writes this file; the runtime reads it. Keeping the per-spec part as JSON (not code) means no text
+ * from a spec can ever change the meaning of the emitted program.
+ */
+
+export type JsonSchema = { readonly [key: string]: unknown };
+
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE';
+
+/** Where one tool argument goes in the upstream request. */
+export interface ParameterDefinition {
+  /** Name of the parameter in the HTTP request. */
+  readonly name: string;
+  /** Name of the tool argument holding its value (usually equal to `name`). */
+  readonly argument: string;
+  readonly in: 'path' | 'query' | 'header' | 'cookie';
+  readonly style: 'simple' | 'label' | 'matrix' | 'form' | 'spaceDelimited' | 'pipeDelimited' | 'deepObject';
+  readonly explode: boolean;
+  readonly allowReserved: boolean;
+  readonly required: boolean;
+  /** Set when the value is serialized as a media type (OpenAPI `content`), e.g. `application/json`. */
+  readonly contentType?: string;
+}
+
+/** How the tool argument `argument` becomes the request body. */
+export interface BodyDefinition {
+  readonly argument: string;
+  /** The media type sent as `Content-Type` (for multipart the boundary is added at run time). */
+  readonly contentType: string;
+  readonly encoding: 'json' | 'form' | 'multipart' | 'text' | 'binary';
+  readonly required: boolean;
+  /** For form and multipart bodies: per-property encoding from the spec. */
+  readonly properties?: Readonly<Record<string, { readonly contentType?: string; readonly style?: ParameterDefinition['style']; readonly explode?: boolean }>>;
+}
+
+export interface ToolAnnotations {
+  readonly title?: string;
+  readonly readOnlyHint?: boolean;
+  readonly destructiveHint?: boolean;
+  readonly idempotentHint?: boolean;
+  readonly openWorldHint?: boolean;
+}
+
+export interface ToolDefinition {
+  readonly name: string;
+  readonly title?: string;
+  readonly description: string;
+  readonly annotations: ToolAnnotations;
+  /** JSON Schema (2020-12) of the arguments, top level `type: object`, without `$defs`. */
+  readonly inputSchema: JsonSchema;
+  /** Names of the shared definitions (`ServerDefinition.definitions`) this tool's schema reaches. */
+  readonly definitions: readonly string[];
+  readonly method: HttpMethod;
+  /** Path template relative to the base URL, e.g. `/pets/{petId}`. */
+  readonly path: string;
+  readonly parameters: readonly ParameterDefinition[];
+  readonly body?: BodyDefinition;
+  /**
+   * Caller authorization: alternatives (OR) of scope sets (AND). `[]` means no scope is required.
+   * Enforced over HTTP; see AUTHORIZATION.md of the emitted project.
+   */
+  readonly scopes: readonly (readonly string[])[];
+  /** Roles of which the caller needs at least one; `[]` means no role is required. */
+  readonly roles: readonly string[];
+  /** Upstream credentials: alternatives (OR) of security scheme names (AND). `[]` means none are sent. */
+  readonly upstreamSecurity: readonly (readonly string[])[];
+  /** Base URL for this operation when the spec overrides the document's servers. */
+  readonly baseUrl?: string;
+  /** JSON pointer of the operation in the spec, for error messages and audit. */
+  readonly source: string;
+}
+
+/** How the server authenticates to the upstream API for one security scheme of the spec. */
+export type UpstreamSchemeDefinition = {
+  /** Scheme name as in the spec. */
+  readonly name: string;
+  /** Prefix of its environment variables, e.g. `UPSTREAM_PETSTORE_AUTH`. */
+  readonly envPrefix: string;
+} & (
+  | { readonly type: 'apiKey'; readonly in: 'header' | 'query' | 'cookie'; readonly parameterName: string }
+  | { readonly type: 'basic' }
+  | { readonly type: 'bearer' }
+  | { readonly type: 'oauth2ClientCredentials'; readonly tokenUrl: string; readonly scopes: readonly string[] }
+  | { readonly type: 'oauth2Token' }
+  | { readonly type: 'unsupported'; readonly reason: string }
+);
+
+export interface ServerDefinition {
+  /** Machine name (package name). */
+  readonly name: string;
+  /** The API's title. */
+  readonly title: string;
+  readonly version: string;
+  readonly description?: string;
+  /** Base URL from the spec's first server with variables at their defaults; `UPSTREAM_BASE_URL` overrides. */
+  readonly baseUrl?: string;
+  readonly securitySchemes: Readonly<Record<string, UpstreamSchemeDefinition>>;
+  /** Every scope any tool requires, sorted: the metadata's `scopes_supported` (never `offline_access`). */
+  readonly scopes: readonly string[];
+  /**
+   * Scope hierarchy from the config: a broader scope → every narrower scope it implies (transitively closed,
+   * sorted). A token holding the broader scope satisfies requirements of the narrower ones.
+   */
+  readonly impliedScopes: Readonly<Record<string, readonly string[]>>;
+  /** Every role any tool requires, sorted. */
+  readonly roles: readonly string[];
+  /** Shared JSON Schema definitions, referenced from tools as `#/$defs/<name>`. */
+  readonly definitions: Readonly<Record<string, JsonSchema>>;
+  readonly tools: readonly ToolDefinition[];
+}

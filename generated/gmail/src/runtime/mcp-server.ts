@@ -1,0 +1,106 @@
+/**
+ * The MCP server proper: tools/list and tools/call over the tools of a ServerDefinition.
+ *
+ * Uses the SDK's low-level Server because the tools' schemas are plain JSON Schema, served as they are. The server
+ * knows nothing of transports; it is handed the caller (who is asking) and a policy (what they may use), which is the
+ * seam where caller authorization plugs in.
+ */
+
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { ServerDefinition, ToolDefinition } from './definition.js';
+import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { toolRegistryFor } from './tool-registry.js';
+import type { ToolRegistry } from './tool-registry.js';
+import { callUpstream } from './upstream.js';
+import type { UpstreamContext } from './upstream.js';
+
+/** Who is calling, as established by the transport (for now nobody: identity arrives with caller authorization). */
+export interface CallerContext {
+  readonly subject?: string;
+  readonly clientId?: string;
+  readonly scopes: readonly string[];
+  readonly roles: readonly string[];
+}
+
+/** Which tools a caller may see and use. */
+export interface ToolPolicy {
+  /** Whether `tool` appears in the caller's tools/list. */
+  canSee(caller: CallerContext, tool: ToolDefinition): boolean;
+  /** Whether the caller may call `tool` now; the reason is shown to the caller when not. */
+  check(caller: CallerContext, tool: ToolDefinition): { allowed: true } | { allowed: false; reason: string };
+}
+
+export interface McpServerContext {
+  readonly upstream: UpstreamContext;
+  /** Defaults to ANONYMOUS_CALLER. */
+  readonly caller?: CallerContext;
+  /** Defaults to ALLOW_ALL. */
+  readonly policy?: ToolPolicy;
+}
+
+export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
+
+/** The policy while there is no caller authorization: every tool is visible and callable. */
+export const ALLOW_ALL: ToolPolicy = Object.freeze({
+  canSee: () => true,
+  check: () => ({ allowed: true }) as const,
+});
+
+/** A Server answering tools/list and tools/call for one caller; cheap enough to create per HTTP request. */
+export function createMcpServer(definition: ServerDefinition, context: McpServerContext): Server {
+  const registry = toolRegistryFor(definition);
+  const caller = context.caller ?? ANONYMOUS_CALLER;
+  const policy = context.policy ?? ALLOW_ALL;
+
+  const server = new Server(
+    { name: definition.name, title: definition.title, version: definition.version },
+    { capabilities: { tools: {} } },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({
+    tools: registry.tools.filter((tool) => policy.canSee(caller, tool)).map((tool) => listEntry(registry, tool)),
+  }));
+
+  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+    const { name, arguments: args = {} } = request.params;
+    const tool = registry.get(name);
+    // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
+    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+
+    // Authorization is decided before the arguments are looked at, so a refused caller learns nothing from them.
+    const decision = policy.check(caller, tool);
+    if (!decision.allowed) return toolError(`The caller may not use the tool ${tool.name}: ${decision.reason}`);
+
+    try {
+      // Validation comes first: invalid arguments never reach the upstream API.
+      const valid = registry.validate(tool, args);
+      return await callUpstream(tool, valid, context.upstream);
+    } catch (error) {
+      // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.
+      if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof SettingError) {
+        return toolError(error.message);
+      }
+      throw error;
+    }
+  });
+
+  return server;
+}
+
+/** A tool's tools/list entry, without the fields it does not set. */
+function listEntry(registry: ToolRegistry, tool: ToolDefinition): Tool {
+  return {
+    name: tool.name,
+    ...(tool.title === undefined ? {} : { title: tool.title }),
+    description: tool.description,
+    inputSchema: registry.inputSchema(tool) as Tool['inputSchema'],
+    annotations: tool.annotations,
+  };
+}
+
+/** 2025-11-25 server/tools#error-handling: a tool execution error is a result with `isError`, visible to the model. */
+function toolError(text: string): CallToolResult {
+  return { isError: true, content: [{ type: 'text', text }] };
+}
