@@ -22,7 +22,8 @@ export type IssueCode =
   | 'ERR_CONFIG_READ'
   | 'ERR_CONFIG_INVALID'
   | 'WARN_SPEC_UNSUPPORTED'
-  | 'WARN_SPEC_IGNORED';
+  | 'WARN_SPEC_IGNORED'
+  | 'WARN_SPEC_UNPROTECTED_WRITE';
 
 export type Severity = 'error' | 'warning';
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
 import { describeSettings } from '../../templates/runtime/settings.js';
+import { isUnprotectedWrite } from '../model/build-model.js';
 import type { ServerModel, ToolModel } from '../model/types.js';
 import { checkTypeScript } from './format-typescript.js';
 import { compileTemplate } from './handlebars.js';
@@ -28,6 +29,7 @@ const RENDERED: Readonly<Record<string, string>> = {
   'package.json.hbs': 'package.json',
   'tsconfig.json.hbs': 'tsconfig.json',
   'README.md.hbs': 'README.md',
+  'AUTHORIZATION.md.hbs': 'AUTHORIZATION.md',
   'env.example.hbs': '.env.example',
   'gitignore.hbs': '.gitignore',
   'src/index.ts.hbs': 'src/index.ts',
@@ -98,15 +100,19 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     devDependencies: EMITTED_DEV_DEPENDENCIES,
     settings: describeSettings(definition),
     upstreamVariables: describeUpstreamVariables(definition.securitySchemes),
-    tools: model.tools.map((tool) => ({
-      name: tool.name,
-      method: tool.method,
-      path: tool.path,
-      scopes: tool.security.scopes,
-      roles: tool.roles,
-      hints: hintsOf(tool),
+    tools: model.tools.map(toolRow),
+    unprotectedWrites: model.tools.filter(isUnprotectedWrite).map(toolRow),
+    scopes: model.scopes.map((scope) => ({
+      ...scope,
+      toolCount: model.tools.filter((tool) => tool.security.scopes.some((set) => set.includes(scope.name))).length,
     })),
+    impliedScopes: Object.entries(model.impliedScopes).map(([scope, implies]) => ({ scope, implies })),
+    roles: model.roles.map((role) => ({ name: role, tools: model.tools.filter((tool) => tool.roles.includes(role)).map((tool) => tool.name) })),
   };
+}
+
+function toolRow(tool: ToolModel) {
+  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, roles: tool.roles, hints: hintsOf(tool) };
 }
 
 function hintsOf(tool: ToolModel): string {

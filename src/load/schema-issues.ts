@@ -59,6 +59,14 @@ const SWAGGER2_PARAMETER_KEYS = [
   'minItems', 'uniqueItems', 'enum', 'multipleOf',
 ];
 
+/** The fields of a Swagger 2.0 Schema Object. @see https://swagger.io/specification/v2/#schema-object */
+const SWAGGER2_SCHEMA_FIELDS = [
+  '$ref', 'format', 'title', 'description', 'default', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum',
+  'exclusiveMinimum', 'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties',
+  'minProperties', 'required', 'enum', 'additionalProperties', 'type', 'items', 'allOf', 'properties', 'discriminator',
+  'readOnly', 'xml', 'externalDocs', 'example',
+];
+
 /**
  * What the one matching alternative of a Swagger 2.0 parameter or security scheme requires and allows, read from
  * the value's own `in`/`type`/`flow`. The draft-04 schema's errors do not say which alternative they come from,
@@ -73,6 +81,8 @@ function swagger2Form(pointer: string, value: unknown): { required: string[]; al
     const required = value.in === 'path' ? ['name', 'in', 'type', 'required'] : ['name', 'in', 'type'];
     return { required, allowed: SWAGGER2_PARAMETER_KEYS };
   }
+  // A response schema that is not `type: file` is not the File alternative. @see https://swagger.io/specification/v2/#response-object
+  if (/\/responses\/[^/]+\/schema$/.test(pointer) && value.type !== 'file') return { required: [], allowed: SWAGGER2_SCHEMA_FIELDS };
   if (/^#\/securityDefinitions\/[^/]+$/.test(pointer)) {
     if (value.type === 'basic') return { required: ['type'], allowed: ['type', 'description'] };
     if (value.type === 'apiKey') return { required: ['type', 'name', 'in'], allowed: ['type', 'name', 'in', 'description'] };
@@ -272,6 +282,7 @@ export function schemaErrorsToIssues(
   for (const { pointer, group, parent, property, domain, expected, value } of enums) {
     // Another alternative accepted this value: the errors came from the ones it ruled out.
     if (expected.includes(value as never)) continue;
+    if (version === '2.0' && isSwagger2AlternativeNoise(pointer, expected, valueAt(parent))) continue;
     if (!(domain && wrongDiscriminators.has(parent)) && followsFromDiscriminator(pointer)) continue;
     used.push(...group);
     issues.push({
@@ -316,6 +327,18 @@ export function schemaErrorsToIssues(
 }
 
 /**
+ * Enum errors of Swagger 2.0 alternatives that the value's own form rules out: only the File alternative of a
+ * response schema pins `type` to "file", only path parameters pin `required` to true.
+ * @see https://swagger.io/specification/v2/#parameter-object
+ */
+function isSwagger2AlternativeNoise(pointer: string, expected: readonly unknown[], parent: unknown): boolean {
+  if (!isRecord(parent)) return false;
+  if (/\/responses\/[^/]+\/schema\/type$/.test(pointer)) return json(expected) === '["file"]' && parent.type !== 'file';
+  if (/\/parameters\/[^/]+\/required$/.test(pointer)) return json(expected) === '[true]' && parent.in !== 'path';
+  return false;
+}
+
+/**
  * Drops what alternatives the author clearly did not mean asked for: a Reference Object alternative rejects
  * every key of a non-reference object; a `type` alternative (`boolean` for `additionalProperties`, `array` for
  * a 2.0 `type`) is not meant when the value is already explained; and a Swagger 2.0 parameter or security
@@ -330,9 +353,18 @@ function withoutImpossibleAlternatives(
   explained: boolean,
 ): Located[] {
   const keys = isRecord(value) ? Object.keys(value).filter((k) => !k.startsWith('x-')) : [];
-  const extra = new Set(group.filter((e) => e.keyword === 'additionalProperties').map((e) => String(e.params.additionalProperty)));
-  const referenceNoise = keys.length > 1 && keys.every((k) => extra.has(k));
-  let result = group.filter((e) => !(referenceNoise && e.keyword === 'additionalProperties') && !(explained && e.keyword === 'type'));
+  const extra = group.filter((e) => e.keyword === 'additionalProperties');
+  // The Reference alternative (2.0) names every key once; a key named more often is unknown to others too.
+  const referenceNoise = keys.length > 1 && keys.every((k) => extra.some((e) => e.params.additionalProperty === k));
+  const skipped = new Set<string>();
+  let result = group.filter((e) => {
+    if (explained && e.keyword === 'type') return false;
+    if (!referenceNoise || e.keyword !== 'additionalProperties') return true;
+    const key = String(e.params.additionalProperty);
+    if (skipped.has(key)) return true;
+    skipped.add(key);
+    return false;
+  });
   const form = version === '2.0' ? swagger2Form(pointer, value) : undefined;
   if (form) {
     result = result.filter((e) => {

@@ -31,6 +31,8 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
   const names = assignToolNames(operations, issues);
   const tools = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, converter, issues));
 
+  warnUnprotectedWrites(tools, issues);
+
   const usedSchemes = new Set(tools.flatMap((tool) => tool.upstreamSecurity.flat()));
   const scopesByScheme = new Map<string, Set<string>>();
   for (const tool of tools) {
@@ -91,6 +93,25 @@ function buildTool(
     ...(operationServer ? { baseUrl: serverUrl(operationServer) } : {}),
     source: operation.source,
   };
+}
+
+/** Changes data (an unsafe method, RFC 9110 §9.2.1) yet asks the caller for no scope and no role. */
+export function isUnprotectedWrite(tool: ToolModel): boolean {
+  return ['POST', 'PUT', 'PATCH', 'DELETE'].includes(tool.method) && tool.security.scopes.length === 0 && tool.roles.length === 0;
+}
+
+/** Operations that change data but ask nothing of the caller deserve a reviewer's look. */
+function warnUnprotectedWrites(tools: readonly ToolModel[], issues: IssueCollector): void {
+  for (const tool of tools) {
+    if (isUnprotectedWrite(tool)) {
+      issues.warn(
+        'WARN_SPEC_UNPROTECTED_WRITE',
+        tool.source,
+        `${tool.method} ${tool.path} (tool ${tool.name}) changes data but requires no scope or role: any caller with a valid token may use it`,
+        'Add security with scopes, x-mcp-scopes or x-mcp-roles, or exclude the operation if that is not intended.',
+      );
+    }
+  }
 }
 
 /** Summary and description, else method and path. */

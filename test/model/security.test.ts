@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IssueCollector } from '../../src/errors.js';
-import { securityOf, upperSnake, upstreamSchemes } from '../../src/model/security.js';
+import { impliedScopesOf, securityOf, upperSnake, upstreamSchemes } from '../../src/model/security.js';
 import type { NormalizedSecurityRequirement } from '../../src/normalize/types.js';
 import { apiKey, oauth, operation, spec } from '../support/normalized.js';
 
@@ -83,5 +83,24 @@ describe('upstream schemes', () => {
     const s = spec({ securitySchemes: { 'api-key': { ...apiKey, name: 'api-key' }, api_key: { ...apiKey, name: 'api_key' } } });
     const schemes = upstreamSchemes(s, new Set(['api_key', 'api-key']), new Map(), new IssueCollector('f'));
     expect(schemes.map((x) => x.envPrefix)).toEqual(['UPSTREAM_API_KEY', 'UPSTREAM_API_KEY_2']);
+  });
+});
+
+describe('scope configuration', () => {
+  it('renames upstream scopes into the server\'s own, but not x-mcp-scopes', () => {
+    const renamed = operation({ method: 'GET', path: '/a', security: [req(['oauth', ['pets:read', 'admin']])] });
+    const declared = operation({ method: 'GET', path: '/b', extensions: { 'x-mcp-scopes': ['pets:read'] } });
+    const rename = { 'pets:read': 'pets.read' };
+    expect(securityOf(renamed, api, new IssueCollector('f'), rename).scopes).toEqual([['admin', 'pets.read']]);
+    expect(securityOf(declared, api, new IssueCollector('f'), rename).scopes).toEqual([['pets:read']]);
+  });
+
+  it('closes the scope hierarchy transitively, tolerating cycles', () => {
+    expect(impliedScopesOf({ admin: ['write'], write: ['read'], read: ['admin'] })).toEqual({
+      admin: ['read', 'write'],
+      read: ['admin', 'write'],
+      write: ['admin', 'read'],
+    });
+    expect(impliedScopesOf(undefined)).toEqual({});
   });
 });
