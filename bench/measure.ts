@@ -1,9 +1,10 @@
 /**
- * Runs one command as a child process and measures its wall time and peak memory (max RSS).
+ * Runs one command as a child process and measures its wall time, CPU time and peak memory (max RSS).
  *
- * Peak memory comes from GNU time (`/usr/bin/time -f %M`, the child's rusage). Where GNU time is missing (e.g. macOS,
+ * Peak memory and CPU time come from GNU time (`/usr/bin/time -f '%M %U %S'`, the child's rusage). Where GNU time is missing (e.g. macOS,
  * or Debian without the `time` package) the child is a Node process run with `--import rss-probe.mjs`, which
- * reports `process.resourceUsage().maxRSS` when it exits: the same figure, read from inside.
+ * reports `process.resourceUsage()` (maxRSS, userCPUTime, systemCPUTime) when it exits: the same figures, read from
+ * inside.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface RunResult {
   readonly ms: number;
   /** Peak resident set size in KiB, when it could be read. */
   readonly rssKiB: number | undefined;
+  /** CPU time (user + system) in milliseconds, when it could be read: less disturbed than wall time by other load. */
+  readonly cpuMs: number | undefined;
   /** Exit code, or the signal / `timeout` that ended it. */
   readonly exit: string;
   /** Tail of stderr then stdout, kept to explain failures. */
@@ -46,7 +49,7 @@ export async function measureNode(nodeArgs: readonly string[], options: { method
   let args: string[];
   if (options.method === 'gnu-time') {
     command = GNU_TIME;
-    args = ['-f', '%M', '-o', rssFile, process.execPath, ...nodeArgs];
+    args = ['-f', '%M %U %S', '-o', rssFile, process.execPath, ...nodeArgs];
   } else {
     command = process.execPath;
     args = ['--import', PROBE, ...nodeArgs];
@@ -56,19 +59,23 @@ export async function measureNode(nodeArgs: readonly string[], options: { method
     const started = process.hrtime.bigint();
     const { exit, output } = await run(command, args, options.cwd, env, options.timeoutMs);
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
-    const rssKiB = readRss(rssFile);
-    return { ok: exit === '0', ms, rssKiB, exit, output };
+    const { rssKiB, cpuMs } = readUsage(rssFile);
+    return { ok: exit === '0', ms, rssKiB, cpuMs, exit, output };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
 
-function readRss(file: string): number | undefined {
-  if (!existsSync(file)) return undefined;
-  // GNU time writes "Command exited with non-zero status N" before the figure when the child fails.
+/** The last line of the usage file: `<max RSS KiB> <user s> <system s>`. */
+function readUsage(file: string): { rssKiB: number | undefined; cpuMs: number | undefined } {
+  if (!existsSync(file)) return { rssKiB: undefined, cpuMs: undefined };
+  // GNU time writes "Command exited with non-zero status N" before the figures when the child fails.
   const lines = readFileSync(file, 'utf8').trim().split('\n');
-  const value = Number(lines[lines.length - 1]);
-  return Number.isFinite(value) && value > 0 ? value : undefined;
+  const [rss, user, system] = (lines[lines.length - 1] ?? '').trim().split(/\s+/).map(Number);
+  return {
+    rssKiB: rss !== undefined && Number.isFinite(rss) && rss > 0 ? rss : undefined,
+    cpuMs: user !== undefined && system !== undefined && Number.isFinite(user + system) ? (user + system) * 1000 : undefined,
+  };
 }
 
 const live = new Set<ChildProcess>();

@@ -6,21 +6,28 @@ const FAILURE_LINES = 3;
 
 export function comparisonTable(measurements: readonly Measurement[]): string {
   const rows = [
-    '| spec | operations | tool | median ms | min ms | peak RSS (MiB) | time portcullis/peer | RSS portcullis/peer | notes |',
-    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| spec | operations | tool | median ms | min ms | median CPU ms | peak RSS (MiB) | time portcullis/peer | CPU portcullis/peer | RSS portcullis/peer | notes |',
+    '| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const m of measurements) {
     const peer = m.tool.name === 'portcullis' ? measurements.find((o) => o.spec === m.spec && o.tool.name === 'peer') : undefined;
-    const stats = summarize(m);
-    const peerStats = peer ? summarize(peer) : undefined;
-    const timeRatio = stats && peerStats ? ratio(stats.median, peerStats.median) : '';
-    const rssRatio = stats?.peakKiB !== undefined && peerStats?.peakKiB !== undefined ? ratio(stats.peakKiB, peerStats.peakKiB) : '';
+    const own = summarize(m);
+    const other = peer ? summarize(peer) : undefined;
     const notes = m.failure ? `**failed** (exit ${m.failure.exit}): ${firstLines(m.failure.output)}` : `${m.runs.length} run${m.runs.length === 1 ? '' : 's'}`;
-    rows.push(
-      `| ${m.spec.name} | ${m.operations} | ${m.tool.label} | ${stats ? Math.round(stats.median) : '—'} | ${stats ? Math.round(stats.min) : '—'} | ${
-        stats ? formatMiB(stats.peakKiB) : '—'
-      } | ${timeRatio} | ${rssRatio} | ${cell(notes)} |`,
-    );
+    const cells = [
+      m.spec.name,
+      String(m.operations),
+      m.tool.label,
+      own ? String(Math.round(own.median)) : '—',
+      own ? String(Math.round(own.min)) : '—',
+      own?.cpuMs !== undefined ? String(Math.round(own.cpuMs)) : '—',
+      own ? formatMiB(own.peakKiB) : '—',
+      ratio(own?.median, other?.median),
+      ratio(own?.cpuMs, other?.cpuMs),
+      ratio(own?.peakKiB, other?.peakKiB),
+      cell(notes),
+    ];
+    rows.push(`| ${cells.join(' | ')} |`);
   }
   return rows.join('\n');
 }
@@ -40,8 +47,8 @@ export function verdicts(measurements: readonly Measurement[]): string[] {
     const leaner = a.peakKiB !== undefined && b.peakKiB !== undefined ? a.peakKiB <= b.peakKiB : undefined;
     const met = faster && leaner === true;
     lines.push(
-      `- ${own.spec.name}: ${met ? 'target met' : 'target NOT met'} — ${faster ? 'no slower' : `${ratio(a.median, b.median)} slower`}, ${
-        leaner === undefined ? 'memory unknown' : leaner ? 'no hungrier' : `${ratio(a.peakKiB!, b.peakKiB!)} the memory`
+      `- ${own.spec.name}: ${met ? 'target met' : 'target NOT met'} — ${faster ? 'no slower' : `${ratio(a.median, b.median)} the time`}, ${
+        leaner === undefined ? 'memory unknown' : leaner ? 'no hungrier' : `${ratio(a.peakKiB, b.peakKiB)} the memory`
       }`,
     );
   }
@@ -68,15 +75,29 @@ export function stageTable(runs: readonly StageRun[]): string {
   return rows.join('\n');
 }
 
-function summarize(m: Measurement): { median: number; min: number; peakKiB: number | undefined } | undefined {
-  if (m.runs.length === 0) return undefined;
-  const ms = m.runs.map((r) => r.ms);
-  const rss = m.runs.map((r) => r.rssKiB).filter((v): v is number => v !== undefined);
-  return { median: median(ms), min: Math.min(...ms), peakKiB: rss.length > 0 ? Math.max(...rss) : undefined };
+interface Summary {
+  readonly median: number;
+  readonly min: number;
+  readonly cpuMs: number | undefined;
+  readonly peakKiB: number | undefined;
 }
 
-function ratio(a: number, b: number): string {
-  return `${(a / b).toFixed(2)}×`;
+function summarize(m: Measurement): Summary | undefined {
+  if (m.runs.length === 0) return undefined;
+  const ms = m.runs.map((r) => r.ms);
+  const cpu = m.runs.map((r) => r.cpuMs).filter((v): v is number => v !== undefined);
+  const rss = m.runs.map((r) => r.rssKiB).filter((v): v is number => v !== undefined);
+  return {
+    median: median(ms),
+    min: Math.min(...ms),
+    cpuMs: cpu.length > 0 ? median(cpu) : undefined,
+    peakKiB: rss.length > 0 ? Math.max(...rss) : undefined,
+  };
+}
+
+/** `a / b` as `1.23×`, or nothing when either is unknown. */
+function ratio(a: number | undefined, b: number | undefined): string {
+  return a === undefined || b === undefined ? '' : `${(a / b).toFixed(2)}×`;
 }
 
 function firstLines(output: string): string {

@@ -65,7 +65,8 @@ const lines = [
   '',
   `Machine: ${availableParallelism()} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, ${platform()} ${release()}, Node ${process.version}; 1-min load average ${loadBefore.toFixed(1)} before, ${loadAfter.toFixed(1)} after (above ~0.5, other work shared the cores).`,
   `Method: each run is a separate child process into a fresh folder; ${warmup} warm-up + ${runs} measured runs per tool and spec, alternating tools;`,
-  `wall time from spawn to exit; peak RSS = max over the measured runs of the child's max RSS (${method === 'gnu-time' ? '/usr/bin/time -f %M' : 'process.resourceUsage().maxRSS'}).`,
+  `wall time from spawn to exit; CPU = user + system time of the child; peak RSS = max over the measured runs of the child's max RSS`,
+  `(${method === 'gnu-time' ? "/usr/bin/time -f '%M %U %S'" : 'process.resourceUsage() in the child'}).`,
   '',
   comparisonTable(measurements),
   '',
@@ -73,7 +74,7 @@ const lines = [
   ...verdicts(measurements),
 ];
 if (stageRuns.length > 0) {
-  lines.push('', `portcullis per stage (median of ${stageRunCount} extra runs without --quiet; stage times as the CLI prints them):`, '', stageTable(stageRuns));
+  lines.push('', `portcullis per stage (median of ${stageRunCount} extra run${stageRunCount === 1 ? '' : 's'} without --quiet; stage times as the CLI prints them):`, '', stageTable(stageRuns));
 }
 lines.push('', `Specs: ${specs.map((s) => `${s.name} = ${s.origin}`).join('; ')}.`);
 process.stdout.write(`${lines.join('\n')}\n`);

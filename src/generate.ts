@@ -1,7 +1,7 @@
 /** The pipeline, and the only place its stages meet: load ▶ normalize ▶ model ▶ emit ▶ write. */
 import type { PortcullisConfig } from './config/types.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
-import { IssueCollector, type Issue } from './errors.js';
+import { IssueCollector, SpecError, type Issue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
 import type { ServerModel } from './model/types.js';
@@ -13,6 +13,8 @@ export interface GenerateOptions {
   readonly config: PortcullisConfig;
   readonly name?: string;
   readonly allowRemoteRefs?: boolean;
+  /** Warnings are errors: nothing is written when there are any. */
+  readonly strict?: boolean;
   /** Called after each stage with a one-line summary (counts and time). */
   readonly progress?: (stage: string, summary: string, milliseconds: number) => void;
 }
@@ -59,6 +61,9 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
 /** Generates and writes the server into `outDir`. */
 export async function generate(options: GenerateOptions & { readonly outDir: string }): Promise<GenerateResult & { readonly write: WriteResult }> {
   const result = await generateFiles(options);
+  if (options.strict && result.warnings.length > 0) {
+    throw new SpecError(result.warnings.map((warning) => ({ ...warning, severity: 'error' as const })));
+  }
   const start = performance.now();
   const write = await writeFiles(options.outDir, result.files);
   options.progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged`, performance.now() - start);

@@ -12,6 +12,8 @@ import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePoi
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { isRemoteLocation, REMOTE_TIMEOUT_MS, type SourceText } from './read-source.js';
 
+const INVALID_POINTER_HINT = 'A pointer starts with "#/", e.g. "#/components/schemas/Pet".';
+
 /** Parses files reached through `$ref` the same way as the root document, so errors read the same. */
 const specFileParser = {
   name: 'spec',
@@ -64,17 +66,14 @@ export async function bundleSpec(
   allowRemoteRefs: boolean,
 ): Promise<Record<string, unknown>> {
   const refs = collectRefs(document);
-  // Nothing to pull in: only check that internal refs point somewhere (swagger-parser's bundle takes seconds on
-  // a spec the size of Stripe's, for nothing).
-  if (refs.every(({ ref }) => ref.startsWith('#'))) {
-    const missing = new Map<string, string | undefined>();
-    for (const { ref, pointer } of refs) {
-      if (!missing.has(ref)) missing.set(ref, missingToken(document, ref));
-      const token = missing.get(ref);
-      if (token !== undefined) {
-        issues.error('ERR_SPEC_REF', pointer, `$ref "${ref}" points to nothing: "${token}" does not exist`, missingHint(ref, document));
-      }
-    }
+  const internal = refs.filter(({ ref }) => ref.startsWith('#'));
+  const internalIssues = checkInternalRefs(document, internal, issues.file);
+  const report = (found: readonly Issue[]): void => {
+    issues.issues.push(...inRefOrder(found, refs, issues.file));
+  };
+  // Nothing to pull in (swagger-parser's bundle takes 1–2 s on a spec the size of Stripe's, for nothing).
+  if (internal.length === refs.length) {
+    report(internalIssues);
     return document;
   }
   // swagger-parser refuses a 3.1 document with neither paths nor webhooks, which 3.1 allows (components only).
@@ -84,13 +83,19 @@ export async function bundleSpec(
   const restoreServerUrls = keepServerUrls(document);
   try {
     const bundled = (await parser.bundle(source.location, document as never, bundleOptions(allowRemoteRefs))) as unknown;
+    report(internalIssues);
     return bundled as Record<string, unknown>;
   } catch (error) {
     if (isRefParserErrorGroup(error)) {
       // The documents read so far, by absolute path or URL: to quote `$ref`s that failed inside other files.
       const documents = parser.$refs.values() as Record<string, unknown>;
-      const found = error.errors.map((e) => refIssue(e, document, documents, source, issues.file, allowRemoteRefs));
-      issues.issues.push(...found.filter((issue, i) => found.findIndex((o) => sameIssue(o, issue)) === i));
+      const found = [
+        ...internalIssues,
+        ...error.errors
+          .map((e) => refIssue(e, document, documents, source, issues.file, allowRemoteRefs))
+          .filter((issue) => !internalIssues.some((i) => i.file === issue.file && i.pointer === issue.pointer)),
+      ];
+      report(found.filter((issue, i) => found.findIndex((o) => sameIssue(o, issue)) === i));
       return document;
     }
     // swagger-parser's own parse checks throw SyntaxError; they are spec problems, not bugs.
@@ -105,23 +110,40 @@ export async function bundleSpec(
   }
 }
 
-/** Every `$ref` string in the document, with the pointer of the object that holds it. */
+/**
+ * Checks that the root document's internal `$ref`s point somewhere.
+ * @see https://www.rfc-editor.org/rfc/rfc6901
+ */
+function checkInternalRefs(document: unknown, refs: readonly { ref: string; pointer: string }[], file: string): Issue[] {
+  const issue = (pointer: string, message: string, hint: string): Issue => ({ code: 'ERR_SPEC_REF', severity: 'error', file, pointer, message, hint });
+  const missing = new Map<string, string | undefined>();
+  const found: Issue[] = [];
+  for (const { ref, pointer } of refs) {
+    if (!parsePointer(ref)) {
+      found.push(issue(pointer, `$ref "${ref}" is not a valid JSON pointer`, INVALID_POINTER_HINT));
+      continue;
+    }
+    if (!missing.has(ref)) missing.set(ref, missingToken(document, ref));
+    const token = missing.get(ref);
+    if (token !== undefined) found.push(issue(pointer, `$ref "${ref}" points to nothing: "${token}" does not exist`, missingHint(ref, document)));
+  }
+  return found;
+}
+
+/** Every `$ref` string in the document, in document order, with the pointer of the object that holds it. */
 function collectRefs(document: unknown): { ref: string; pointer: string }[] {
   const found: { ref: string; pointer: string }[] = [];
+  // An explicit stack (children pushed last-first, so popped in order): specs can nest deeper than the call stack.
   const stack: [unknown, string][] = [[document, '#']];
   while (stack.length > 0) {
     const [node, pointer] = stack.pop()!;
-    if (Array.isArray(node)) {
-      node.forEach((child, i) => stack.push([child, `${pointer}/${i}`]));
-    } else if (isRecord(node)) {
-      const ref = refOf(node);
-      if (ref !== undefined) found.push({ ref, pointer });
-      for (const [key, child] of Object.entries(node)) {
-        if (typeof child === 'object' && child !== null) stack.push([child, pointerJoin(pointer, key)]);
-      }
-    }
+    if (typeof node !== 'object' || node === null) continue;
+    const ref = refOf(node);
+    if (ref !== undefined) found.push({ ref, pointer });
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((child, i) => [String(i), child]) : Object.entries(node);
+    for (let i = entries.length - 1; i >= 0; i -= 1) stack.push([entries[i]![1], pointerJoin(pointer, entries[i]![0])]);
   }
-  return found.reverse();
+  return found;
 }
 
 /** The first segment of an internal `$ref` that does not exist, or `undefined` when it resolves. */
@@ -133,6 +155,16 @@ function missingToken(document: unknown, ref: string): string | undefined {
     if (!locatePointer(document, formatPointer(segments.slice(0, depth)))) return segments[depth - 1];
   }
   return undefined;
+}
+
+/** Sorts issues by where their `$ref` is in the root document (those inside other files last). */
+function inRefOrder(found: readonly Issue[], refs: readonly { pointer: string }[], file: string): Issue[] {
+  const order = new Map(refs.map(({ pointer }, index) => [pointer, index]));
+  const rank = (issue: Issue): number => (issue.file === file ? (order.get(issue.pointer) ?? refs.length) : refs.length);
+  return found
+    .map((issue, index) => ({ issue, index }))
+    .sort((a, b) => rank(a.issue) - rank(b.issue) || a.index - b.index)
+    .map(({ issue }) => issue);
 }
 
 function sameIssue(a: Issue, b: Issue): boolean {
@@ -214,7 +246,7 @@ function refIssue(
     case 'MissingPointerError':
       return issue('ERR_SPEC_REF', `$ref "${ref}" points to nothing: "${e.targetToken ?? ''}" does not exist`, missingHint(ref, document));
     case 'InvalidPointerError':
-      return issue('ERR_SPEC_REF', `$ref "${ref}" is not a valid JSON pointer`, 'A pointer starts with "#/", e.g. "#/components/schemas/Pet".');
+      return issue('ERR_SPEC_REF', `$ref "${ref}" is not a valid JSON pointer`, INVALID_POINTER_HINT);
     default:
       return issue('ERR_SPEC_REF', `$ref "${ref}" cannot be resolved: ${detail}`, 'Check what it points to.');
   }

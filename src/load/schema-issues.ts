@@ -31,6 +31,19 @@ interface Located extends AjvError {
 /** Keywords that only summarise the failures of subschemas. */
 const SUMMARY_KEYWORDS = new Set(['oneOf', 'anyOf', 'if', 'not']);
 
+/** The fixed field names of the OpenAPI 3.1 objects. @see https://spec.openapis.org/oas/v3.1.0#schema */
+const OPENAPI_FIELDS = new Set([
+  'openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags',
+  'externalDocs', 'title', 'summary', 'description', 'termsOfService', 'contact', 'license', 'version', 'name', 'url',
+  'email', 'identifier', 'variables', 'enum', 'default', 'schemas', 'responses', 'parameters', 'examples',
+  'requestBodies', 'headers', 'securitySchemes', 'links', 'callbacks', 'pathItems', '$ref', 'get', 'put', 'post',
+  'delete', 'options', 'head', 'patch', 'trace', 'operationId', 'requestBody', 'deprecated', 'in', 'required',
+  'allowEmptyValue', 'style', 'explode', 'allowReserved', 'schema', 'example', 'content', 'encoding', 'contentType',
+  'value', 'externalValue', 'operationRef', 'server', 'type', 'scheme', 'bearerFormat', 'flows', 'openIdConnectUrl',
+  'implicit', 'password', 'clientCredentials', 'authorizationCode', 'authorizationUrl', 'tokenUrl', 'refreshUrl',
+  'scopes', 'discriminator', 'xml', 'propertyName', 'mapping', 'namespace', 'prefix', 'attribute', 'wrapped',
+]);
+
 /** Summaries of alternatives (`if` is not one: its condition picks the branch). */
 const ALTERNATIVE_KEYWORDS = new Set(['oneOf', 'anyOf'])
 
@@ -141,10 +154,6 @@ function selfAndAncestors(pointer: string): string[] {
   return result;
 }
 
-function isWithin(pointer: string, ancestor: string): boolean {
-  return pointer === ancestor || pointer.startsWith(`${ancestor}/`);
-}
-
 function escapeSegment(segment: unknown): string {
   return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
 }
@@ -168,11 +177,16 @@ function isSingleValued(e: AjvError): boolean {
   return e.keyword === 'const' || (e.keyword === 'enum' && (e.params.allowedValues as unknown[]).length === 1);
 }
 
-/** The alternative of the OpenAPI schema an error comes from (`#/definitions/X/oneOf/0`); `#` when unknown. */
+/**
+ * The alternative of the OpenAPI schema an error comes from: up to the last `oneOf/N` (`anyOf/N`) of its
+ * schemaPath, else the named definition (`#/definitions/APIKeySecurityScheme`); `#` when Ajv does not say
+ * (it restarts schemaPath in subschemas it compiles apart, as for most of the 2.0 and 3.1 schemas).
+ */
 function branchOf(error: AjvError): string {
-  const properties = /^(.*)\/properties\/[^/]+\/(?:enum|const)$/.exec(error.schemaPath);
-  if (properties) return properties[1] || '#';
-  return error.schemaPath.replace(/\/[^/]+$/, '') || '#';
+  const alternative = /^(.*\/(?:oneOf|anyOf)\/\d+)(?:\/|$)/.exec(error.schemaPath);
+  if (alternative) return alternative[1]!;
+  const definition = /^#\/(?:definitions|\$defs)\/[^/]+/.exec(error.schemaPath);
+  return definition ? definition[0] : '#';
 }
 
 function json(value: unknown): string {
@@ -196,6 +210,43 @@ function withArticle(type: string): string {
 }
 
 /**
+ * An alternative whose discriminating property (one that several alternatives pin to a single value, like `in`
+ * or `type`) did not match is not what the author meant: its other errors are dropped. Only possible where
+ * Ajv's schemaPath names the alternative (the 3.x schemas). Then, where a named alternative survives with
+ * errors on the object or its fields, the errors no schemaPath names (`#`: alternatives Ajv compiled apart)
+ * belong to alternatives the author did not mean either.
+ */
+function withoutRejectedAlternatives(errors: readonly Located[], alternatives: ReadonlySet<string>, version: SpecVersion): Located[] {
+  // Per object, the discriminator is the property with a known domain, else the one most alternatives pin.
+  const singles = errors.filter((e) => isSingleValued(e) && branchOf(e) !== '#');
+  const discriminatorOf = new Map<string, string>();
+  for (const [parent, group] of groupBy(singles, (e) => parentOf(e.pointer).parent)) {
+    const score = (pointer: string): number => {
+      if (discriminatorDomain(parent, parentOf(pointer).property, version)) return Infinity;
+      return new Set(group.filter((e) => e.pointer === pointer).map(branchOf)).size;
+    };
+    const best = [...new Set(group.map((e) => e.pointer))].sort((a, b) => score(b) - score(a))[0]!;
+    if (score(best) >= 2) discriminatorOf.set(parent, best);
+  }
+  const discriminators = new Set(singles.filter((e) => discriminatorOf.get(parentOf(e.pointer).parent) === e.pointer));
+  const rejected = new Map<string, Set<string>>();
+  for (const e of discriminators) {
+    const { parent } = parentOf(e.pointer);
+    rejected.set(parent, (rejected.get(parent) ?? new Set()).add(branchOf(e)));
+  }
+  const isRejected = (e: Located): boolean => selfAndAncestors(e.pointer).some((p) => rejected.get(p)?.has(branchOf(e)));
+  const kept = errors.filter((e) => discriminators.has(e) || !isRejected(e));
+
+  const live = new Set(
+    kept
+      .filter((e) => !discriminators.has(e) && branchOf(e) !== '#')
+      .flatMap((e) => [e.pointer, parentOf(e.pointer).parent])
+      .filter((pointer) => alternatives.has(pointer)),
+  );
+  return kept.filter((e) => !(live.has(e.pointer) && branchOf(e) === '#' && !discriminators.has(e)));
+}
+
+/**
  * Condenses Ajv errors from validating `document` (bundled) against the OpenAPI schema into located issues.
  * @see https://spec.openapis.org/oas/v3.1.0#schema
  */
@@ -216,54 +267,25 @@ export function schemaErrorsToIssues(
 
   // 1. Summaries and the "maybe it is a Reference Object" alternative explain nothing by themselves.
   const alternatives = new Set(located.filter((e) => ALTERNATIVE_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
-  const summarised = new Set(located.filter((e) => SUMMARY_KEYWORDS.has(e.keyword)).map((e) => e.pointer));
+  // Objects where a conditional part failed (`if` whose `then` failed) or no alternative matched.
+  const partlyFailed = new Set(
+    located.filter((e) => ALTERNATIVE_KEYWORDS.has(e.keyword) || (e.keyword === 'if' && e.params.failingKeyword === 'then')).map((e) => e.pointer),
+  );
   let kept = located.filter((e) => !SUMMARY_KEYWORDS.has(e.keyword) && !(e.keyword === 'required' && e.params.missingProperty === '$ref'));
 
-  // 2. An alternative whose discriminating property (one that several alternatives pin to a single value, like
-  //    `in` or `type`) did not match is not what the author meant: drop its other errors. Only possible where
-  //    Ajv's schemaPath names the alternative (the 3.x schemas).
-  // Per object, the discriminator is the property with a known domain, else the one most alternatives pin.
-  const singles = kept.filter((e) => isSingleValued(e) && branchOf(e) !== '#');
-  const discriminatorOf = new Map<string, string>();
-  for (const [parent, group] of groupBy(singles, (e) => parentOf(e.pointer).parent)) {
-    const score = (pointer: string): number => {
-      const { property } = parentOf(pointer);
-      if (discriminatorDomain(parent, property, version)) return Infinity;
-      return new Set(group.filter((e) => e.pointer === pointer).map(branchOf)).size;
-    };
-    const best = [...new Set(group.map((e) => e.pointer))].sort((a, b) => score(b) - score(a))[0]!;
-    if (score(best) >= 2) discriminatorOf.set(parent, best);
-  }
-  const discriminators = new Set(singles.filter((e) => discriminatorOf.get(parentOf(e.pointer).parent) === e.pointer));
-  const rejected = new Map<string, Set<string>>();
-  for (const e of discriminators) {
-    const { parent } = parentOf(e.pointer);
-    rejected.set(parent, (rejected.get(parent) ?? new Set()).add(branchOf(e)));
-  }
-  const isRejected = (e: Located): boolean => selfAndAncestors(e.pointer).some((p) => rejected.get(p)?.has(branchOf(e)));
-  kept = kept.filter((e) => discriminators.has(e) || !isRejected(e));
+  // 2. Alternatives ruled out by a discriminating property.
+  kept = withoutRejectedAlternatives(kept, alternatives, version);
 
-  // Where a named alternative survives with errors on the object or its fields, the errors no schemaPath names
-  // (`#/...`: an alternative Ajv compiled apart) belong to alternatives the author did not mean.
-  const live = new Set(
-    kept
-      .filter((e) => !discriminators.has(e) && branchOf(e) !== '#')
-      .flatMap((e) => [e.pointer, parentOf(e.pointer).parent])
-      .filter((pointer) => alternatives.has(pointer)),
-  );
-  kept = kept.filter((e) => !(live.has(e.pointer) && branchOf(e) === '#' && !discriminators.has(e)));
-
-  // `unevaluatedProperties` (3.1) lists what no passing subschema looked at: the properties of a subschema that
-  // failed for another reason are listed too. Keep it only when nothing else failed on the object or inside it
-  // (except on other properties, when no subschema of the object failed).
-  const others = kept.filter((e) => e.keyword !== 'unevaluatedProperties');
-  const errorsWithin = new Set(others.flatMap((e) => selfAndAncestors(e.pointer)));
-  const errorsAt = new Set(others.map((e) => e.pointer));
+  // `unevaluatedProperties` (3.1) lists what no passing subschema looked at, so also the fields of a conditional
+  // part that failed (`name` of an apiKey scheme whose `in` is wrong). Such a report is dropped when the property
+  // has errors of its own, or when it is an OpenAPI field of an object where such a part failed; an unknown key
+  // (a typo) is always reported.
+  const errorsWithin = new Set(kept.filter((e) => e.keyword !== 'unevaluatedProperties').flatMap((e) => selfAndAncestors(e.pointer)));
   kept = kept.filter((e) => {
     if (e.keyword !== 'unevaluatedProperties') return true;
-    const property = `${e.pointer}/${escapeSegment(e.params.unevaluatedProperty)}`;
-    if (errorsAt.has(e.pointer) || errorsWithin.has(property)) return false;
-    return !(summarised.has(e.pointer) && errorsWithin.has(e.pointer));
+    const name = String(e.params.unevaluatedProperty);
+    if (errorsWithin.has(`${e.pointer}/${escapeSegment(name)}`)) return false;
+    return !(OPENAPI_FIELDS.has(name) && partlyFailed.has(e.pointer));
   });
 
   // 3. Enum errors on one value: merge their allowed values, and decide whether the value is the mistake.
@@ -355,7 +377,7 @@ function withoutImpossibleAlternatives(
   const keys = isRecord(value) ? Object.keys(value).filter((k) => !k.startsWith('x-')) : [];
   const extra = group.filter((e) => e.keyword === 'additionalProperties');
   // The Reference alternative (2.0) names every key once; a key named more often is unknown to others too.
-  const referenceNoise = keys.length > 1 && keys.every((k) => extra.some((e) => e.params.additionalProperty === k));
+  const referenceNoise = keys.length > 0 && keys.every((k) => extra.some((e) => e.params.additionalProperty === k));
   const skipped = new Set<string>();
   let result = group.filter((e) => {
     if (explained && e.keyword === 'type') return false;

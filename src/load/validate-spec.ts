@@ -30,8 +30,11 @@ export async function validateSpec(
     const details = (error as { details?: unknown }).details;
     if (Array.isArray(details)) {
       issues.issues.push(...schemaErrorsToIssues(details as AjvError[], document, version, issues.file));
-    } else if (error instanceof SyntaxError || error.name === 'JSONParserErrorGroup') {
+    } else if (error instanceof SyntaxError) {
       issues.issues.push(semanticErrorToIssue(error.message, document, issues.file));
+    } else if (/^(JSONParser|Resolver|Parser|MissingPointer|InvalidPointer|Timeout)Error/.test(error.name)) {
+      // bundle-spec.ts has checked every $ref; this is a safety net, not an expected path.
+      issues.error('ERR_SPEC_REF', '#', error.message, 'Check the $refs of the document.');
     } else {
       throw error;
     }

@@ -16,14 +16,13 @@
  */
 
 import { pointerJoin, type IssueCollector } from '../errors.js';
+import { isRecord, valueAt } from '../normalize/pointer.js';
 import type { NormalizedSpec, SchemaRef } from '../normalize/types.js';
 import {
   compareText,
   DefinitionNames,
-  isPlainObject,
   isSchemaLike,
   parseLocalRef,
-  resolveSegments,
   type LocalPointer,
 } from './schema-names.js';
 import type { JsonSchema } from './types.js';
@@ -169,7 +168,7 @@ export class SchemaConverter {
 
   private convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, context: RootContext): JsonSchema | boolean {
     if (typeof raw === 'boolean') return raw;
-    if (!isPlainObject(raw)) {
+    if (!isRecord(raw)) {
       this.issues.error('ERR_SPEC_INVALID', pointer, 'A schema must be an object or a boolean', 'Write a schema object here.');
       return {};
     }
@@ -234,7 +233,7 @@ export class SchemaConverter {
       }
       const mapKeyword = SCHEMA_MAP_KEYWORDS.get(key);
       if (mapKeyword !== undefined) {
-        if (!isPlainObject(value)) {
+        if (!isRecord(value)) {
           this.ignore(at, key, 'an object of schemas');
           continue;
         }
@@ -307,7 +306,7 @@ export class SchemaConverter {
           }
           continue;
         case 'dependentRequired':
-          if (isPlainObject(value) && Object.values(value).every(isStringArray)) out[key] = this.cloneValue(value, at, 0);
+          if (isRecord(value) && Object.values(value).every(isStringArray)) out[key] = this.cloneValue(value, at, 0);
           else this.ignore(at, key, 'an object of property-name arrays');
           continue;
         case 'dependencies':
@@ -382,7 +381,7 @@ export class SchemaConverter {
           hint: remote ? 'Bundle the spec so every reference is local (#/...).' : 'Refer to the schema by its JSON pointer, e.g. "#/components/schemas/Name".',
         };
       } else {
-        const target = resolveSegments(this.document, parsed.segments);
+        const target = valueAt(this.document, parsed.segments);
         resolution =
           target === undefined
             ? { ok: false, remote: false, message: `$ref "${ref}" does not resolve`, hint: 'Define the schema it names or fix the reference.' }
@@ -471,7 +470,7 @@ export class SchemaConverter {
   private readOnlyProperties(raw: Record<string, unknown>): Set<string> {
     const names = new Set<string>();
     const properties = raw.properties;
-    if (!isPlainObject(properties)) return names;
+    if (!isRecord(properties)) return names;
     for (const [name, schema] of Object.entries(properties)) if (this.isReadOnly(schema)) names.add(name);
     return names;
   }
@@ -480,7 +479,7 @@ export class SchemaConverter {
   private isReadOnly(schema: unknown): boolean {
     const seen = new Set<string>();
     let node = schema;
-    while (isPlainObject(node)) {
+    while (isRecord(node)) {
       const ref = node.$ref;
       const siblingsCount = typeof ref !== 'string' || this.dialect === 'json-schema-2020-12';
       if (siblingsCount && node.readOnly === true) return true;
@@ -527,7 +526,7 @@ export class SchemaConverter {
     out: Record<string, unknown>,
     raw: Record<string, unknown>,
   ): void {
-    if (!isPlainObject(value) || raw.dependentRequired !== undefined || raw.dependentSchemas !== undefined) {
+    if (!isRecord(value) || raw.dependentRequired !== undefined || raw.dependentSchemas !== undefined) {
       this.drop('dependencies');
       return;
     }
@@ -552,7 +551,7 @@ export class SchemaConverter {
     if (typeof value === 'number') return Number.isFinite(value) ? value : null;
     if (value instanceof Date) return value.toISOString();
     if (Array.isArray(value)) return value.map((item) => (item === undefined ? null : this.cloneValue(item, at, depth + 1)));
-    if (isPlainObject(value)) {
+    if (isRecord(value)) {
       const copy: Record<string, unknown> = {};
       for (const [key, item] of Object.entries(value)) {
         if (item !== undefined && typeof item !== 'function') setOwn(copy, key, this.cloneValue(item, at, depth + 1));
@@ -619,7 +618,7 @@ function collectDefinitionRefs(schema: unknown): string[] {
   const stack: unknown[] = [schema];
   while (stack.length > 0) {
     const node = stack.pop();
-    if (!isPlainObject(node)) continue;
+    if (!isRecord(node)) continue;
     for (const [key, value] of Object.entries(node)) {
       if (key === '$ref') {
         if (typeof value === 'string' && value.startsWith(DEFS_PREFIX)) names.add(value.slice(DEFS_PREFIX.length));
@@ -628,7 +627,7 @@ function collectDefinitionRefs(schema: unknown): string[] {
       } else if (SCHEMA_ARRAY_KEYWORDS.has(key) || (key === 'items' && Array.isArray(value))) {
         if (Array.isArray(value)) stack.push(...value);
       } else if (SCHEMA_MAP_KEYWORDS.has(key) || key === '$defs') {
-        if (isPlainObject(value)) stack.push(...Object.values(value));
+        if (isRecord(value)) stack.push(...Object.values(value));
       }
     }
   }

@@ -6,7 +6,7 @@
  * @see https://www.rfc-editor.org/rfc/rfc6901 (JSON Pointer, and its URI fragment form in §6)
  */
 
-import { escapePointerSegment } from '../errors.js';
+import { formatPointer, isRecord, valueAt } from '../normalize/pointer.js';
 
 /** A local reference, parsed: the canonical pointer (`#/a/b`) and its unescaped segments. */
 export interface LocalPointer {
@@ -23,39 +23,12 @@ export function parseLocalRef(ref: string): LocalPointer | undefined {
     .slice(2)
     .split('/')
     .map((raw) => percentDecode(raw).replace(/~1/g, '/').replace(/~0/g, '~'));
-  return { pointer: toPointer(segments), segments };
-}
-
-/** The canonical pointer of `segments` (RFC 6901 escaping, no percent-encoding). */
-export function toPointer(segments: readonly string[]): string {
-  return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, '#');
-}
-
-/** The value at `segments` inside `document` (own properties and array indices only), or undefined. */
-export function resolveSegments(document: unknown, segments: readonly string[]): unknown {
-  let node: unknown = document;
-  for (const segment of segments) {
-    if (Array.isArray(node)) {
-      if (!/^(0|[1-9][0-9]*)$/.test(segment)) return undefined;
-      node = node[Number(segment)];
-    } else if (isPlainObject(node)) {
-      if (!Object.hasOwn(node, segment)) return undefined;
-      node = node[segment];
-    } else {
-      return undefined;
-    }
-  }
-  return node;
+  return { pointer: formatPointer(segments), segments };
 }
 
 /** True for a value that can be a schema: an object (not an array) or a boolean. */
 export function isSchemaLike(value: unknown): value is Record<string, unknown> | boolean {
-  return typeof value === 'boolean' || isPlainObject(value);
-}
-
-/** True for a non-null object that is not an array. */
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'boolean' || isRecord(value);
 }
 
 /** Maps every character outside `[A-Za-z0-9_.-]` to `_`, so a name is safe as a pointer segment and an object key. */
@@ -143,17 +116,17 @@ export class DefinitionNames {
   constructor(document: Readonly<Record<string, unknown>>) {
     const candidates = new Map<string, readonly string[]>();
     for (const container of [['components', 'schemas'], ['definitions']]) {
-      const schemas = resolveSegments(document, container);
-      if (!isPlainObject(schemas)) continue;
+      const schemas = valueAt(document, container);
+      if (!isRecord(schemas)) continue;
       for (const name of Object.keys(schemas)) {
         const segments = [...container, name];
-        candidates.set(toPointer(segments), segments);
+        candidates.set(formatPointer(segments), segments);
       }
     }
     for (const ref of collectRefs(document)) {
       const parsed = parseLocalRef(ref);
       if (!parsed || candidates.has(parsed.pointer) || isNonSchemaComponent(parsed.segments)) continue;
-      if (isSchemaLike(resolveSegments(document, parsed.segments))) candidates.set(parsed.pointer, parsed.segments);
+      if (isSchemaLike(valueAt(document, parsed.segments))) candidates.set(parsed.pointer, parsed.segments);
     }
 
     const groups = new Map<string, { pointer: string; rank: number }[]>();
@@ -204,7 +177,7 @@ function collectRefs(document: unknown): Set<string> {
     const node = stack.pop();
     if (Array.isArray(node)) {
       for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
-    } else if (isPlainObject(node)) {
+    } else if (isRecord(node)) {
       for (const [key, value] of Object.entries(node)) {
         if (key === '$ref' && typeof value === 'string') refs.add(value);
         else if (typeof value === 'object' && value !== null) stack.push(value);

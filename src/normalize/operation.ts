@@ -11,7 +11,14 @@ import { mergeParameters, normalizeParameter, resolveParameters, swagger2Paramet
 import { normalizeRequestBody, swagger2BodyRequestBody, swagger2Consumes, swagger2FormRequestBody } from './request-body.js';
 import { normalizeSecurityRequirements } from './security-requirement.js';
 import { normalizeServers, swagger2Server } from './server.js';
-import type { HttpMethod, NormalizedOperation, NormalizedParameter, NormalizedRequestBody, NormalizedSecurityScheme } from './types.js';
+import type {
+  HttpMethod,
+  NormalizedOperation,
+  NormalizedParameter,
+  NormalizedRequestBody,
+  NormalizedSecurityScheme,
+  NormalizedServer,
+} from './types.js';
 
 /** An operation with what it inherits from its path item. */
 export interface OperationInput {
@@ -74,6 +81,26 @@ function swagger2ParametersAndBody(
   return { parameters };
 }
 
+/** 3.x: the parameters as written, and the request body. */
+function openApi3ParametersAndBody(
+  context: NormalizeContext,
+  input: OperationInput,
+  merged: readonly Resolved[],
+): { parameters: NormalizedParameter[]; requestBody?: NormalizedRequestBody } {
+  const body = input.operation.requestBody;
+  const requestBody = body === undefined ? undefined : normalizeRequestBody(context, body, `${input.pointer}/requestBody`);
+  return { parameters: merged.map(normalizeParameter), ...optional('requestBody', requestBody) };
+}
+
+/**
+ * Servers that override the document's: 3.x the operation's, else the path item's; 2.0 the operation's `schemes`.
+ * @see https://spec.openapis.org/oas/v3.1.0#operation-object (servers)
+ */
+function operationServers(context: NormalizeContext, input: OperationInput): NormalizedServer[] | undefined {
+  if (context.version !== '2.0') return normalizeServers(input.operation.servers) ?? normalizeServers(input.pathServers);
+  return input.operation.schemes === undefined ? undefined : [swagger2Server(context.document, input.operation.schemes)];
+}
+
 /**
  * Converts one operation; `security` stays `undefined` when the operation has none (it inherits the document's).
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
@@ -86,18 +113,8 @@ export function normalizeOperation(
   const { operation, pointer } = input;
   const merged = mergeParameters(input.pathParameters, resolveParameters(context, operation.parameters, `${pointer}/parameters`));
   const { parameters, requestBody } =
-    context.version === '2.0'
-      ? swagger2ParametersAndBody(context, input, merged)
-      : {
-          parameters: merged.map(normalizeParameter),
-          requestBody: operation.requestBody === undefined ? undefined : normalizeRequestBody(context, operation.requestBody, `${pointer}/requestBody`),
-        };
+    context.version === '2.0' ? swagger2ParametersAndBody(context, input, merged) : openApi3ParametersAndBody(context, input, merged);
   checkPathParameters(context, input, parameters);
-
-  const servers =
-    context.version === '2.0'
-      ? operation.schemes !== undefined ? [swagger2Server(context.document, operation.schemes)] : undefined
-      : (normalizeServers(operation.servers) ?? normalizeServers(input.pathServers));
 
   return {
     method: input.method,
@@ -110,7 +127,7 @@ export function normalizeOperation(
     parameters,
     ...optional('requestBody', requestBody),
     ...optional('security', normalizeSecurityRequirements(context, schemes, operation.security, `${pointer}/security`)),
-    ...optional('servers', servers),
+    ...optional('servers', operationServers(context, input)),
     extensions: { ...input.pathExtensions, ...pickExtensions(operation) },
     source: pointer,
   };

@@ -27,7 +27,10 @@ export function resolveParameters(context: NormalizeContext, list: unknown, poin
   return list.flatMap((item, index) => resolveObject(context, item, pointerJoin(pointer, index), 'a parameter') ?? []);
 }
 
-/** Identifies a parameter the way OpenAPI does: by name and location. */
+/**
+ * Identifies a parameter the way OpenAPI does: by name and location.
+ * @see https://spec.openapis.org/oas/v3.1.0#fixed-fields-9
+ */
 export function parameterKey(parameter: Resolved): string {
   return `${String(parameter.value.in)}\u0000${String(parameter.value.name)}`;
 }

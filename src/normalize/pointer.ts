@@ -30,7 +30,12 @@ export function formatPointer(segments: readonly (string | number)[]): string {
   return pointerJoin('#', ...segments);
 }
 
-/** Walks the segments down from `document`; `undefined` when a step is missing. */
+/** The value at `segments` inside `document` (own properties and array indices only), or undefined. */
+export function valueAt(document: unknown, segments: readonly string[]): unknown {
+  return walk(document, segments).value;
+}
+
+/** Walks the segments down from `document`; `found: false` when a step is missing. */
 function walk(document: unknown, segments: readonly string[]): { found: boolean; value: unknown } {
   let node = document;
   for (const segment of segments) {

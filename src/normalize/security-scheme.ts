@@ -22,7 +22,10 @@ const FLOWS_2: Readonly<Record<string, Flow>> = {
   accessCode: 'authorizationCode',
 };
 
-/** Where schemes are declared in this version, for messages. */
+/**
+ * Where schemes are declared in this version, for messages.
+ * @see https://spec.openapis.org/oas/v3.1.0#components-object
+ */
 export function securitySchemesPointer(context: NormalizeContext): string {
   return context.version === '2.0' ? '#/securityDefinitions' : '#/components/securitySchemes';
 }

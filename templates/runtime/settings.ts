@@ -7,6 +7,8 @@
  */
 
 import { isIP } from 'node:net';
+import { describeAuthSettings, readAuthSettings } from './auth-settings.js';
+import type { AuthSettings } from './auth-settings.js';
 import { loadUpstreamCredentials } from './credentials.js';
 import type { UpstreamCredentials } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
@@ -27,6 +29,13 @@ export interface Settings {
   readonly upstreamMaxResponseBytes: number;
   readonly logLevel: LogLevel;
   readonly credentials: UpstreamCredentials;
+  /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
+  readonly auth: AuthSettings | undefined;
+}
+
+export interface ReadSettingsOptions {
+  /** `stdio` skips the HTTP-only authorization settings (2025-11-25 basic/authorization: stdio uses the environment). */
+  readonly transport?: 'http' | 'stdio';
 }
 
 export interface SettingDescription {
@@ -55,7 +64,7 @@ const EXAMPLES = {
 } as const;
 
 /** Lists the server's own settings (not the upstream credentials) for the emitted README and .env.example. */
-export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'>): readonly SettingDescription[] {
+export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'> & Partial<Pick<ServerDefinition, 'scopes'>>): readonly SettingDescription[] {
   return [
     { variable: 'HOST', default: DEFAULT_HOST, description: 'Interface the HTTP server listens on.', example: EXAMPLES.HOST },
     { variable: 'PORT', default: String(DEFAULT_PORT), description: 'TCP port of the HTTP server (0 to 65535).', example: EXAMPLES.PORT },
@@ -78,6 +87,7 @@ export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'>)
       example: EXAMPLES.UPSTREAM_MAX_RESPONSE_BYTES,
     },
     { variable: 'LOG_LEVEL', default: DEFAULT_LOG_LEVEL, description: `Log verbosity on stderr: ${LOG_LEVELS.join(', ')}.`, example: EXAMPLES.LOG_LEVEL },
+    ...describeAuthSettings(definition),
   ];
 }
 
@@ -90,15 +100,17 @@ export function stderrLog(threshold: LogLevel): Log {
 }
 
 /** Reads and checks every setting; throws SettingError naming the first malformed variable. */
-export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinition): Settings {
+export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinition, options: ReadSettingsOptions = {}): Settings {
+  const host = readHost(env);
   return Object.freeze({
-    host: readHost(env),
+    host,
     port: readInteger(env, 'PORT', DEFAULT_PORT, 0, 65_535),
     upstreamBaseUrl: readBaseUrl(env, definition),
     upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
     upstreamMaxResponseBytes: readInteger(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1, Number.MAX_SAFE_INTEGER),
     logLevel: readLogLevel(env),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
+    auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host),
   });
 }
 

@@ -20,6 +20,8 @@ export interface UpstreamContext {
   maxResponseBytes: number;
   /** Substitute for the global fetch (tests). */
   fetch?: typeof fetch;
+  /** Told the status of the upstream response as soon as it arrives (the audit records it). */
+  onResponse?: (status: number) => void;
 }
 
 /** Sends the tool call upstream and maps the outcome, failures included, to a CallToolResult. */
@@ -47,6 +49,7 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
       redirect: 'manual',
       signal,
     });
+    context.onResponse?.(response.status);
     return await toToolResult(response, { maxBytes: context.maxResponseBytes });
   } catch (error) {
     if (signal.aborted) return errorResult(`The upstream API at ${origin} did not answer within ${context.timeoutMs} ms.`);

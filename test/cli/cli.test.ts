@@ -30,11 +30,12 @@ describe('portcullis generate', () => {
   });
 
   it('is quiet with --quiet, takes --name, and leaves unchanged files alone on a second run', async () => {
-    const out = join(await tempDir(), 'pets');
-    expect(await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--quiet', '--name', 'pets-mcp')).toEqual({ code: 0, stdout: '', stderr: '' });
-    expect(JSON.parse(await readFile(join(out, 'package.json'), 'utf8')).name).toBe('pets-mcp');
+    // helpdesk protects every write, so it generates without warnings
+    const out = join(await tempDir(), 'desk');
+    expect(await cli('generate', join(ROOT, 'specs/helpdesk.yaml'), '--out', out, '--quiet', '--name', 'desk-mcp')).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse(await readFile(join(out, 'package.json'), 'utf8')).name).toBe('desk-mcp');
     const before = (await stat(join(out, 'tools.json'))).mtimeMs;
-    const again = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--name', 'pets-mcp');
+    const again = await cli('generate', join(ROOT, 'specs/helpdesk.yaml'), '--out', out, '--name', 'desk-mcp');
     expect(again.stderr).toMatch(/^write {5}0 written, \d+ unchanged/m);
     expect((await stat(join(out, 'tools.json'))).mtimeMs).toBe(before);
   });
@@ -52,6 +53,19 @@ describe('portcullis generate', () => {
       ['getOrderById', []],
       ['deleteOrder', ['clerk']],
     ]);
+  });
+
+  it('prints warnings located, and fails on them with --strict', async () => {
+    const strictOut = join(await tempDir(), 'strict');
+    const strict = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', strictOut, '--quiet', '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/^error: \d+ problems found; nothing was written$/m);
+    expect(existsSync(strictOut)).toBe(false);
+    const out = join(await tempDir(), 'pets');
+    const loose = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--quiet');
+    expect(loose.code).toBe(0);
+    expect(loose.stderr).toContain('warning: ');
+    expect(loose.stderr).toContain('petstore.yaml#/paths/~1user/post: POST /user (tool createUser) changes data but requires no scope or role');
   });
 
   it('exits 1 with every located problem, no stack, and writes nothing for a broken spec', async () => {

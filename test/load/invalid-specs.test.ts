@@ -31,6 +31,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'broken-local-ref.yaml': [
     'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/0: $ref "#/components/parameters/offset" points to nothing: "offset" does not exist. #/components/parameters has "limit"; fix the $ref or add the missing entry. [ERR_SPEC_REF]',
     'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/1: $ref "./does-not-exist.yaml#/limit" points to a file that does not exist (specs/invalid/does-not-exist.yaml). Fix the path; it is relative to the file that contains the $ref. [ERR_SPEC_REF]',
+    'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/2: $ref "#components/parameters/limit" is not a valid JSON pointer. A pointer starts with "#/", e.g. "#/components/schemas/Pet". [ERR_SPEC_REF]',
   ],
   'unsupported-version.yaml': [`specs/invalid/unsupported-version.yaml#/openapi: unsupported OpenAPI version "4.0.0". ${SUPPORTED} [ERR_SPEC_VERSION]`],
   'swagger-version-number.yaml': [
@@ -52,6 +53,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/0/in: "querry" is not an allowed value for "in". Use one of "query", "header", "path", "cookie". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/1: must have one of the properties "schema" or "content". Add the one that fits. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/tags/nullable: must be a boolean, not the string "yes". Change it to a boolean. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/securitySchemes/oauth: missing required property "flows". Add "flows" to this object. [ERR_SPEC_INVALID]',
@@ -61,6 +63,8 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'invalid-objects-3.1.yaml': [
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/0/required: false is not an allowed value for "required". Use true. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/1/style: "form" is not an allowed value for "style". Use "simple". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/description: must be a string, not the number 200. Change it to a string. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/key/in: "body" is not an allowed value for "in". Use one of "query", "header", "cookie". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/basic: missing required property "scheme". Add "scheme" to this object. [ERR_SPEC_INVALID]',
@@ -70,6 +74,9 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/0: missing required property "type". Add "type" to this object. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/1: missing required property "schema". Add "schema" to this object. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/2/type: "strng" is not an allowed value for "type". Use one of "string", "number", "boolean", "integer", "array", "file". [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/3/bogus: property "bogus" is not allowed here. Remove it, or rename it to "x-bogus" to keep it as an extension. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/200/content: property "content" is not allowed here. Remove it, or rename it to "x-content" to keep it as an extension. [ERR_SPEC_INVALID]',
+    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/404/description: must be a string, not the number 404. Change it to a string. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/securityDefinitions/oauth: missing required property "authorizationUrl". Add "authorizationUrl" to this object. [ERR_SPEC_INVALID]',
   ],
 };

@@ -83,23 +83,23 @@ describe('loadSpec: documents that are not OpenAPI', () => {
   });
 
   it.each([
-    ['list.yaml', '- a\n- b\n', 'list.yaml#: the file holds a list, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
-    ['empty.yaml', '', 'empty.yaml#: the file holds nothing, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
+    ['list.yaml', '- a\n- b\n', '#: the file holds a list, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
+    ['empty.yaml', '', '#: the file holds nothing, not an OpenAPI document. An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths". [ERR_SPEC_PARSE]'],
     [
       'plain.json',
       '{"info": {"title": "x", "version": "1"}}',
-      'plain.json#/openapi: this is not an OpenAPI document: it has neither "openapi" nor "swagger". Add openapi: "3.1.0" (or the version it is written in) at the top. portcullis reads Swagger 2.0 (swagger: "2.0"), OpenAPI 3.0.0–3.0.4 and 3.1.0–3.1.2 (openapi: "3.1.0"). [ERR_SPEC_VERSION]',
+      '#/openapi: this is not an OpenAPI document: it has neither "openapi" nor "swagger". Add openapi: "3.1.0" (or the version it is written in) at the top. portcullis reads Swagger 2.0 (swagger: "2.0"), OpenAPI 3.0.0–3.0.4 and 3.1.0–3.1.2 (openapi: "3.1.0"). [ERR_SPEC_VERSION]',
     ],
     [
       'number.yaml',
       'openapi: 3.0\ninfo: {title: x, version: "1"}\npaths: {}\n',
-      'number.yaml#/openapi: the OpenAPI version must be a string, not the number 3. Quote the full version, e.g. openapi: "3.0.3". [ERR_SPEC_VERSION]',
+      '#/openapi: the OpenAPI version must be a string, not the number 3. Quote the full version, e.g. openapi: "3.0.3". [ERR_SPEC_VERSION]',
     ],
-    ['no-paths.yaml', 'openapi: 3.0.3\ninfo: {title: x, version: "1"}\n', 'no-paths.yaml#: missing required property "paths". Add "paths" to this object. [ERR_SPEC_INVALID]'],
-  ])('%s', async (name, text, expected) => {
-    await writeFile(path.join(directory, name), text);
-    const lines = await failure(path.join(directory, name));
-    expect(lines).toEqual([`${path.join(directory, expected)}`]);
+    ['no-paths.yaml', 'openapi: 3.0.3\ninfo: {title: x, version: "1"}\n', '#: missing required property "paths". Add "paths" to this object. [ERR_SPEC_INVALID]'],
+  ])('%s', async (name, text, issue) => {
+    const file = path.join(directory, name);
+    await writeFile(file, text);
+    expect(await failure(file)).toEqual([`${file}${issue}`]);
   });
 });
 

@@ -25,8 +25,9 @@ const clients: Client[] = [];
 
 beforeAll(async () => {
   upstream = await startUpstream();
-  settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, LOG_LEVEL: 'error' }, definition);
-  server = await startHttpServer(definition, settings);
+  // These tests are about MCP over HTTP, not tokens (test/runtime/auth-*.test.ts): authorization is off, on loopback.
+  settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, LOG_LEVEL: 'error', AUTH_MODE: 'none', MCP_ALLOWED_ORIGINS: 'http://localhost:6274' }, definition);
+  server = await startHttpServer(definition, settings, { audit: () => undefined });
 });
 
 afterAll(async () => {
@@ -222,7 +223,7 @@ describe('upstream credentials', () => {
   };
 
   it('are read from the settings and sent with the upstream request', async () => {
-    const withToken = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, UPSTREAM_TOKEN_TOKEN: 's3cret' }, secured);
+    const withToken = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, UPSTREAM_TOKEN_TOKEN: 's3cret', AUTH_MODE: 'none' }, secured);
     const running = await startHttpServer(secured, withToken);
     try {
       const result = await call(await connect(running.url), 'list_owners', {});
@@ -235,7 +236,7 @@ describe('upstream credentials', () => {
   });
 
   it('when missing, fail the call naming the variable, sending nothing', async () => {
-    const running = await startHttpServer(secured, readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl }, secured));
+    const running = await startHttpServer(secured, readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, AUTH_MODE: 'none' }, secured));
     try {
       const result = await call(await connect(running.url), 'list_owners', {});
       expect(result.isError).toBe(true);
@@ -256,18 +257,19 @@ describe('the caller-authorization seam', () => {
         seen.push(`${caller.scopes.length}:${tool.name}`);
         return tool.name !== 'list_owners';
       },
-      check: (_caller, tool) => (tool.name === 'create_pet' ? { allowed: false, reason: 'needs pets:write' } : { allowed: true }),
+      check: (_caller, tool) => (tool.name === 'create_pet' ? { allowed: false, reason: 'Not for you.' } : { allowed: true }),
     };
     const guarded = await startHttpServer(definition, settings, { policy });
     try {
       const client = await connect(guarded.url);
       expect((await client.listTools()).tools.map((tool) => tool.name)).toEqual(['get_pet', 'create_pet']);
-      // The anonymous caller of the identity-less authenticate step: no scopes.
+      // AUTH_MODE=none: the anonymous caller, with no scopes.
       expect(seen).toContain('0:list_owners');
 
       const refused = await call(client, 'create_pet', { body: { name: 'Rex' } });
       expect(refused.isError).toBe(true);
-      expect(text(refused)).toBe('The caller may not use the tool create_pet: needs pets:write');
+      // The policy's reason is the whole message: nothing is added about the tool or the policy.
+      expect(text(refused)).toBe('Not for you.');
       expect(upstream.received).toHaveLength(0);
 
       expect((await call(client, 'get_pet', { petId: 3 })).isError).toBeFalsy();
@@ -334,7 +336,7 @@ describe('the HTTP endpoint', () => {
     expect(((await response.json()) as JsonRpcError).error.code).toBe(-32700);
   });
 
-  it('refuses foreign Host and Origin headers while bound to loopback (DNS rebinding)', async () => {
+  it('refuses foreign Host headers (DNS rebinding) and Origins other than its own and MCP_ALLOWED_ORIGINS', async () => {
     const foreignHost = await new Promise<number>((resolve, reject) => {
       const req = httpRequest(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Host: 'evil.example' } }, (res) => {
         res.resume();
@@ -348,8 +350,16 @@ describe('the HTTP endpoint', () => {
     const foreignOrigin = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://evil.example' }, body: JSON.stringify(INITIALIZE) });
     expect(foreignOrigin.status).toBe(403);
 
-    const localOrigin = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://localhost:6274' }, body: JSON.stringify(INITIALIZE) });
-    expect(localOrigin.status).toBe(200);
+    // Loopback is not enough: only configured origins (contract §8).
+    const otherLocal = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://localhost:9999' }, body: JSON.stringify(INITIALIZE) });
+    expect(otherLocal.status).toBe(403);
+
+    const allowed = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: 'http://localhost:6274' }, body: JSON.stringify(INITIALIZE) });
+    expect(allowed.status).toBe(200);
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:6274');
+
+    const own = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: new URL(server.url).origin }, body: JSON.stringify(INITIALIZE) });
+    expect(own.status).toBe(200);
   });
 });
 

@@ -16,6 +16,9 @@ const definition: ServerDefinition = {
   tools: [],
 };
 
+/** The smallest environment an HTTP server starts with: an authorization server to take tokens from. */
+const OAUTH = { OAUTH_ISSUER: 'https://auth.example.com' } as const;
+
 /** The SettingError readSettings throws for `env`, or a failure when it throws none. */
 function settingError(env: NodeJS.ProcessEnv, from: ServerDefinition = definition): SettingError {
   try {
@@ -29,7 +32,7 @@ function settingError(env: NodeJS.ProcessEnv, from: ServerDefinition = definitio
 
 describe('readSettings', () => {
   it('uses the defaults, and the spec server as base URL', () => {
-    const settings = readSettings({}, definition);
+    const settings = readSettings({ ...OAUTH }, definition);
     expect(settings).toMatchObject({
       host: '127.0.0.1',
       port: 3000,
@@ -51,6 +54,8 @@ describe('readSettings', () => {
         UPSTREAM_TIMEOUT_MS: '500',
         UPSTREAM_MAX_RESPONSE_BYTES: '2048',
         LOG_LEVEL: 'DEBUG',
+        MCP_PUBLIC_URL: 'https://mcp.example.com/mcp',
+        ...OAUTH,
       },
       definition,
     );
@@ -65,15 +70,15 @@ describe('readSettings', () => {
   });
 
   it('accepts the port bounds 0 and 65535, and IPv6 hosts with or without brackets', () => {
-    expect(readSettings({ PORT: '0' }, definition).port).toBe(0);
-    expect(readSettings({ PORT: '65535' }, definition).port).toBe(65_535);
-    expect(readSettings({ HOST: '::1' }, definition).host).toBe('::1');
-    expect(readSettings({ HOST: '[::1]' }, definition).host).toBe('::1');
-    expect(readSettings({ HOST: 'mcp.internal' }, definition).host).toBe('mcp.internal');
+    expect(readSettings({ PORT: '0', ...OAUTH }, definition).port).toBe(0);
+    expect(readSettings({ PORT: '65535', ...OAUTH }, definition).port).toBe(65_535);
+    expect(readSettings({ HOST: '::1', ...OAUTH }, definition).host).toBe('::1');
+    expect(readSettings({ HOST: '[::1]', ...OAUTH }, definition).host).toBe('::1');
+    expect(readSettings({ HOST: 'mcp.internal', MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', ...OAUTH }, definition).host).toBe('mcp.internal');
   });
 
   it('treats an empty value as unset', () => {
-    const settings = readSettings({ PORT: '', UPSTREAM_BASE_URL: '  ', LOG_LEVEL: '' }, definition);
+    const settings = readSettings({ PORT: '', UPSTREAM_BASE_URL: '  ', LOG_LEVEL: '', ...OAUTH }, definition);
     expect(settings.port).toBe(3000);
     expect(settings.upstreamBaseUrl).toBe('https://spec.example.com/v2');
   });
@@ -97,22 +102,22 @@ describe('readSettings', () => {
     ['UPSTREAM_MAX_RESPONSE_BYTES', '1MB'],
     ['LOG_LEVEL', 'verbose'],
   ])('refuses %s=%s, naming the variable with an example', (variable, value) => {
-    const error = settingError({ [variable]: value });
+    const error = settingError({ ...OAUTH, MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable}: `));
     expect(error.message).toContain(JSON.stringify(value));
     expect(error.message).toMatch(new RegExp(`Example: ${variable}=\\S+$`));
     // The example it shows is itself accepted.
-    expect(() => readSettings({ [variable]: error.example }, definition)).not.toThrow();
+    expect(() => readSettings({ ...OAUTH, MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', [variable]: error.example }, definition)).not.toThrow();
   });
 
   it('refuses to start without any absolute base URL', () => {
     const { baseUrl: _ignored, ...withoutServer } = definition;
-    const missing = settingError({}, withoutServer);
+    const missing = settingError({ ...OAUTH }, withoutServer);
     expect(missing.variable).toBe('UPSTREAM_BASE_URL');
     expect(missing.message).toContain('Example: UPSTREAM_BASE_URL=https://');
 
-    const relative = settingError({}, { ...definition, baseUrl: '/api/v3' });
+    const relative = settingError({ ...OAUTH }, { ...definition, baseUrl: '/api/v3' });
     expect(relative.variable).toBe('UPSTREAM_BASE_URL');
     expect(relative.message).toContain('"/api/v3"');
   });
@@ -122,13 +127,13 @@ describe('readSettings', () => {
       ...definition,
       securitySchemes: { login: { name: 'login', envPrefix: 'UPSTREAM_LOGIN', type: 'basic' } },
     };
-    expect(readSettings({}, secured).credentials.configuredSchemes).toEqual([]);
-    expect(readSettings({ UPSTREAM_LOGIN_USERNAME: 'ann', UPSTREAM_LOGIN_PASSWORD: 'pw' }, secured).credentials.configuredSchemes).toEqual(['login']);
-    expect(settingError({ UPSTREAM_LOGIN_USERNAME: 'ann' }, secured).variable).toBe('UPSTREAM_LOGIN_PASSWORD');
+    expect(readSettings({ ...OAUTH }, secured).credentials.configuredSchemes).toEqual([]);
+    expect(readSettings({ UPSTREAM_LOGIN_USERNAME: 'ann', UPSTREAM_LOGIN_PASSWORD: 'pw', ...OAUTH }, secured).credentials.configuredSchemes).toEqual(['login']);
+    expect(settingError({ UPSTREAM_LOGIN_USERNAME: 'ann', ...OAUTH }, secured).variable).toBe('UPSTREAM_LOGIN_PASSWORD');
   });
 
   it('lets UPSTREAM_BASE_URL replace a spec server that is not absolute', () => {
-    const settings = readSettings({ UPSTREAM_BASE_URL: 'https://api.example.com' }, { ...definition, baseUrl: '/api/v3' });
+    const settings = readSettings({ UPSTREAM_BASE_URL: 'https://api.example.com', ...OAUTH }, { ...definition, baseUrl: '/api/v3' });
     expect(settings.upstreamBaseUrl).toBe('https://api.example.com');
   });
 });
@@ -143,13 +148,30 @@ describe('describeSettings', () => {
       'UPSTREAM_TIMEOUT_MS',
       'UPSTREAM_MAX_RESPONSE_BYTES',
       'LOG_LEVEL',
+      'MCP_PUBLIC_URL',
+      'AUTH_MODE',
+      'OAUTH_ISSUER',
+      'OAUTH_JWKS_URL',
+      'OAUTH_AUDIENCE',
+      'OAUTH_ROLES_CLAIM',
+      'OAUTH_ALGORITHMS',
+      'OAUTH_CLOCK_TOLERANCE',
+      'OAUTH_INTROSPECTION_URL',
+      'OAUTH_INTROSPECTION_CLIENT_ID',
+      'OAUTH_INTROSPECTION_CLIENT_SECRET',
+      'OAUTH_CHALLENGE_SCOPES',
+      'MCP_ALLOWED_ORIGINS',
+      'AUDIT_LOG',
     ]);
+    // Every setting at once, introspection complete and a public URL for a non-loopback HOST.
+    const complete = { ...OAUTH, MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', OAUTH_INTROSPECTION_URL: 'https://auth.example.com/introspect', OAUTH_INTROSPECTION_CLIENT_ID: 'a', OAUTH_INTROSPECTION_CLIENT_SECRET: 'b' };
     for (const setting of described) {
       expect(setting.description.length).toBeGreaterThan(10);
-      expect(() => readSettings({ [setting.variable]: setting.example }, definition)).not.toThrow();
+      // AUTH_MODE's example (none) is for a loopback HOST, which is the default.
+      expect(() => readSettings({ ...complete, [setting.variable]: setting.example }, definition)).not.toThrow();
     }
     // The documented defaults are the ones applied.
-    const defaults = readSettings({}, definition);
+    const defaults = readSettings({ ...OAUTH }, definition);
     expect(described.find((setting) => setting.variable === 'PORT')?.default).toBe(String(defaults.port));
     expect(described.find((setting) => setting.variable === 'UPSTREAM_TIMEOUT_MS')?.default).toBe(String(defaults.upstreamTimeoutMs));
   });

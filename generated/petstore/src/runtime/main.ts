@@ -6,6 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { openAuditSink } from './audit.js';
 import { describeUpstreamVariables } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -39,19 +40,36 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
 
-  // Before anything listens: a malformed setting stops the server here (SettingError).
-  const settings = readSettings(env, definition);
+  // Before anything listens: a malformed setting stops the server here (SettingError). Over stdio no token is checked
+  // (2025-11-25 basic/authorization), so the authorization settings are neither read nor required.
+  const stdio = args.includes('--stdio');
+  const settings = readSettings(env, definition, { transport: stdio ? 'stdio' : 'http' });
   const log = stderrLog(settings.logLevel);
   let running: { close(): Promise<void> };
-  if (args.includes('--stdio')) {
-    const stdio = await startStdioServer(definition, settings);
-    void stdio.closed.then(() => process.exit(0));
-    running = stdio;
+  if (stdio) {
+    const server = await startStdioServer(definition, settings);
+    void server.closed.then(() => process.exit(0));
+    running = server;
   } else {
-    const http = await startHttpServer(definition, settings).catch((error: Error) => {
+    const audit = openAuditSink(settings.auth?.auditLog);
+    const http = await startHttpServer(definition, settings, { audit }).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
     process.stderr.write(`MCP server listening on ${http.url}\n`);
+    const auth = settings.auth!;
+    if (auth.mode === 'none') {
+      process.stderr.write(
+        [
+          '',
+          '!!! WARNING: AUTH_MODE=none — caller authorization is OFF. !!!',
+          '!!! Anyone who can reach this address may call every tool with the server\'s upstream credentials. !!!',
+          '!!! Use this for local development only. !!!',
+          '',
+        ].join('\n'),
+      );
+    } else {
+      process.stderr.write(`Protected resource ${http.publicUrl}, accepting access tokens of ${auth.issuer}\n`);
+    }
     running = http;
   }
 
@@ -94,7 +112,8 @@ function usage(definition: ServerDefinition): string {
     `Usage: ${definition.name} [--stdio]`,
     '',
     `MCP server for ${definition.title} ${definition.version}.`,
-    'Serves MCP over Streamable HTTP at http://HOST:PORT/mcp, or with --stdio over stdin and stdout.',
+    'Serves MCP over Streamable HTTP at http://HOST:PORT/mcp (the path of MCP_PUBLIC_URL), every request needing an',
+    'OAuth access token from OAUTH_ISSUER; or with --stdio over stdin and stdout, with no token checks.',
     '',
     'Options:',
     '  --stdio  serve one client over stdin/stdout instead of HTTP',

@@ -16,19 +16,21 @@ import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
 import type { UpstreamContext } from './upstream.js';
 
-/** Who is calling, as established by the transport (for now nobody: identity arrives with caller authorization). */
+/** Who is calling, as established by the transport from the access token (over stdio: nobody in particular). */
 export interface CallerContext {
-  readonly subject?: string;
-  readonly clientId?: string;
+  readonly subject?: string | undefined;
+  readonly clientId?: string | undefined;
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
+  /** When the token expires, in seconds since the epoch. */
+  readonly expiresAt?: number | undefined;
 }
 
 /** Which tools a caller may see and use. */
 export interface ToolPolicy {
   /** Whether `tool` appears in the caller's tools/list. */
   canSee(caller: CallerContext, tool: ToolDefinition): boolean;
-  /** Whether the caller may call `tool` now; the reason is shown to the caller when not. */
+  /** Whether the caller may call `tool` now; when not, `reason` is the whole message shown to the caller. */
   check(caller: CallerContext, tool: ToolDefinition): { allowed: true } | { allowed: false; reason: string };
 }
 
@@ -38,6 +40,8 @@ export interface McpServerContext {
   readonly caller?: CallerContext;
   /** Defaults to ALLOW_ALL. */
   readonly policy?: ToolPolicy;
+  /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
+  readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
 }
 
 export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
@@ -63,7 +67,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     tools: registry.tools.filter((tool) => policy.canSee(caller, tool)).map((tool) => listEntry(registry, tool)),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args = {} } = request.params;
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
@@ -71,12 +75,14 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
     // Authorization is decided before the arguments are looked at, so a refused caller learns nothing from them.
     const decision = policy.check(caller, tool);
-    if (!decision.allowed) return toolError(`The caller may not use the tool ${tool.name}: ${decision.reason}`);
+    if (!decision.allowed) return toolError(decision.reason);
 
+    const report = context.onUpstreamResponse;
+    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId: extra.requestId, tool: tool.name, status }) } : context.upstream;
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
-      return await callUpstream(tool, valid, context.upstream);
+      return await callUpstream(tool, valid, upstream);
     } catch (error) {
       // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.
       if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof SettingError) {

@@ -1,0 +1,57 @@
+/**
+ * The audit stream (contract §9): one JSON line per authorization decision, on stderr or appended to AUDIT_LOG —
+ * never stdout, which stdio uses for the protocol. Never the token, never secrets, never argument values.
+ */
+
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, openSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
+import { SettingError } from './errors.js';
+
+export interface AuditRecord {
+  /** ISO 8601. */
+  readonly time: string;
+  readonly requestId: string;
+  readonly subject?: string;
+  readonly clientId?: string;
+  /** The JSON-RPC method, e.g. `tools/call`; absent when the request was refused before its body was read. */
+  readonly method?: string;
+  /** The tool's name, for tools/call. */
+  readonly tool?: string;
+  readonly decision: 'allow' | 'deny';
+  /** E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`. */
+  readonly reason: string;
+  /** The tool's scope alternatives (OR of AND-sets). */
+  readonly requiredScopes?: readonly (readonly string[])[];
+  readonly grantedScopes?: readonly string[];
+  readonly upstreamStatus?: number;
+  readonly durationMs: number;
+}
+
+/** Receives audit records. */
+export type AuditSink = (record: AuditRecord) => void;
+
+/** The sink of the AUDIT_LOG setting: appends to `file` (opened now, so a bad path stops start-up), else stderr. */
+export function openAuditSink(file: string | undefined): AuditSink {
+  if (file === undefined) return (record) => void process.stderr.write(auditLine(record));
+  let fd: number;
+  try {
+    fd = openSync(file, 'a');
+  } catch (error) {
+    throw new SettingError('AUDIT_LOG', `cannot open "${file}" for appending (${(error as NodeJS.ErrnoException).code ?? 'error'})`, '/var/log/mcp-audit.log');
+  }
+  const stream = createWriteStream('', { fd });
+  stream.on('error', (error) => process.stderr.write(`error: audit log ${file}: ${error.message}\n`));
+  return (record) => void stream.write(auditLine(record));
+}
+
+/** One record as one line: JSON cannot contain a raw newline, so a value can never forge another line. */
+export function auditLine(record: AuditRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}
+
+/** The request's id: a sane incoming `X-Request-Id` (so a proxy's id correlates), else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && /^[A-Za-z0-9._:-]{1,128}$/.test(incoming) ? incoming : randomUUID();
+}
