@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildGenerated, startGenerated, type RunningServer } from '../support/generated-server.js';
+import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 async function connect(url: string): Promise<Client> {
@@ -25,9 +25,9 @@ describe('generated/notes-apikey end to end', () => {
   let client: Client;
 
   beforeAll(async () => {
-    await buildGenerated('notes-apikey');
     upstream = await startRecordingUpstream();
     server = await startGenerated('notes-apikey', {
+      AUTH_MODE: 'none', // caller authorization has its own suites (oauth-*.test.ts)
       UPSTREAM_BASE_URL: `${upstream.origin}/api`,
       UPSTREAM_API_KEY_AUTH_API_KEY: 'server-secret',
     });
@@ -149,9 +149,8 @@ describe('generated/petstore end to end', () => {
   let client: Client;
 
   beforeAll(async () => {
-    await buildGenerated('petstore');
     upstream = await startRecordingUpstream();
-    server = await startGenerated('petstore', { UPSTREAM_BASE_URL: `${upstream.origin}/v3`, UPSTREAM_API_KEY_API_KEY: 'key-1', UPSTREAM_PETSTORE_AUTH_TOKEN: 'oauth-1' });
+    server = await startGenerated('petstore', { AUTH_MODE: 'none', UPSTREAM_BASE_URL: `${upstream.origin}/v3`, UPSTREAM_API_KEY_API_KEY: 'key-1', UPSTREAM_PETSTORE_AUTH_TOKEN: 'oauth-1' });
     client = await connect(server.url);
   }, 120_000);
 

@@ -15,14 +15,13 @@ import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import {
-  buildGeneratedExclusively,
   freePort,
   parseChallenge,
   startAuthorizationServer,
   type AuthorizationServer,
   type TokenOptions,
 } from '../support/authorization-server.js';
-import { buildGenerated, startGenerated, type RunningServer } from '../support/generated-server.js';
+import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';
 
 interface ToolsJson {
@@ -153,7 +152,6 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
 
   beforeAll(async () => {
     definition = await toolsJson('helpdesk');
-    await buildGeneratedExclusively('helpdesk', buildGenerated);
     upstream = await startRecordingUpstream();
     // Tests clear upstream.received; this keeps every request of the suite for the token-leak check.
     upstream.answer = (res, request) => {
@@ -185,10 +183,12 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
 
   afterAll(async () => {
     await Promise.allSettled(open.map((connection) => connection.close()));
-    await server?.stop();
+    const exitCode = await server?.stop();
     await upstream?.close();
     await as?.close();
     if (auditDir) await rm(auditDir, { recursive: true, force: true });
+    // A clean SIGTERM shutdown: the server did not crash along the way.
+    if (server) expect(exitCode).toBe(0);
   });
 
   it('listens on the public URL it was configured with', () => {
@@ -462,7 +462,6 @@ describe('a custom roles claim path (OAUTH_ROLES_CLAIM)', () => {
 
   beforeAll(async () => {
     const definition = await toolsJson('helpdesk');
-    await buildGeneratedExclusively('helpdesk', buildGenerated);
     upstream = await startRecordingUpstream();
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}/mcp`;
@@ -507,7 +506,6 @@ describe('generated/petstore as an OAuth resource server', () => {
 
   beforeAll(async () => {
     definition = await toolsJson('petstore');
-    await buildGeneratedExclusively('petstore', buildGenerated);
     upstream = await startRecordingUpstream();
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}/mcp`;
@@ -565,7 +563,6 @@ describe('generated/gmail (a real vendor spec with 14 scopes) as an OAuth resour
 
   beforeAll(async () => {
     definition = await toolsJson('gmail');
-    await buildGeneratedExclusively('gmail', buildGenerated);
     upstream = await startRecordingUpstream();
     const port = await freePort();
     const publicUrl = `http://127.0.0.1:${port}/mcp`;

@@ -16,8 +16,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
-import { buildGeneratedExclusively, freePort, parseChallenge, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
-import { buildGenerated, startGenerated, type RunningServer } from '../support/generated-server.js';
+import { freePort, parseChallenge, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const REDIRECT_URL = 'http://127.0.0.1:1/oauth/callback';
@@ -133,7 +133,7 @@ async function startHarness(scopes: string[], registrationScopeAllowList = false
   const upstream = await startRecordingUpstream();
   const port = await freePort();
   const publicUrl = `http://127.0.0.1:${port}/mcp`;
-  const as = await startAuthorizationServer({ resource: publicUrl, scopes, userId: 'alice', registrationScopeAllowList });
+  const as = await startAuthorizationServer({ resource: publicUrl, scopes, userId: 'alice', userRoles: ['analyst'], registrationScopeAllowList });
   const server = await startGenerated('helpdesk', {
     PORT: String(port),
     MCP_PUBLIC_URL: publicUrl,
@@ -160,7 +160,6 @@ describe('the SDK OAuth client against generated/helpdesk and a real authorizati
   beforeAll(async () => {
     const definition = JSON.parse(await readFile(join(ROOT, 'generated', 'helpdesk', 'tools.json'), 'utf8')) as { scopes: string[] };
     scopes = [...definition.scopes, 'tickets:admin'];
-    await buildGeneratedExclusively('helpdesk', buildGenerated);
     harness = await startHarness(scopes);
   }, 180_000);
 
@@ -219,7 +218,7 @@ describe('the SDK OAuth client against generated/helpdesk and a real authorizati
     await firstTransport.finishAuth(provider.takeCode());
     expect(provider.savedTokens).toHaveLength(1);
     const firstToken = provider.savedTokens[0]!.access_token;
-    expect(decodeJwt(firstToken)).toMatchObject({ iss: as.issuer, aud: publicUrl, sub: 'alice' });
+    expect(decodeJwt(firstToken)).toMatchObject({ iss: as.issuer, aud: publicUrl, sub: 'alice', roles: ['analyst'] });
     expect(scopesOf(firstToken)).toEqual(initialScope);
 
     // 3. Reconnect with the token: tools/list shows only what the first token allows.
@@ -287,7 +286,6 @@ describe("oidc-provider's default registration scope allow-list (the trap the he
 
   beforeAll(async () => {
     const definition = JSON.parse(await readFile(join(ROOT, 'generated', 'helpdesk', 'tools.json'), 'utf8')) as { scopes: string[] };
-    await buildGeneratedExclusively('helpdesk', buildGenerated);
     harness = await startHarness([...definition.scopes, 'tickets:admin'], true);
   }, 180_000);
 

@@ -88,6 +88,12 @@ describe('401 for every request without a valid token (contract §3)', () => {
     await expectUnauthorized(undefined, 'missing_token', { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
   });
 
+  it.each(['GET', 'DELETE'])('%s without a token gets 401 too, not 405', async (method) => {
+    const response = await fetch(mcp.server.url, { method });
+    expect(response.status).toBe(401);
+    expect(challengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: ALL_SCOPES });
+  });
+
   it('a session id is not authentication', async () => {
     await expectUnauthorized(undefined, 'missing_token', { headers: { 'Mcp-Session-Id': 'abc' } });
   });

@@ -244,8 +244,9 @@ describe('audience comparison (contract §1)', () => {
   });
 });
 
-describe('performance', () => {
-  it('a warm verification takes well under 1 ms', async () => {
+// Timing is measured by `npm run bench`, never asserted here; this proves the warm path does no I/O.
+describe('warm verification', () => {
+  it('verifies hundreds of tokens with one discovery and one JWKS fetch', async () => {
     const as = await startAuthorizationServer();
     cleanup.push(() => as.close());
     const es256 = await as.addKey('ES256');
@@ -253,11 +254,7 @@ describe('performance', () => {
     const verifier = createTokenVerifier({ issuer: as.issuer, audience, algorithms: ['RS256', 'ES256'], clockToleranceSeconds: 30, rolesClaim: 'roles' });
     const tokens = [await as.mint(audience, { claims: { scope: 'a b' } }), await as.mint(audience, { key: es256 })];
     for (const token of tokens) await verifier.verify(token);
-    const rounds = 500;
-    const started = performance.now();
-    for (let i = 0; i < rounds; i++) await verifier.verify(tokens[i % 2]!);
-    const perVerification = (performance.now() - started) / rounds;
-    expect(perVerification).toBeLessThan(1);
+    for (let i = 0; i < 500; i++) await verifier.verify(tokens[i % 2]!);
     expect(as.hitsOf('/jwks')).toBe(1);
     expect(as.hitsOf('/.well-known/oauth-authorization-server')).toBe(1);
   });

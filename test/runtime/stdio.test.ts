@@ -126,7 +126,7 @@ describe('main over HTTP', () => {
   it('prints where it listens on stderr, serves, and closes on SIGTERM with exit code 0', async () => {
     let url = '';
     let listed: unknown;
-    const exited = await run([], serverEnv({ PORT: '0' }), (child, output) => {
+    const exited = await run([], serverEnv({ PORT: '0', AUTH_MODE: 'none' }), (child, output) => {
       void (async () => {
         url = (await waitFor(output, /^MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m))[1]!;
         const response = await fetch(url, {
@@ -140,7 +140,45 @@ describe('main over HTTP', () => {
     });
     expect(listed).toEqual(['get_pet', 'create_pet', 'list_owners']);
     expect(exited).toMatchObject({ code: 0, signal: null, stdout: '' });
+    // AUTH_MODE=none is loud about it; the audit goes to stderr, never stdout.
+    expect(exited.stderr).toContain('WARNING: AUTH_MODE=none');
+    const audit = exited.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    expect(audit).toEqual([expect.objectContaining({ method: 'tools/list', decision: 'allow', reason: 'auth_disabled' })]);
     await expect(fetch(url)).rejects.toThrow();
+  });
+
+  it('requires a token by default: 401 with the challenge, and the metadata document', async () => {
+    let unauthorized: Response | undefined;
+    let metadata: unknown;
+    const exited = await run([], serverEnv({ PORT: '0', OAUTH_ISSUER: 'https://auth.example.com' }), (child, output) => {
+      void (async () => {
+        const url = (await waitFor(output, /^MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m))[1]!;
+        unauthorized = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
+        metadata = await (await fetch(new URL('/.well-known/oauth-protected-resource/mcp', url))).json();
+        child.kill('SIGTERM');
+      })().catch(() => child.kill('SIGKILL'));
+    });
+    expect(exited.code).toBe(0);
+    expect(unauthorized?.status).toBe(401);
+    const port = new URL((metadata as { resource: string }).resource).port;
+    expect(unauthorized?.headers.get('www-authenticate')).toBe(
+      `Bearer resource_metadata="http://127.0.0.1:${port}/.well-known/oauth-protected-resource/mcp", scope="pets:write"`,
+    );
+    expect(metadata).toMatchObject({ resource: `http://127.0.0.1:${port}/mcp`, authorization_servers: ['https://auth.example.com'] });
+    expect(exited.stderr).not.toContain('WARNING');
+    expect(exited.stdout).toBe('');
+  });
+
+  it.each([
+    [{}, /^error: OAUTH_ISSUER: is required .* Example: OAUTH_ISSUER=https:\/\/\S+\n$/],
+    [{ OAUTH_ISSUER: 'http://auth.example.com' }, /^error: OAUTH_ISSUER: "http:\/\/auth\.example\.com" must use https .*\n$/],
+    [{ AUTH_MODE: 'none', HOST: '0.0.0.0' }, /^error: AUTH_MODE: "none" is allowed only when HOST is a loopback address, not 0\.0\.0\.0\. Example: AUTH_MODE=oauth\n$/],
+    [{ OAUTH_ISSUER: 'https://auth.example.com', AUDIT_LOG: '/nonexistent-dir/audit.log' }, /^error: AUDIT_LOG: cannot open "\/nonexistent-dir\/audit\.log" .*\n$/],
+  ])('exits 1 before listening with %j', async (env, message) => {
+    const exited = await run([], serverEnv({ PORT: '0', ...env }));
+    expect(exited.code).toBe(1);
+    expect(exited.stderr).toMatch(message);
+    expect(exited.stdout).toBe('');
   });
 
   it('exits 1 naming the variable when PORT=abc, before listening', async () => {
@@ -162,7 +200,7 @@ describe('main over HTTP', () => {
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
     try {
       const port = (blocker.address() as { port: number }).port;
-      const exited = await run([], serverEnv({ PORT: String(port) }));
+      const exited = await run([], serverEnv({ PORT: String(port), AUTH_MODE: 'none' }));
       expect(exited.code).toBe(1);
       expect(exited.stderr).toMatch(new RegExp(`^error: cannot listen on 127\\.0\\.0\\.1:${port}: .*EADDRINUSE`));
     } finally {
@@ -176,7 +214,7 @@ describe('main --help', () => {
     const exited = await run(['--help'], serverEnv({ PORT: 'abc' }));
     expect(exited.code).toBe(0);
     expect(exited.stdout).toContain('Usage: petstore-test [--stdio]');
-    for (const variable of ['HOST', 'PORT', 'UPSTREAM_BASE_URL', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_MAX_RESPONSE_BYTES', 'LOG_LEVEL']) {
+    for (const variable of ['HOST', 'PORT', 'UPSTREAM_BASE_URL', 'UPSTREAM_TIMEOUT_MS', 'UPSTREAM_MAX_RESPONSE_BYTES', 'LOG_LEVEL', 'MCP_PUBLIC_URL', 'AUTH_MODE', 'OAUTH_ISSUER', 'OAUTH_JWKS_URL', 'OAUTH_AUDIENCE', 'OAUTH_ROLES_CLAIM', 'OAUTH_ALGORITHMS', 'OAUTH_CLOCK_TOLERANCE', 'OAUTH_INTROSPECTION_URL', 'OAUTH_INTROSPECTION_CLIENT_ID', 'OAUTH_INTROSPECTION_CLIENT_SECRET', 'OAUTH_CHALLENGE_SCOPES', 'MCP_ALLOWED_ORIGINS', 'AUDIT_LOG']) {
       expect(exited.stdout).toMatch(new RegExp(`^  ${variable} +\\S`, 'm'));
     }
     expect(exited.stdout).toContain('(default: http://127.0.0.1:9/unused)');

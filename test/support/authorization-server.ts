@@ -23,9 +23,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { mkdir, rmdir, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 
 export interface StaticClient {
@@ -466,30 +463,4 @@ export function parseChallenge(header: string | null): { scheme: string; params:
   const pattern = /([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*,?\s*/g;
   for (const param of match[2]!.matchAll(pattern)) params[param[1]!.toLowerCase()] = param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : param[3]!;
   return { scheme: match[1]!, params };
-}
-
-/**
- * Builds generated/<name> once at a time across test files running in parallel (a cross-process lock directory),
- * so no server starts from a dist/ another build is rewriting.
- */
-export async function buildGeneratedExclusively(name: string, build: (name: string) => Promise<void>): Promise<void> {
-  const lock = join(tmpdir(), `portcullis-e2e-build-${name}.lock`);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await mkdir(lock);
-      break;
-    } catch {
-      // A lock left behind by a killed run is stale after a minute (a build takes seconds).
-      const age = await stat(lock).then((s) => Date.now() - s.mtimeMs, () => 0);
-      if (age > 60_000) await rmdir(lock).catch(() => undefined);
-      if (Date.now() > deadline) throw new Error(`timed out waiting for the build lock ${lock}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-  try {
-    await build(name);
-  } finally {
-    await rmdir(lock).catch(() => undefined);
-  }
 }

@@ -4,7 +4,7 @@
  *
  * Stateless: every POST gets a fresh transport and a fresh Server, closed when its response ends, so nothing is shared
  * between requests or callers and any instance behind a load balancer can answer any request (contract §8). A request
- * passes, in order: routing → Host/Origin check → method check → `authenticate` (401) → body → step-up check (403) →
+ * passes, in order: routing → Host/Origin check → `authenticate` (401) → method check → body → step-up check (403) →
  * the MCP server. Every request carries its own token: there is no session to trust (contract §3).
  */
 
@@ -130,15 +130,15 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       res.writeHead(204, { Allow: 'POST, OPTIONS', 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
       return void res.end();
     }
+    // Contract §3: every request to the endpoint without a valid token gets 401, whatever its method.
+    const authenticated = await authenticate(req, res, trail);
+    if (!authenticated) return;
     if (req.method !== 'POST') {
       // 2025-11-25 basic/transports#listening-for-messages-from-the-server: a server offering no SSE stream answers GET
       // with 405; #session-management: DELETE may be answered 405 too (stateless: there is no session to end).
       res.setHeader('Allow', 'POST');
       return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server accepts only POST');
     }
-
-    const authenticated = await authenticate(req, res, trail);
-    if (!authenticated) return;
     trail.caller = authenticated.caller;
     const body = await readJsonBody(req, res, maxBodyBytes);
     if (body === NO_BODY) return;

@@ -17,7 +17,7 @@ import type { Log } from './settings.js';
 export const JWKS_COOLDOWN_MS = 30_000;
 /** Keys are refetched when older than this, so a key removed from the JWKS stops being trusted. */
 export const JWKS_MAX_AGE_MS = 600_000;
-/** After a failed discovery, JWKS or introspection-free fetch, the next attempt waits this long. */
+/** After a failed discovery or JWKS fetch, the next attempt waits this long (a down AS is not hammered either). */
 export const RETRY_AFTER_FAILURE_MS = 10_000;
 /** Positive introspection results are reused this long at most (and never past the token's exp). */
 export const INTROSPECTION_CACHE_MS = 60_000;
