@@ -2,9 +2,6 @@
  * callUpstream against real loopback servers: what the upstream receives on the wire (raw URL, headers, body),
  * what it never receives (refused calls, redirects), credentials, timeouts, network failures and the response cap.
  */
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials } from '../../templates/runtime/credentials.js';
@@ -12,49 +9,11 @@ import type { UpstreamCredentials } from '../../templates/runtime/credentials.js
 import type { ParameterDefinition, ToolDefinition, UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
 import { callUpstream } from '../../templates/runtime/upstream.js';
 import type { UpstreamContext } from '../../templates/runtime/upstream.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
-interface Received {
-  method: string;
-  /** The request target exactly as sent. */
-  url: string;
-  headers: IncomingHttpHeaders;
-  /** Header names and values in wire order, duplicates kept. */
-  rawHeaders: string[];
-  body: Buffer;
-}
-
-interface Recorder {
-  readonly origin: string;
-  readonly received: Received[];
-  answer: (res: ServerResponse, request: Received) => void;
-  close(): Promise<void>;
-}
-
-/** An HTTP server on 127.0.0.1 that records every request and answers with `answer`. */
-async function record(): Promise<Recorder> {
-  const received: Received[] = [];
-  const recorder: Recorder & { server?: Server } = {
-    origin: '',
-    received,
-    answer: (res) => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true}');
-    },
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, rawHeaders: req.rawHeaders, body: Buffer.concat(chunks) };
-    received.push(request);
-    recorder.answer(res, request);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return Object.assign(recorder, { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` });
-}
+/** A real upstream on loopback that records every request. */
+const record = startRecordingUpstream;
+type Recorder = RecordingUpstream;
 
 const SCHEMES = {
   key: { name: 'key', envPrefix: 'UP_KEY', type: 'apiKey', in: 'header', parameterName: 'api_key' },
