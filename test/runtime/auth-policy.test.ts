@@ -183,6 +183,13 @@ describe('over HTTP', () => {
     expect(challengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: 'pets:write pets:read pets:admin owners:write' });
     expect(response.body).toMatchObject({ id: null });
     expect(upstream.received).toHaveLength(0);
+    // Audited per call, and none as allowed: the request was refused whole.
+    for (let i = 0; i < 100 && mcp.audit.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(mcp.audit.slice(-3).map((line) => [line.tool, line.decision, line.reason])).toEqual([
+      ['get_pet', 'deny', 'batch_refused'],
+      ['create_pet', 'deny', 'insufficient_scope'],
+      ['delete_pet', 'deny', 'insufficient_scope'],
+    ]);
   });
 
   it('a role refusal is a tool error telling nothing, never a 403 or a challenge', async () => {

@@ -202,6 +202,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       wanted.push(...stepUpScopes(decision.challengeScopes, caller.scopes, serverScopes));
     }
     if (refusedTools.length === 0) return false;
+    // The whole request is refused: nothing in it runs, so nothing in it is audited as allowed.
+    for (const entry of trail.entries) if (entry.decision === 'allow') Object.assign(entry, { decision: 'deny', reason: 'batch_refused' });
     const description = `The access token lacks scopes needed by ${refusedTools.join(', ')}`;
     res.setHeader('WWW-Authenticate', insufficientScopeChallenge({ resourceMetadataUrl, scopes: [...new Set(wanted)], description }));
     sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: ${description}` }, id: Array.isArray(body) ? null : firstRefusedId });
