@@ -30,7 +30,8 @@ export interface RunResult {
 
 const GNU_TIME = '/usr/bin/time';
 const PROBE = fileURLToPath(new URL('./rss-probe.mjs', import.meta.url));
-const KEEP_CHARS = 16_000;
+/** Enough for every warning portcullis prints on GitHub's spec (≈270 kB) and the stage lines after them. */
+const KEEP_CHARS = 4_000_000;
 
 /** `gnu-time` when /usr/bin/time is GNU time (it accepts `-f` and `-o`), else `node-probe`. */
 export function detectRssMethod(): RssMethod {
@@ -120,7 +121,7 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   });
 }
 
-/** Keeps the first part of a long output (where errors usually start) and drops the rest. */
+/** Keeps the first part of a very long output (where errors usually start) and drops the rest. */
 function keep(text: string): string {
   return text.length > KEEP_CHARS ? text.slice(0, KEEP_CHARS) : text;
 }

@@ -1,12 +1,15 @@
 /** The pipeline, and the only place its stages meet: load ▶ normalize ▶ model ▶ emit ▶ write. */
 import type { PortcullisConfig } from './config/types.js';
+import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
+import { buildManifest, canonicalJson, digestOf, manifestFile, type Manifest } from './emit/manifest.js';
 import { IssueCollector, SpecError, type Issue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
-import { writeFiles, type WriteResult } from './write/write-files.js';
+import { VERSION } from './version.js';
+import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
 
 export interface GenerateOptions {
   readonly spec: string;
@@ -21,7 +24,9 @@ export interface GenerateOptions {
 
 export interface GenerateResult {
   readonly model: ServerModel;
+  /** Every file, the manifest included. */
   readonly files: readonly EmittedFile[];
+  readonly manifest: Manifest;
   /** Warnings found on the way (errors throw a SpecError). */
   readonly warnings: readonly Issue[];
 }
@@ -54,19 +59,56 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
     (m) => `${m.tools.length} tools, ${m.scopes.length} scopes, ${Object.keys(m.definitions).length} schemas`,
   );
   issues.throwIfErrors();
-  const files = await timed('emit', () => emitServer(model), (f) => `${f.length} files`);
-  return { model, files, warnings: issues.warnings };
+  const { files, manifest } = await timed(
+    'emit',
+    () => {
+      const emitted = emitServer(model);
+      const manifest = buildManifest(model, emitted, {
+        generator: `portcullis ${VERSION}`,
+        specDigest: digestOf(canonicalJson(loaded.document)),
+        configDigest: digestOf(canonicalJson(options.config)),
+      });
+      return { files: [...emitted, manifestFile(manifest)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), manifest };
+    },
+    (f) => `${f.files.length} files`,
+  );
+  return { model, files, manifest, warnings: issues.warnings };
 }
 
-/** Generates and writes the server into `outDir`. */
-export async function generate(options: GenerateOptions & { readonly outDir: string }): Promise<GenerateResult & { readonly write: WriteResult }> {
+export interface PlannedGeneration extends GenerateResult {
+  readonly plan: WritePlan;
+  /** What changed since the generation recorded in the output's manifest; undefined when there is none. */
+  readonly changes?: readonly Change[];
+}
+
+/** Generates, and works out what writing into `outDir` would change (files, and tools for people); writes nothing. */
+export async function planGeneration(options: GenerateOptions & { readonly outDir: string; readonly force?: boolean }): Promise<PlannedGeneration> {
   const result = await generateFiles(options);
   if (options.strict && result.warnings.length > 0) {
     throw new SpecError(result.warnings.map((warning) => ({ ...warning, severity: 'error' as const })));
   }
+  const plan = await planWrite(options.outDir, result.files, { force: options.force ?? false });
+  return { ...result, plan, ...(plan.previous ? { changes: diffModels(plan.previous.model, result.manifest.model) } : {}) };
+}
+
+/** Writes a planned generation; throws WriteConflictError, writing nothing, when the plan has conflicts. */
+export async function writePlanned(planned: PlannedGeneration): Promise<WriteResult> {
+  if (planned.plan.conflicts.length > 0) throw new WriteConflictError(planned.plan.conflicts);
+  return applyPlan(planned.plan);
+}
+
+/**
+ * Generates and writes the server into `outDir`; throws WriteConflictError, writing nothing, when generator-owned
+ * files were edited by hand (unless `force`).
+ */
+export async function generate(
+  options: GenerateOptions & { readonly outDir: string; readonly force?: boolean },
+): Promise<PlannedGeneration & { readonly write: WriteResult }> {
+  const planned = await planGeneration(options);
   const start = performance.now();
-  const write = await writeFiles(options.outDir, result.files);
-  options.progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged`, performance.now() - start);
-  return { ...result, write };
+  const write = await writePlanned(planned);
+  const removed = write.removed.length ? `, ${write.removed.length} removed` : '';
+  options.progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged${removed}`, performance.now() - start);
+  return { ...planned, write };
 }
 

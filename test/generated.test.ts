@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load-config.js';
 import { EMPTY_CONFIG } from '../src/config/types.js';
+import { hasGeneratedHeader } from '../src/emit/emit-server.js';
 import { EMITTED_DEPENDENCIES, EMITTED_DEV_DEPENDENCIES } from '../src/emit/versions.js';
 import { generateFiles } from '../src/generate.js';
 import { listExamples, ROOT } from '../scripts/examples.js';
@@ -32,6 +33,16 @@ describe.each(listExamples())('generated/$name', (example) => {
     for (const file of files) {
       expect(readFileSync(join(outDir, file.path), 'utf8'), file.path).toBe(file.contents);
     }
+  });
+
+  it('marks every generated file as such (the header, or for JSON the manifest) and no file of the user', async () => {
+    const config = example.config ? await loadConfig(join(ROOT, example.config)) : EMPTY_CONFIG;
+    const { files, manifest } = await generateFiles({ spec: join(ROOT, example.spec), config });
+    for (const file of files) {
+      const marked = file.path.endsWith('.json') ? file.path in manifest.files || file.path === 'portcullis.manifest.json' : hasGeneratedHeader(file.contents);
+      expect(marked, file.path).toBe(file.owner === 'generator');
+    }
+    expect(manifest.userFiles).toEqual(['portcullis.config.yaml', 'src/hooks.ts']);
   });
 
   it('type-checks', async () => {

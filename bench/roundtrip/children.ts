@@ -123,5 +123,17 @@ export function cpuMicros(pid: number): number | undefined {
   }
 }
 
+/** CPU time the whole machine has been busy (all CPUs, everything but idle and iowait), in microseconds (Linux /proc). */
+export function machineBusyMicros(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
+    const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+    const ticks = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0) + (steal ?? 0);
+    return Number.isFinite(ticks) && line.startsWith('cpu ') ? (ticks * 1_000_000) / CLOCK_TICKS : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** sysconf(_SC_CLK_TCK): 100 on every mainstream Linux. */
 const CLOCK_TICKS = 100;

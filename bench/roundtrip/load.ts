@@ -4,7 +4,8 @@
  * checked by the call itself (it throws on anything but the expected result); a throw is an error, not a latency.
  */
 import { performance } from 'node:perf_hooks';
-import { cpuMicros } from './children.js';
+import { availableParallelism } from 'node:os';
+import { cpuMicros, machineBusyMicros } from './children.js';
 
 /** One call; `seq` is unique per call (used as the JSON-RPC id). Throws when the answer is not the expected one. */
 export type Call = (seq: number) => Promise<void>;
@@ -37,6 +38,11 @@ export interface CellResult {
   readonly truncated: boolean;
   /** CPU microseconds per call of each process in `pids`, and of the load generator itself (`client`). */
   readonly cpuPerCall: Readonly<Record<string, number | undefined>>;
+  /**
+   * Share of the machine's CPU capacity (all CPUs × wall time) used during the cell by processes other than the ones
+   * measured (the load generator and `pids`): other work on the machine, which disturbs the figures.
+   */
+  readonly otherLoad: number | undefined;
 }
 
 let sequence = 0;
@@ -46,7 +52,9 @@ export async function runCell(call: Call, options: CellOptions): Promise<CellRes
   const pids = options.pids ?? {};
   const cpuBefore = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuMicros(pid)]));
   const clientBefore = process.cpuUsage();
+  const machineBefore = machineBusyMicros();
   const run = await drive(call, options.calls, options.concurrency, options.timeLimitMs);
+  const machineAfter = machineBusyMicros();
   const client = process.cpuUsage(clientBefore);
   const made = run.latencies.length + run.errors;
   const cpuPerCall: Record<string, number | undefined> = { client: made ? (client.user + client.system) / made : undefined };
@@ -55,6 +63,18 @@ export async function runCell(call: Call, options: CellOptions): Promise<CellRes
     const after = cpuMicros(pid);
     cpuPerCall[name] = before !== undefined && after !== undefined && made ? (after - before) / made : undefined;
   }
+  let ours = client.user + client.system;
+  let known = true;
+  for (const [name, pid] of Object.entries(pids)) {
+    const before = cpuBefore[name];
+    const after = cpuMicros(pid);
+    if (before === undefined || after === undefined) known = false;
+    else ours += after - before;
+  }
+  const otherLoad =
+    known && machineBefore !== undefined && machineAfter !== undefined
+      ? Math.max(0, machineAfter - machineBefore - ours) / (run.wallMs * 1000 * availableParallelism())
+      : undefined;
   const sorted = Float64Array.from(run.latencies).sort();
   return {
     concurrency: options.concurrency,
@@ -69,6 +89,7 @@ export async function runCell(call: Call, options: CellOptions): Promise<CellRes
     wallMs: run.wallMs,
     truncated: made < options.calls,
     cpuPerCall,
+    otherLoad,
   };
 }
 
@@ -101,4 +122,24 @@ async function drive(call: Call, calls: number, concurrency: number, timeLimitMs
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return Number.NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** Share of the machine's CPU capacity used over `ms` by anything but this process and `pids`. */
+export async function otherLoadOver(ms: number, pids: readonly number[]): Promise<number | undefined> {
+  const machineBefore = machineBusyMicros();
+  const oursBefore = pids.map(cpuMicros);
+  const selfBefore = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const self = process.cpuUsage(selfBefore);
+  const machineAfter = machineBusyMicros();
+  const wall = performance.now() - t0;
+  if (machineBefore === undefined || machineAfter === undefined) return undefined;
+  let ours = self.user + self.system;
+  for (const [i, pid] of pids.entries()) {
+    const before = oursBefore[i];
+    const after = cpuMicros(pid);
+    if (before !== undefined && after !== undefined) ours += after - before;
+  }
+  return Math.max(0, machineAfter - machineBefore - ours) / (wall * 1000 * availableParallelism());
 }

@@ -5,6 +5,14 @@
  *
  * Its port is baked into the generated source (`--port`), so it is regenerated (with --force, which keeps
  * node_modules) and rebuilt every run; `npm install` only runs when its package.json changed.
+ *
+ * One change to what it generates: its package.json gets @hono/node-server pinned to 1.19.11 (direct dependency and
+ * npm override). As generated, with today's dependencies (and already with those of its release day, 2026-08-23), it
+ * crashes after answering its first request: its streamable-http.ts reads the body with `c.req.json()` and then wraps
+ * the same, now locked, Request with fetch-to-node's toReqRes; @hono/node-server 1.19.12 and later (used by the SDK's
+ * StreamableHTTPServerTransport) drain an unread request body after the response (`incoming.resume()`), which makes
+ * fetch-to-node call getReader() on the locked stream: an uncaught `ERR_INVALID_STATE: ReadableStream is locked`.
+ * 1.19.11 is the newest release without that drain, and satisfies the SDK's range (^1.19.9).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +31,9 @@ export interface PreparedPeer {
 
 const RUNTIME_PACKAGES = ['@modelcontextprotocol/sdk', 'hono', '@hono/node-server', 'axios', 'fetch-to-node'];
 
+/** See the header: the newest @hono/node-server with which the generated server survives its first answer. */
+export const PEER_HONO_PIN = '1.19.11';
+
 export function preparePeer(root: string, port: number, log: (line: string) => void): PreparedPeer {
   const dir = join(root, '.bench', 'roundtrip', 'peer');
   mkdirSync(dir, { recursive: true });
@@ -32,7 +43,12 @@ export function preparePeer(root: string, port: number, log: (line: string) => v
   const spec = join(root, 'specs', 'petstore.yaml');
   exec(process.execPath, [cli, '--input', spec, '--output', dir, '--transport=streamable-http', `--port=${port}`, '--force'], root, 'generate');
 
-  const manifest = readFileSync(join(dir, 'package.json'));
+  const manifestFile = join(dir, 'package.json');
+  const generated = JSON.parse(readFileSync(manifestFile, 'utf8')) as { dependencies?: Record<string, string>; overrides?: Record<string, string> };
+  generated.dependencies = { ...generated.dependencies, '@hono/node-server': PEER_HONO_PIN };
+  generated.overrides = { ...generated.overrides, '@hono/node-server': '$@hono/node-server' };
+  writeFileSync(manifestFile, `${JSON.stringify(generated, null, 2)}\n`);
+  const manifest = readFileSync(manifestFile);
   const stampFile = join(dir, '.installed-package-json.sha256');
   const digest = createHash('sha256').update(manifest).digest('hex');
   const stale = !existsSync(join(dir, 'node_modules')) || !existsSync(stampFile) || readFileSync(stampFile, 'utf8') !== digest;

@@ -1,15 +1,27 @@
-/** The `portcullis` command line. Exit codes: 0 success, 1 spec/config/usage problem, 2 internal error. */
+/** The `portcullis` command line. Exit codes: 0 success, 1 spec/config/usage problem (or drift, conflicts), 2 internal error. */
+import { watch as watchFile } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { EMPTY_CONFIG } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
+import { diffModels, formatChanges, type Change } from '../diff/diff-models.js';
 import { ConfigError, formatIssue, SpecError } from '../errors.js';
-import { generate } from '../generate.js';
-import { toGenerateCommand, type GenerateFlags } from './options.js';
+import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
+import { VERSION } from '../version.js';
+import { WriteConflictError } from '../write/write-files.js';
+import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
 
-const VERSION = '0.1.0';
+interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Ends --watch (besides SIGINT); for tests and embedders. */
+  signal?: AbortSignal;
+}
+
+type Mode = 'generate' | 'check' | 'diff';
 
 /** Runs the CLI with `argv` (as process.argv); resolves to the exit code. */
-export async function runCli(argv: readonly string[], io: { stdout: (text: string) => void; stderr: (text: string) => void } = defaultIo()): Promise<number> {
+export async function runCli(argv: readonly string[], io: Io = defaultIo()): Promise<number> {
   let exitCode = 0;
   const program = new Command('portcullis')
     .description('Generate an OAuth-protected MCP server from an OpenAPI description.')
@@ -17,18 +29,30 @@ export async function runCli(argv: readonly string[], io: { stdout: (text: strin
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .exitOverride();
 
-  program
-    .command('generate')
-    .description('Generate a complete MCP server project from an OpenAPI 2.0, 3.0 or 3.1 description.')
-    .argument('<spec>', 'the OpenAPI description: a local YAML/JSON file or an http(s) URL')
-    .requiredOption('-o, --out <dir>', 'folder to write the server project into (created if missing)')
-    .option('-c, --config <file>', 'portcullis config file (YAML or JSON): tool selection, roles, scopes')
-    .option('-n, --name <package-name>', 'npm package name of the emitted project (default: from the spec title)')
-    .option('--allow-remote-refs', 'follow $refs to http(s) URLs (off: a spec must not make the generator fetch arbitrary URLs)')
-    .option('--strict', 'treat warnings as errors')
-    .option('-q, --quiet', 'print nothing but problems')
+  const common = (command: Command) =>
+    command
+      .argument('<spec>', 'the OpenAPI description: a local YAML/JSON file or an http(s) URL')
+      .requiredOption('-o, --out <dir>', 'folder of the server project (created if missing)')
+      .option('-c, --config <file>', 'portcullis config file (YAML or JSON): tool selection, roles, scopes')
+      .option('-n, --name <package-name>', 'npm package name of the emitted project (default: from the spec title)')
+      .option('--allow-remote-refs', 'follow $refs to http(s) URLs (off: a spec must not make the generator fetch arbitrary URLs)')
+      .option('--strict', 'treat warnings as errors')
+      .option('--fail-on-security-change', 'exit 1 when a change loosens authorization or widens what the server can do')
+      .option('-q, --quiet', 'print nothing but problems');
+
+  common(program.command('generate').description('Generate a complete MCP server project from an OpenAPI 2.0, 3.0 or 3.1 description.'))
+    .option('--force', 'overwrite generated files even when edited by hand (files you own are never overwritten)')
+    .option('-w, --watch', 'regenerate whenever the spec or config file changes')
     .action(async (spec: string, flags: GenerateFlags) => {
-      exitCode = await runGenerate(spec, flags, io);
+      exitCode = await runCommand('generate', spec, flags, io);
+    });
+  common(program.command('check').description('Exit 0 when the output folder is up to date with the spec and config, 1 listing what would change (for CI).'))
+    .action(async (spec: string, flags: GenerateFlags) => {
+      exitCode = await runCommand('check', spec, flags, io);
+    });
+  common(program.command('diff').description('What regenerating would change, for people: tools, arguments, and every security-relevant change.'))
+    .action(async (spec: string, flags: GenerateFlags) => {
+      exitCode = await runCommand('diff', spec, flags, io);
     });
 
   try {
@@ -42,28 +66,70 @@ export async function runCli(argv: readonly string[], io: { stdout: (text: strin
   return exitCode;
 }
 
-async function runGenerate(spec: string, flags: GenerateFlags, io: { stdout: (text: string) => void; stderr: (text: string) => void }): Promise<number> {
+async function runCommand(mode: Mode, spec: string, flags: GenerateFlags, io: Io): Promise<number> {
   const command = toGenerateCommand(spec, flags);
   if ('usage' in command) {
     io.stderr(`error: ${command.usage}\n`);
     return 1;
   }
-  const progress = command.quiet
-    ? undefined
-    : (stage: string, summary: string, ms: number) => io.stderr(`${stage.padEnd(9)} ${summary} (${Math.round(ms)} ms)\n`);
+  if (mode === 'generate' && command.watch) return watchAndGenerate(command, io);
+  return runOnce(mode, command, io);
+}
+
+async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<number> {
+  const progress =
+    command.quiet || mode !== 'generate'
+      ? undefined
+      : (stage: string, summary: string, ms: number) => io.stderr(`${stage.padEnd(9)} ${summary} (${Math.round(ms)} ms)\n`);
   try {
     const config = command.configFile ? await loadConfig(command.configFile) : EMPTY_CONFIG;
-    const result = await generate({
+    const options: GenerateOptions & { outDir: string; force: boolean } = {
       spec: command.spec,
       outDir: command.outDir,
       config,
       ...(command.name ? { name: command.name } : {}),
       allowRemoteRefs: command.allowRemoteRefs,
       strict: command.strict,
+      force: command.force,
       ...(progress ? { progress } : {}),
-    });
-    for (const warning of result.warnings) io.stderr(`${formatIssue(warning)}\n`);
-    if (!command.quiet) io.stderr(`generated ${result.model.tools.length} tools into ${command.outDir}\n`);
+    };
+    const planned = await planGeneration(options);
+    for (const warning of planned.warnings) io.stderr(`${formatIssue(warning)}\n`);
+    const securityChange = (planned.changes ?? []).some((change) => change.security);
+
+    if (mode === 'diff') {
+      const changes = planned.changes ?? diffModels({ securitySchemes: {}, tools: [] }, planned.manifest.model);
+      if (!planned.changes) io.stdout(`no earlier generation in ${command.outDir} (no portcullis.manifest.json): everything is new\n`);
+      io.stdout(formatChanges(changes));
+      return command.failOnSecurityChange && changes.some((change) => change.security) ? 1 : 0;
+    }
+
+    if (mode === 'check') {
+      const { plan } = planned;
+      const lines = [
+        ...plan.write.map((file) => `  ${file.owner === 'user' ? 'would create (yours)' : 'would write'} ${file.path}`),
+        ...plan.remove.map((path) => `  would delete ${path}`),
+        ...plan.conflicts.map((path) => `  edited by hand (generate refuses without --force) ${path}`),
+      ];
+      if (lines.length === 0) {
+        if (!command.quiet) io.stdout(`${command.outDir} is up to date\n`);
+      } else {
+        io.stdout(`${command.outDir} is out of date:\n${lines.join('\n')}\n`);
+        if (planned.changes?.length) io.stdout(formatChanges(planned.changes));
+      }
+      return lines.length > 0 || (command.failOnSecurityChange && securityChange) ? 1 : 0;
+    }
+
+    printChanges(planned.changes, command, io);
+    if (command.failOnSecurityChange && securityChange) {
+      io.stderr('error: security-relevant changes (--fail-on-security-change); nothing was written\n');
+      return 1;
+    }
+    const start = performance.now();
+    const write = await writePlanned(planned);
+    const removed = write.removed.length ? `, ${write.removed.length} removed` : '';
+    progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged${removed}`, performance.now() - start);
+    if (!command.quiet) io.stderr(`generated ${planned.model.tools.length} tools into ${command.outDir}\n`);
     return 0;
   } catch (error) {
     if (error instanceof SpecError || error instanceof ConfigError) {
@@ -72,11 +138,66 @@ async function runGenerate(spec: string, flags: GenerateFlags, io: { stdout: (te
       io.stderr(`error: ${errors} problem${errors === 1 ? '' : 's'} found; nothing was written\n`);
       return 1;
     }
+    if (error instanceof WriteConflictError) {
+      io.stderr(
+        `error: ${error.files.length} generated file${error.files.length === 1 ? ' was' : 's were'} edited by hand and would be overwritten or deleted:\n` +
+          error.files.map((file) => `  ${file}\n`).join('') +
+          'Move your changes into src/hooks.ts (yours: never overwritten) and undo them here, or pass --force to overwrite them. Nothing was written.\n',
+      );
+      return 1;
+    }
     io.stderr(`internal error (a bug in portcullis, please report it):\n${(error as Error).stack ?? String(error)}\n`);
     return 2;
   }
 }
 
-function defaultIo() {
+/** The change summary on stderr; with --quiet only the security-relevant changes, which are worth a look. */
+function printChanges(changes: readonly Change[] | undefined, command: GenerateCommand, io: Io): void {
+  if (!changes) return;
+  const shown = command.quiet ? changes.filter((change) => change.security) : changes;
+  if (shown.length > 0 || !command.quiet) io.stderr(formatChanges(shown));
+}
+
+/** Generates, then again whenever the spec or config file changes; runs until the process is stopped. */
+async function watchAndGenerate(command: GenerateCommand, io: Io): Promise<number> {
+  await runOnce('generate', command, io);
+  const files = [command.spec, command.configFile].filter((file): file is string => file !== undefined && !/^https?:\/\//i.test(file));
+  if (files.length === 0) {
+    io.stderr('error: --watch needs a local spec or config file\n');
+    return 1;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const rerun = () => {
+    clearTimeout(timer);
+    // Editors save in bursts (write, rename, chmod): wait for the burst to end.
+    timer = setTimeout(() => {
+      running = running.then(async () => {
+        io.stderr(`\nchange detected, regenerating\n`);
+        await runOnce('generate', command, io);
+      });
+    }, 150);
+  };
+  io.stderr(`watching ${files.join(', ')} (Ctrl-C to stop)\n`);
+  // Watch the folders, not the files: editors often save by replacing the file, which ends a watch on it.
+  const watchers = [...new Set(files.map((file) => dirname(resolve(file))))].map((dir) =>
+    watchFile(dir, (_event, name) => {
+      if (name && files.some((file) => resolve(dir, name) === resolve(file))) rerun();
+    }),
+  );
+  return new Promise<number>((done) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      io.signal?.removeEventListener('abort', stop);
+      for (const watcher of watchers) watcher.close();
+      clearTimeout(timer);
+      void running.then(() => done(0));
+    };
+    process.once('SIGINT', stop);
+    io.signal?.addEventListener('abort', stop);
+  });
+}
+
+function defaultIo(): Io {
   return { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
 }

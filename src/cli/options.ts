@@ -8,6 +8,9 @@ export interface GenerateFlags {
   readonly quiet?: boolean;
   readonly allowRemoteRefs?: boolean;
   readonly strict?: boolean;
+  readonly force?: boolean;
+  readonly failOnSecurityChange?: boolean;
+  readonly watch?: boolean;
 }
 
 export interface GenerateCommand {
@@ -18,6 +21,11 @@ export interface GenerateCommand {
   readonly quiet: boolean;
   readonly allowRemoteRefs: boolean;
   readonly strict: boolean;
+  /** Overwrite (or delete) generator-owned files even when edited by hand. */
+  readonly force: boolean;
+  /** Exit 1 when the change loosens authorization or widens what the server can do. */
+  readonly failOnSecurityChange: boolean;
+  readonly watch: boolean;
 }
 
 /** Validates flags; returns the command or a usage message. */
@@ -37,5 +45,8 @@ export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateC
     quiet: flags.quiet ?? false,
     allowRemoteRefs: flags.allowRemoteRefs ?? false,
     strict: flags.strict ?? false,
+    force: flags.force ?? false,
+    failOnSecurityChange: flags.failOnSecurityChange ?? false,
+    watch: flags.watch ?? false,
   };
 }

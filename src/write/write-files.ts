@@ -1,27 +1,93 @@
-/** Writes emitted files into the output folder, touching only files whose contents changed. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+/**
+ * Writes emitted files into the output folder without ever losing the user's work:
+ * - a generator-owned file is rewritten only when it differs, and only when it is still what the generator last
+ *   wrote (its digest in the manifest); a hand-edited one is a conflict, overwritten only with `force`;
+ * - a user-owned file is created when missing and otherwise left alone;
+ * - a generator-owned file no longer emitted is deleted when it is still as generated (with `force`, also when
+ *   edited, if it carries the generated-file header); nothing without the header or a manifest entry is deleted.
+ * `planWrite` reads and decides; `applyPlan` writes. A plan with conflicts must not be applied.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { EmittedFile } from '../emit/emit-server.js';
+import { hasGeneratedHeader, type EmittedFile } from '../emit/emit-server.js';
+import { digestOf, MANIFEST_PATH, parseManifest, type Manifest } from '../emit/manifest.js';
+
+export interface WritePlan {
+  readonly outDir: string;
+  /** Files to create or rewrite. */
+  readonly write: readonly EmittedFile[];
+  /** Paths of owned files no longer emitted, to delete. */
+  readonly remove: readonly string[];
+  readonly unchanged: readonly string[];
+  /** Hand-edited generator-owned files (or files of others in the way) that would be overwritten or deleted. */
+  readonly conflicts: readonly string[];
+  /** The manifest of the last generation, if any. */
+  readonly previous?: Manifest;
+}
 
 export interface WriteResult {
   readonly written: readonly string[];
+  readonly removed: readonly string[];
   readonly unchanged: readonly string[];
 }
 
-/** Writes `files` under `outDir`; a file already holding the same bytes is left alone (its mtime too). */
-export async function writeFiles(outDir: string, files: readonly EmittedFile[]): Promise<WriteResult> {
-  const written: string[] = [];
+/** The manifest in `outDir`, if there is a valid one. */
+export async function readManifest(outDir: string): Promise<Manifest | undefined> {
+  return parseManifest(await readFile(join(outDir, MANIFEST_PATH), 'utf8').catch(() => undefined));
+}
+
+/** Decides what writing `files` into `outDir` would do; touches nothing. */
+export async function planWrite(outDir: string, files: readonly EmittedFile[], options: { readonly force?: boolean } = {}): Promise<WritePlan> {
+  const previous = await readManifest(outDir);
+  const known = previous?.files ?? {};
+  const write: EmittedFile[] = [];
+  const remove: string[] = [];
   const unchanged: string[] = [];
+  const conflicts: string[] = [];
+  const emitted = new Set(files.map((file) => file.path));
+
   for (const file of files) {
-    const target = join(outDir, file.path);
-    const current = await readFile(target, 'utf8').catch(() => undefined);
-    if (current === file.contents) {
-      unchanged.push(file.path);
-      continue;
-    }
+    const current = await readFile(join(outDir, file.path), 'utf8').catch(() => undefined);
+    if (current === undefined) write.push(file);
+    else if (file.owner === 'user' || current === file.contents) unchanged.push(file.path);
+    // The manifest is the generator's record, not something to edit: always brought up to date.
+    else if (file.path === MANIFEST_PATH || known[file.path] === digestOf(current) || options.force) write.push(file);
+    else conflicts.push(file.path);
+  }
+  for (const path of Object.keys(known).sort()) {
+    if (emitted.has(path)) continue;
+    const current = await readFile(join(outDir, path), 'utf8').catch(() => undefined);
+    if (current === undefined) continue;
+    if (known[path] === digestOf(current) || (options.force && hasGeneratedHeader(current))) remove.push(path);
+    else conflicts.push(path);
+  }
+  return { outDir, write, remove, unchanged, conflicts, ...(previous ? { previous } : {}) };
+}
+
+/** Carries out a plan (without conflicts); the manifest is written last, so an interrupted run is redone. */
+export async function applyPlan(plan: WritePlan): Promise<WriteResult> {
+  if (plan.conflicts.length > 0) throw new Error(`applyPlan: the plan has conflicts: ${plan.conflicts.join(', ')}`);
+  const ordered = [...plan.write.filter((file) => file.path !== MANIFEST_PATH), ...plan.write.filter((file) => file.path === MANIFEST_PATH)];
+  for (const path of plan.remove) await rm(join(plan.outDir, path), { force: true });
+  for (const file of ordered) {
+    const target = join(plan.outDir, file.path);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.contents);
-    written.push(file.path);
   }
-  return { written, unchanged };
+  return { written: ordered.map((file) => file.path), removed: plan.remove, unchanged: plan.unchanged };
+}
+
+/** Plans and writes; throws WriteConflictError when owned files were edited by hand (unless `force`). */
+export async function writeFiles(outDir: string, files: readonly EmittedFile[], options: { readonly force?: boolean } = {}): Promise<WriteResult> {
+  const plan = await planWrite(outDir, files, options);
+  if (plan.conflicts.length > 0) throw new WriteConflictError(plan.conflicts);
+  return applyPlan(plan);
+}
+
+/** Generator-owned files edited by hand: nothing was written. */
+export class WriteConflictError extends Error {
+  constructor(readonly files: readonly string[]) {
+    super(`${files.length} generated file${files.length === 1 ? ' was' : 's were'} edited by hand: ${files.join(', ')}`);
+    this.name = 'WriteConflictError';
+  }
 }

@@ -19,6 +19,7 @@ import type { AuditRecord, AuditSink } from './audit.js';
 import { createToolPolicy, decide } from './authorization.js';
 import { insufficientScopeChallenge, stepUpScopes, unauthorizedChallenge } from './challenges.js';
 import type { ServerDefinition } from './definition.js';
+import type { ServerHooks } from './hooks.js';
 import { ALLOW_ALL, ANONYMOUS_CALLER, createMcpServer } from './mcp-server.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, serveMetadata } from './resource-metadata.js';
@@ -48,6 +49,8 @@ export interface HttpServerOptions {
   readonly log?: Log;
   /** Receives one record per decision; defaults to AUDIT_LOG (stderr). */
   readonly audit?: AuditSink;
+  /** The user's hooks (src/hooks.ts) run around every tool call. */
+  readonly hooks?: ServerHooks;
   /** Clock for token validity, in ms since the epoch (tests freeze it); default Date.now. */
   readonly now?: () => number;
 }
@@ -216,6 +219,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       upstream,
       caller: authenticated.caller,
       policy,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
       onUpstreamResponse: ({ requestId, status }) => {
         const entry = trail.entries.find((candidate) => candidate.id === requestId);
         if (entry) entry.upstreamStatus = status;

@@ -10,6 +10,7 @@ import { openAuditSink } from './audit.js';
 import { describeUpstreamVariables } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
+import type { ServerHooks } from './hooks.js';
 import { startHttpServer } from './http.js';
 import { describeSettings, readSettings, stderrLog } from './settings.js';
 import type { Settings } from './settings.js';
@@ -18,10 +19,17 @@ import { startStdioServer } from './stdio.js';
 /** The operator's to fix: printed as one `error:` line, no stack, exit code 1. */
 class StartupError extends Error {}
 
+export interface MainOptions {
+  /** The user's hooks (src/hooks.ts), run around every tool call. */
+  readonly hooks?: ServerHooks;
+  readonly argv?: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
 /** Runs the server described by the tools.json at `definitionUrl` until SIGTERM/SIGINT (or, with --stdio, end of stdin). */
-export async function main(definitionUrl: URL, argv: readonly string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function main(definitionUrl: URL, options: MainOptions = {}): Promise<void> {
   try {
-    await run(definitionUrl, argv.slice(2), env);
+    await run(definitionUrl, (options.argv ?? process.argv).slice(2), options.env ?? process.env, options.hooks);
   } catch (error) {
     if (!(error instanceof StartupError || error instanceof SettingError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
@@ -30,7 +38,7 @@ export async function main(definitionUrl: URL, argv: readonly string[] = process
   }
 }
 
-async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv): Promise<void> {
+async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv, hooks: ServerHooks | undefined): Promise<void> {
   const unknown = args.find((arg) => !['--stdio', '--help', '-h'].includes(arg));
   if (unknown !== undefined) throw new StartupError(`unknown option ${unknown}; try --help`);
 
@@ -47,12 +55,12 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   const log = stderrLog(settings.logLevel);
   let running: { close(): Promise<void> };
   if (stdio) {
-    const server = await startStdioServer(definition, settings);
+    const server = await startStdioServer(definition, settings, hooks);
     void server.closed.then(() => process.exit(0));
     running = server;
   } else {
     const audit = openAuditSink(settings.auth?.auditLog);
-    const http = await startHttpServer(definition, settings, { audit }).catch((error: Error) => {
+    const http = await startHttpServer(definition, settings, { audit, ...(hooks ? { hooks } : {}) }).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
     process.stderr.write(`MCP server listening on ${http.url}\n`);

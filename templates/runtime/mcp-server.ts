@@ -11,6 +11,8 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } fr
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { NO_HOOKS, runWithHooks } from './hooks.js';
+import type { ServerHooks } from './hooks.js';
 import { toolRegistryFor } from './tool-registry.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
@@ -40,6 +42,8 @@ export interface McpServerContext {
   readonly caller?: CallerContext;
   /** Defaults to ALLOW_ALL. */
   readonly policy?: ToolPolicy;
+  /** The user's hooks (src/hooks.ts); defaults to NO_HOOKS. */
+  readonly hooks?: ServerHooks;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
 }
@@ -57,6 +61,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
   const registry = toolRegistryFor(definition);
   const caller = context.caller ?? ANONYMOUS_CALLER;
   const policy = context.policy ?? ALLOW_ALL;
+  const hooks = context.hooks ?? NO_HOOKS;
 
   const server = new Server(
     { name: definition.name, title: definition.title, version: definition.version },
@@ -82,7 +87,10 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
-      return await callUpstream(tool, valid, upstream);
+      // The user's object-level check and hooks see only callers and arguments that have passed everything above.
+      const identity = { subject: caller.subject, clientId: caller.clientId, scopes: caller.scopes, roles: caller.roles };
+      const outcome = await runWithHooks(hooks, { tool, identity, args: valid }, () => callUpstream(tool, valid, upstream));
+      return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;
     } catch (error) {
       // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.
       if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof SettingError) {

@@ -8,6 +8,7 @@
 
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
+import type { ServerHooks } from './hooks.js';
 import { createMcpServer } from './mcp-server.js';
 import type { Settings } from './settings.js';
 
@@ -18,7 +19,7 @@ export interface RunningStdioServer {
 }
 
 /** Serves MCP on stdin/stdout until stdin ends. */
-export async function startStdioServer(definition: ServerDefinition, settings: Settings): Promise<RunningStdioServer> {
+export async function startStdioServer(definition: ServerDefinition, settings: Settings, hooks?: ServerHooks): Promise<RunningStdioServer> {
   // Anything printed with console.log or console.info by this process would corrupt the protocol stream.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
 
@@ -29,6 +30,7 @@ export async function startStdioServer(definition: ServerDefinition, settings: S
       timeoutMs: settings.upstreamTimeoutMs,
       maxResponseBytes: settings.upstreamMaxResponseBytes,
     },
+    ...(hooks ? { hooks } : {}),
   });
   const closed = new Promise<void>((resolve) => {
     server.onclose = resolve;

@@ -96,7 +96,14 @@ describe('portcullis generate', () => {
   it('documents every option in --help', async () => {
     const { code, stdout } = await cli('generate', '--help');
     expect(code).toBe(0);
-    for (const option of ['--out', '--config', '--name', '--allow-remote-refs', '--strict', '--quiet']) expect(stdout).toContain(option);
+    for (const option of ['--out', '--config', '--name', '--allow-remote-refs', '--strict', '--quiet', '--force', '--watch', '--fail-on-security-change']) {
+      expect(stdout).toContain(option);
+    }
+    for (const command of ['check', 'diff']) {
+      const help = await cli(command, '--help');
+      expect(help.code).toBe(0);
+      for (const option of ['--out', '--config', '--fail-on-security-change']) expect(help.stdout).toContain(option);
+    }
   });
 });
 
