@@ -20,12 +20,14 @@
  *   BENCH_QUIET_WAIT_S=120   before each cell, wait (up to this long in all) until other work uses < 10 % of the CPUs
  *   BENCH_SKIP_PEER=1        leave the peer out (no npm install)
  *   BENCH_SKIP_BUILD=1       run generated/petstore/dist as it is instead of building it first
+ *   BENCH_PORTCULLIS_DIR=d   measure another build laid out like generated/petstore (d/dist/index.js, d/tools.json),
+ *                            e.g. a patched copy under .bench/ to try a fix; implies BENCH_SKIP_BUILD
  */
 import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -57,6 +59,7 @@ const profileMode = (process.env.BENCH_PROFILE ?? 'auto').toLowerCase();
 const profilePeer = process.env.BENCH_PROFILE_PEER === '1';
 const skipPeer = process.env.BENCH_SKIP_PEER === '1';
 const rounds = positiveInt('BENCH_ROUNDS', 1);
+const portcullisDir = process.env.BENCH_PORTCULLIS_DIR ? resolve(process.env.BENCH_PORTCULLIS_DIR) : undefined;
 const quietWaitMs = positiveInt('BENCH_QUIET_WAIT_S', 120, true) * 1000;
 let quietWaitedMs = 0;
 
@@ -195,6 +198,7 @@ try {
 // ————————————————————————————————————————————————————————————————————————————————————————————————
 
 function buildPortcullis(): void {
+  if (portcullisDir) return log(`BENCH_PORTCULLIS_DIR: measuring ${portcullisDir}/dist as it is`);
   if (process.env.BENCH_SKIP_BUILD === '1') return log('BENCH_SKIP_BUILD=1: running generated/petstore/dist as it is');
   log('building generated/petstore (tsc)');
   const result = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'generated/petstore/tsconfig.json')], { cwd: ROOT, stdio: ['ignore', 2, 2] });
@@ -213,7 +217,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, nodeArgs: readonly string[] = []): Promise<Server & { token: string }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const child = await startChild(name, process.execPath, [...nodeArgs, join(ROOT, 'generated/petstore/dist/index.js')], {
+  const child = await startChild(name, process.execPath, [...nodeArgs, join(portcullisDir ?? join(ROOT, 'generated/petstore'), 'dist/index.js')], {
     cwd: ROOT,
     env: {
       ...cleanEnv(),
@@ -431,7 +435,7 @@ function reportLines(peer: PreparedPeer | undefined, verification: Verification)
       `- peer: openapi-mcp-generator@${peer.generatorVersion} \`--transport=streamable-http --port=<port>\` on specs/petstore.yaml into .bench/roundtrip/peer (the port is baked into the source, so it is regenerated with --force each run), \`npm install\`${peer.installed ? ' (this run)' : ' (cached: package.json unchanged)'}, \`npm run build\`, run as \`node build/index.js --transport=streamable-http\` with API_BASE_URL=<upstream>/v3 and API_KEY_API_KEY=k; ${Object.entries(peer.versions).map(([name, version]) => `${name}@${version}`).join(', ')}. One change to what it generates: @hono/node-server pinned to ${PEER_HONO_PIN} (dependency + npm override), without which it crashes after its first answer (\`ERR_INVALID_STATE: ReadableStream is locked\`: its handler reads the body with c.req.json() and hands the same Request to fetch-to-node, whose stream @hono/node-server ≥ 1.19.12 then drains; see bench/roundtrip/peer.ts). It logs several stderr lines per call (into a file here), as it does by default.`,
     );
   }
-  lines.push(`- portcullis: generated/petstore/dist, AUTH_MODE oauth (default), OAUTH_ISSUER=<local issuer>, audit lines to a file, stderr to a file; token RS256 typ at+jwt with scope "${SCOPE}".`);
+  lines.push(`- portcullis: ${portcullisDir ? `${portcullisDir}/dist (BENCH_PORTCULLIS_DIR, not generated/petstore)` : 'generated/petstore/dist'}, AUTH_MODE oauth (default), OAUTH_ISSUER=<local issuer>, audit lines to a file, stderr to a file; token RS256 typ at+jwt with scope "${SCOPE}".`);
   lines.push('');
   return lines;
 }

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { EMPTY_CONFIG } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
 import { diffModels, formatChanges, type Change } from '../diff/diff-models.js';
-import { ConfigError, formatIssue, SpecError } from '../errors.js';
+import { ConfigError, formatIssue, SpecError, type Issue } from '../errors.js';
 import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
 import { VERSION } from '../version.js';
 import { WriteConflictError } from '../write/write-files.js';
@@ -94,7 +94,7 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       ...(progress ? { progress } : {}),
     };
     const planned = await planGeneration(options);
-    for (const warning of planned.warnings) io.stderr(`${formatIssue(warning)}\n`);
+    for (const line of warningLines(planned.warnings)) io.stderr(`${line}\n`);
     const securityChange = (planned.changes ?? []).some((change) => change.security);
 
     if (mode === 'diff') {
@@ -201,3 +201,20 @@ async function watchAndGenerate(command: GenerateCommand, io: Io): Promise<numbe
 function defaultIo(): Io {
   return { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
 }
+
+/** At most {@link WARNINGS_PER_CODE} warnings of each code, then how many more: a 1,000-operation spec stays readable. */
+export function warningLines(warnings: readonly Issue[]): string[] {
+  const lines: string[] = [];
+  const counts = new Map<string, number>();
+  for (const warning of warnings) {
+    const seen = (counts.get(warning.code) ?? 0) + 1;
+    counts.set(warning.code, seen);
+    if (seen <= WARNINGS_PER_CODE) lines.push(formatIssue(warning));
+  }
+  for (const [code, count] of counts) {
+    if (count > WARNINGS_PER_CODE) lines.push(`warning: ... and ${count - WARNINGS_PER_CODE} more [${code}] (--strict fails on all of them)`);
+  }
+  return lines;
+}
+
+const WARNINGS_PER_CODE = 10;

@@ -115,3 +115,14 @@ describe('bin/portcullis.js', () => {
     expect(existsSync(join(out, 'tools.json'))).toBe(true);
   });
 });
+
+describe('warning output', () => {
+  it('prints at most ten warnings of a code, then how many more', async () => {
+    const { warningLines } = await import('../../src/cli/main.js');
+    const warning = (n: number) => ({ code: 'WARN_SPEC_UNPROTECTED_WRITE' as const, severity: 'warning' as const, file: 's.yaml', pointer: `#/paths/~1p${n}/post`, message: 'm', hint: 'h' });
+    const lines = warningLines(Array.from({ length: 13 }, (_, n) => warning(n)));
+    expect(lines).toHaveLength(11);
+    expect(lines[0]).toBe('warning: s.yaml#/paths/~1p0/post: m. h [WARN_SPEC_UNPROTECTED_WRITE]');
+    expect(lines[10]).toBe('warning: ... and 3 more [WARN_SPEC_UNPROTECTED_WRITE] (--strict fails on all of them)');
+  });
+});
