@@ -1,6 +1,6 @@
 /** Reads and validates the portcullis config file, reporting every problem with its JSON pointer. */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { ConfigError, type Issue, pointerJoin } from '../errors.js';
 import type { OperationSelector, PortcullisConfig } from './types.js';
 
@@ -20,6 +20,8 @@ export async function loadConfig(file: string): Promise<PortcullisConfig> {
       issue(file, '#', `cannot read the config file (${(error as NodeJS.ErrnoException).code ?? 'error'})`, 'Check the path given to --config.', 'ERR_CONFIG_READ'),
     ]);
   }
+  // Loaded here only: most runs read no config file.
+  const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   let value: unknown;
   try {
     value = parseYaml(text, { prettyErrors: true });

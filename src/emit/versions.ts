@@ -7,6 +7,7 @@ export const EMITTED_DEPENDENCIES = {
   ajv: '8.20.0',
   jose: '6.2.18',
   'ajv-formats': '3.0.1',
+  pino: '10.4.0',
 } as const;
 
 export const EMITTED_DEV_DEPENDENCIES = {

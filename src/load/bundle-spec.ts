@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import SwaggerParser from '@apidevtools/swagger-parser';
+import type SwaggerParser from '@apidevtools/swagger-parser';
 import { pointerJoin, type Issue, type IssueCode, type IssueCollector } from '../errors.js';
 import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePointer } from '../normalize/pointer.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
@@ -79,7 +79,9 @@ export async function bundleSpec(
   // swagger-parser refuses a 3.1 document with neither paths nor webhooks, which 3.1 allows (components only).
   const placeholder = document.paths === undefined && document.webhooks === undefined;
   if (placeholder) document.paths = {};
-  const parser = new SwaggerParser();
+  // Loaded only for a document with external $refs (a run without any does not pay for it).
+  const { default: SwaggerParserClass } = await import('@apidevtools/swagger-parser');
+  const parser = new SwaggerParserClass();
   const restoreServerUrls = keepServerUrls(document);
   try {
     const bundled = (await parser.bundle(source.location, document as never, bundleOptions(allowRemoteRefs))) as unknown;

@@ -3,7 +3,17 @@
  * JSON goes through `JSON.parse` (fast on multi-megabyte specs); YAML through the `yaml` package.
  * @see https://spec.openapis.org/oas/v3.1.0#format
  */
-import { LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document } from 'yaml';
+
+type Yaml = typeof import('yaml');
+let yamlModule: Yaml | undefined;
+
+/** The `yaml` package, loaded on first use: a JSON spec that parses never needs it. */
+function yaml(): Yaml {
+  yamlModule ??= createRequire(import.meta.url)('yaml') as Yaml;
+  return yamlModule;
+}
 
 /** One syntax error, 1-based line and column. */
 export interface SyntaxProblem {
@@ -28,6 +38,7 @@ export function formatSyntaxProblem(problem: SyntaxProblem): string {
 }
 
 function parseYaml(source: string): ParseResult {
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
@@ -51,7 +62,8 @@ function parseYaml(source: string): ParseResult {
 }
 
 /** A YAML alias inside its own anchor (`a: &x [*x]`) makes a cyclic value that no later stage could walk. */
-function findRecursiveAlias(document: Document.Parsed, lineCounter: LineCounter): SyntaxProblem | undefined {
+function findRecursiveAlias(document: Document.Parsed, lineCounter: import('yaml').LineCounter): SyntaxProblem | undefined {
+  const { visit } = yaml();
   let problem: SyntaxProblem | undefined;
   visit(document, {
     Alias(_key, alias, path) {
@@ -80,6 +92,7 @@ function parseJson(source: string): ParseResult {
 function locateJsonError(source: string, message: string): SyntaxProblem {
   const position = /^(.*?)(?: in JSON)? at position (\d+)/s.exec(message);
   if (position) return { ...lineAndColumn(source, Number(position[2])), message: position[1] ?? message };
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const problem = parseDocument(source, { lineCounter, schema: 'json', prettyErrors: false }).errors[0];
   if (!problem) return { line: 1, column: 1, message };

@@ -1,11 +1,22 @@
 /**
- * Validates a bundled spec with swagger-parser: the JSON Schema of its OpenAPI version (every error, condensed)
- * and, for Swagger 2.0, swagger-parser's extra rules (the first violation; it stops there).
+ * Validates a bundled spec as swagger-parser 12 does: against the JSON Schema of its OpenAPI version (every error,
+ * condensed) and, for Swagger 2.0, swagger-parser's extra rules (the first violation; it stops there).
+ *
+ * swagger-parser validates a dereferenced copy (every `$ref` replaced by its target, circular ones left), which
+ * costs a copy, the dereference, and Ajv walking every schema once per use (≈1 s on GitHub's spec). Where every
+ * `$ref` sits in a place the OpenAPI schema allows a Reference Object and points, without sibling keys, straight
+ * at a component of the kind that place expects (`#/components/parameters/X` for a parameter), the target is
+ * validated where it is written against the same definition (`refsValidatedInPlace` checks that), so a document
+ * valid as it is is valid dereferenced: the common case costs one walk of the bundled document. Anything else
+ * (another `$ref`, or any error) takes swagger-parser's route, so issues are the same as before, word for word.
+ * The schema validators come precompiled from the build (see openapi-schemas.ts), on both routes.
  * @see https://apitools.dev/swagger-parser/docs/swagger-parser.html#validateapi-options-callback
  */
-import SwaggerParser from '@apidevtools/swagger-parser';
+import { createRequire } from 'node:module';
 import type { IssueCollector } from '../errors.js';
+import { isRecord } from '../normalize/pointer.js';
 import type { SpecVersion } from '../normalize/types.js';
+import { schemaValidator } from './openapi-schemas.js';
 import { schemaErrorsToIssues, type AjvError } from './schema-issues.js';
 import { semanticErrorToIssue } from './semantic-issues.js';
 
@@ -19,18 +30,55 @@ export async function validateSpec(
   version: SpecVersion,
   issues: IssueCollector,
 ): Promise<void> {
-  // swagger-parser dereferences what it validates, in place: give it a copy.
+  const validate = schemaValidator(version);
+  // swagger-parser validated a 3.1 document with neither paths nor webhooks with `paths: {}` (see below).
+  const inPlace = document.paths === undefined && document.webhooks === undefined ? { ...document, paths: {} } : document;
+  // Valid in place, with every $ref validated in place, is valid dereferenced too. An invalid document takes
+  // swagger-parser's route: where Ajv meets an error first (and what a `oneOf` around a use adds) decides the
+  // order and wording of the issues, so only the dereferenced document reports them as before.
+  if (!(refsValidatedInPlace(document, version) && validate(inPlace))) {
+    const dereferenced = await dereferencedCopy(document, location, issues, { circular: 'ignore' });
+    if (!dereferenced) return;
+    if (!validate(dereferenced)) {
+      issues.issues.push(...schemaErrorsToIssues(validate.errors as AjvError[], document, version, issues.file));
+      return;
+    }
+  }
+  // The Swagger 2.0 rules (the OpenAPI 3 ones do not exist) read the fully dereferenced document: swagger-parser's.
+  if (version === '2.0') {
+    const dereferenced = await dereferencedCopy(document, location, issues, { circular: true });
+    if (!dereferenced) return;
+    try {
+      const validateSwagger2Rules = createRequire(import.meta.url)('@apidevtools/swagger-parser/lib/validators/spec.js') as (api: unknown) => void;
+      validateSwagger2Rules(dereferenced);
+    } catch (error) {
+      if (!(error instanceof SyntaxError)) throw error;
+      issues.issues.push(semanticErrorToIssue(error.message, document, issues.file));
+    }
+  }
+}
+
+/**
+ * A copy of `document` dereferenced by swagger-parser, as its `validate` does (it refuses a 3.1 document with
+ * neither paths nor webhooks, which 3.1 allows: it gets `paths: {}`); undefined after adding the issue it threw.
+ */
+async function dereferencedCopy(
+  document: Record<string, unknown>,
+  location: string,
+  issues: IssueCollector,
+  options: { circular: true | 'ignore' },
+): Promise<Record<string, unknown> | undefined> {
+  const { default: SwaggerParser } = await import('@apidevtools/swagger-parser');
+  // swagger-parser dereferences in place: give it a copy.
   const copy = structuredClone(document);
-  // It refuses a 3.1 document with neither paths nor webhooks, which 3.1 allows.
   if (copy.paths === undefined && copy.webhooks === undefined) copy.paths = {};
   try {
-    await new SwaggerParser().validate(location, copy as never, { resolve: { external: false } });
+    const parser = new SwaggerParser();
+    await parser.dereference(location, copy as never, { resolve: { external: false }, dereference: { circular: options.circular } } as never);
+    return parser.api as unknown as Record<string, unknown>;
   } catch (error) {
     if (!(error instanceof Error)) throw error;
-    const details = (error as { details?: unknown }).details;
-    if (Array.isArray(details)) {
-      issues.issues.push(...schemaErrorsToIssues(details as AjvError[], document, version, issues.file));
-    } else if (error instanceof SyntaxError) {
+    if (error instanceof SyntaxError) {
       issues.issues.push(semanticErrorToIssue(error.message, document, issues.file));
     } else if (/^(JSONParser|Resolver|Parser|MissingPointer|InvalidPointer|Timeout)Error/.test(error.name)) {
       // bundle-spec.ts has checked every $ref; this is a safety net, not an expected path.
@@ -38,5 +86,183 @@ export async function validateSpec(
     } else {
       throw error;
     }
+    return undefined;
   }
+}
+
+/** The kinds of place that hold an object or a Reference Object to one, by their `components` key. */
+type Kind = 'schemas' | 'responses' | 'parameters' | 'examples' | 'requestBodies' | 'headers' | 'securitySchemes' | 'links' | 'callbacks' | 'pathItems';
+
+const METHODS_3 = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+const METHODS_2 = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
+
+/**
+ * Whether validating the bundled `document` in place finds what validating it dereferenced finds: every `$ref`
+ * is a Reference Object without siblings at a place of a known kind, whose target is the `components` (2.0:
+ * `definitions`, `parameters`, `responses`) entry of that kind, itself validated in place. Places that hold
+ * free-form data (`example`, `x-*`, ...) are not validated, so their `$ref`s do not matter.
+ * Conservative: anything it does not model answers false (swagger-parser's route).
+ */
+export function refsValidatedInPlace(document: Record<string, unknown>, version: SpecVersion): boolean {
+  return version === '2.0' ? swagger2Document(document) : openApi3Document(document, version === '3.1');
+}
+
+const isExtension = (key: string): boolean => key.startsWith('x-');
+const hasRef = (node: Record<string, unknown>): boolean => typeof node.$ref === 'string';
+
+/** No `$ref` anywhere below (for parts whose schema allows no Reference Object). */
+function noRefs(node: unknown): boolean {
+  if (Array.isArray(node)) return node.every(noRefs);
+  if (!isRecord(node)) return true;
+  if ('$ref' in node) return false;
+  for (const key in node) if (!noRefs(node[key])) return false;
+  return true;
+}
+
+/**
+ * Every value of a map passes `check`; `x-*` keys are skipped only in maps whose schema makes them extensions
+ * (Paths, Responses, Callback), elsewhere they are names like any other.
+ */
+function entries(node: unknown, check: (value: unknown) => boolean, skipExtensions = false): boolean {
+  if (!isRecord(node)) return noRefs(node);
+  for (const key in node) if (!(skipExtensions && isExtension(key)) && !check(node[key])) return false;
+  return true;
+}
+
+function items(node: unknown, check: (value: unknown) => boolean): boolean {
+  return Array.isArray(node) ? node.every(check) : noRefs(node);
+}
+
+/** `node`'s fields: `fields[key]` checks the known ones, extensions are data, the rest must hold no `$ref`. */
+function fields(node: Record<string, unknown>, known: Readonly<Record<string, (value: unknown) => boolean>>, data: readonly string[] = []): boolean {
+  for (const key in node) {
+    if (isExtension(key) || data.includes(key)) continue;
+    const check = known[key];
+    if (!(check ? check(node[key]) : noRefs(node[key]))) return false;
+  }
+  return true;
+}
+
+/** Whether `ref` is `#/<container...>/<name>` naming an existing entry (bundle-spec.ts has checked, this is cheap). */
+function pointsInto(document: Record<string, unknown>, ref: string, container: readonly string[]): boolean {
+  const prefix = `#/${container.join('/')}/`;
+  if (!ref.startsWith(prefix) || ref.indexOf('/', prefix.length) !== -1) return false;
+  let node: unknown = document;
+  for (const key of container) node = isRecord(node) ? node[key] : undefined;
+  const name = ref.slice(prefix.length).replace(/~1/g, '/').replace(/~0/g, '~');
+  return isRecord(node) && Object.hasOwn(node, name);
+}
+
+function openApi3Document(document: Record<string, unknown>, is31: boolean): boolean {
+  const toComponent = (kind: Kind, ref: unknown): boolean => typeof ref === 'string' && pointsInto(document, ref, ['components', kind]);
+  /** A place of `kind`: a Reference Object to such a component, or the object, checked by `check`. */
+  const place = (kind: Kind, check: (node: Record<string, unknown>) => boolean) => (node: unknown): boolean => {
+    if (!isRecord(node)) return noRefs(node);
+    if (!hasRef(node)) return check(node);
+    return Object.keys(node).length === 1 && toComponent(kind, node.$ref);
+  };
+
+  // 3.1 validates a Schema Object only as an object or a boolean (swagger-parser's $dynamicRef workaround): what
+  // is inside does not matter, and a `$ref` with siblings is still an object once merged with its target.
+  const schema: (node: unknown) => boolean = is31
+    ? (node) => !isRecord(node) || !hasRef(node) || toComponent('schemas', node.$ref)
+    : place('schemas', (node) =>
+        fields(
+          node,
+          {
+            properties: (value) => entries(value, schema),
+            items: schema,
+            allOf: (value) => items(value, schema),
+            oneOf: (value) => items(value, schema),
+            anyOf: (value) => items(value, schema),
+            not: schema,
+            additionalProperties: (value) => typeof value === 'boolean' || schema(value),
+          },
+          ['example', 'default', 'enum'],
+        ),
+      );
+  const example = place('examples', (node) => fields(node, {}, ['value']));
+  const examples = (value: unknown) => entries(value, example);
+  const header = place('headers', (node) => fields(node, { schema, content: (value) => entries(value, mediaType), examples }, ['example']));
+  const mediaType = (node: unknown): boolean =>
+    isRecord(node)
+      ? fields(node, { schema, examples, encoding: (value) => entries(value, (e) => (isRecord(e) ? fields(e, { headers: (h) => entries(h, header) }) : noRefs(e))) }, ['example'])
+      : noRefs(node);
+  const content = (value: unknown) => entries(value, mediaType);
+  const parameter = place('parameters', (node) => fields(node, { schema, content, examples }, ['example']));
+  const requestBody = place('requestBodies', (node) => fields(node, { content }));
+  const link = place('links', (node) => fields(node, {}, ['parameters', 'requestBody']));
+  const response = place('responses', (node) => fields(node, { headers: (value) => entries(value, header), content, links: (value) => entries(value, link) }));
+  const callback: (node: unknown) => boolean = place('callbacks', (node) => entries(node, pathItem, true));
+  const operation = (node: unknown): boolean =>
+    isRecord(node)
+      ? fields(node, {
+          parameters: (value) => items(value, parameter),
+          requestBody,
+          responses: (value) => entries(value, response, true),
+          callbacks: (value) => entries(value, callback),
+        })
+      : noRefs(node);
+  // A 3.0 Path Item's `$ref` is not a Reference Object (it may point anywhere): swagger-parser's route.
+  const pathItem: (node: unknown) => boolean = (node) => {
+    if (!isRecord(node)) return noRefs(node);
+    if (hasRef(node)) return is31 && Object.keys(node).length === 1 && toComponent('pathItems', node.$ref);
+    return fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(METHODS_3.map((m) => [m, operation])) });
+  };
+  const securityScheme = place('securitySchemes', (node) => noRefs(node));
+  const components = (node: unknown): boolean =>
+    isRecord(node)
+      ? fields(node, {
+          schemas: (value) => entries(value, schema),
+          responses: (value) => entries(value, response),
+          parameters: (value) => entries(value, parameter),
+          examples,
+          requestBodies: (value) => entries(value, requestBody),
+          headers: (value) => entries(value, header),
+          securitySchemes: (value) => entries(value, securityScheme),
+          links: (value) => entries(value, link),
+          callbacks: (value) => entries(value, callback),
+          ...(is31 ? { pathItems: (value: unknown) => entries(value, pathItem) } : {}),
+        })
+      : noRefs(node);
+  return fields(document, {
+    paths: (value) => entries(value, pathItem, true),
+    ...(is31 ? { webhooks: (value: unknown) => entries(value, pathItem) } : {}),
+    components,
+  });
+}
+
+function swagger2Document(document: Record<string, unknown>): boolean {
+  const to = (container: string) => (node: Record<string, unknown>): boolean =>
+    Object.keys(node).length === 1 && pointsInto(document, node.$ref as string, [container]);
+  const schema = (node: unknown): boolean => {
+    if (!isRecord(node)) return noRefs(node);
+    if (hasRef(node)) return to('definitions')(node);
+    return fields(
+      node,
+      {
+        properties: (value) => entries(value, schema),
+        items: (value) => (Array.isArray(value) ? value.every(schema) : schema(value)),
+        allOf: (value) => items(value, schema),
+        additionalProperties: (value) => typeof value === 'boolean' || schema(value),
+      },
+      ['example', 'default', 'enum'],
+    );
+  };
+  const parameter = (node: unknown): boolean =>
+    !isRecord(node) ? noRefs(node) : hasRef(node) ? to('parameters')(node) : fields(node, { schema }, ['default', 'enum']);
+  const response = (node: unknown): boolean =>
+    !isRecord(node) ? noRefs(node) : hasRef(node) ? to('responses')(node) : fields(node, { schema }, ['examples']);
+  const operation = (node: unknown): boolean =>
+    isRecord(node) ? fields(node, { parameters: (value) => items(value, parameter), responses: (value) => entries(value, response, true) }) : noRefs(node);
+  const pathItem = (node: unknown): boolean =>
+    isRecord(node) && !hasRef(node)
+      ? fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(METHODS_2.map((m) => [m, operation])) })
+      : noRefs(node);
+  return fields(document, {
+    paths: (value) => entries(value, pathItem, true),
+    definitions: (value) => entries(value, schema),
+    parameters: (value) => entries(value, parameter),
+    responses: (value) => entries(value, response),
+  });
 }

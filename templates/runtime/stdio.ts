@@ -9,6 +9,7 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
+import { ConcurrencyLimiter } from './limits.js';
 import { createMcpServer } from './mcp-server.js';
 import type { Settings } from './settings.js';
 
@@ -29,6 +30,8 @@ export async function startStdioServer(definition: ServerDefinition, settings: S
       credentials: settings.credentials,
       timeoutMs: settings.upstreamTimeoutMs,
       maxResponseBytes: settings.upstreamMaxResponseBytes,
+      limiter: new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue),
+      retries: settings.upstreamRetries,
     },
     ...(hooks ? { hooks } : {}),
   });

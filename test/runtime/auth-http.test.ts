@@ -107,7 +107,7 @@ describe('401 for every request without a valid token (contract §3)', () => {
     await expectUnauthorized(undefined, 'missing_token', { url: `${mcp.url}?access_token=${token}` });
     expect(JSON.stringify(mcp.audit)).not.toContain(token);
     expect(mcp.logs.join('\n')).not.toContain(token);
-    expect(mcp.logs.join('\n')).toMatch(/debug POST \/mcp 401/);
+    expect(mcp.logs.join('\n')).toMatch(/^info request \{.*"method":"POST","path":"\/mcp","status":401,/m);
   });
 
   it('alg none', async () => {

@@ -296,12 +296,12 @@ describe('the HTTP endpoint', () => {
     expect(await response.json()).toMatchObject({ error: 'not_found' });
   });
 
-  it('logs one debug line per request', async () => {
-    const lines: string[] = [];
-    const logged = await startHttpServer(definition, settings, { log: (level, message) => lines.push(`${level} ${message}`) });
+  it('logs one info line per request: request id, method, path without query, status, duration', async () => {
+    const lines: unknown[] = [];
+    const logged = await startHttpServer(definition, settings, { log: (level, message, fields) => lines.push({ level, message, ...fields }) });
     try {
-      await fetch(logged.url, { method: 'GET' });
-      expect(lines).toEqual([expect.stringMatching(/^debug GET \/mcp 405 \d+ ms$/)]);
+      await fetch(`${logged.url}?secret=x`, { method: 'GET', headers: { 'X-Request-Id': 'req-42' } });
+      expect(lines).toEqual([{ level: 'info', message: 'request', requestId: 'req-42', method: 'GET', path: '/mcp', status: 405, durationMs: expect.any(Number) }]);
     } finally {
       await logged.close();
     }

@@ -139,6 +139,29 @@ describe('readSettings', () => {
 });
 
 describe('describeSettings', () => {
+  it('reads the limits and shutdown settings, with their defaults, refusing values out of range by name', () => {
+    expect(readSettings({ ...OAUTH }, definition)).toMatchObject({
+      maxBodyBytes: 4_194_304,
+      rateLimitPerMinute: 600,
+      rateLimitBurst: 100,
+      upstreamMaxConcurrency: 64,
+      upstreamMaxQueue: 1000,
+      upstreamRetries: 2,
+      shutdownTimeoutMs: 10_000,
+    });
+    expect(readSettings({ ...OAUTH, RATE_LIMIT_PER_MINUTE: '0', UPSTREAM_RETRIES: '0', UPSTREAM_MAX_QUEUE: '0', MCP_MAX_BODY_BYTES: '1024' }, definition)).toMatchObject({
+      rateLimitPerMinute: 0,
+      upstreamRetries: 0,
+      upstreamMaxQueue: 0,
+      maxBodyBytes: 1024,
+    });
+    expect(settingError({ ...OAUTH, RATE_LIMIT_BURST: '0' }).message).toBe('RATE_LIMIT_BURST: "0" is not an integer from 1 to 1000000. Example: RATE_LIMIT_BURST=20');
+    expect(settingError({ ...OAUTH, UPSTREAM_RETRIES: '11' }).variable).toBe('UPSTREAM_RETRIES');
+    expect(settingError({ ...OAUTH, UPSTREAM_MAX_CONCURRENCY: '0' }).variable).toBe('UPSTREAM_MAX_CONCURRENCY');
+    expect(settingError({ ...OAUTH, MCP_MAX_BODY_BYTES: '4MB' }).variable).toBe('MCP_MAX_BODY_BYTES');
+    expect(settingError({ ...OAUTH, SHUTDOWN_TIMEOUT_MS: '-1' }).variable).toBe('SHUTDOWN_TIMEOUT_MS');
+  });
+
   it('documents every variable readSettings reads, each with an accepted example', () => {
     const described = describeSettings();
     expect(described.map((setting) => setting.variable)).toEqual([
@@ -147,6 +170,13 @@ describe('describeSettings', () => {
       'UPSTREAM_BASE_URL',
       'UPSTREAM_TIMEOUT_MS',
       'UPSTREAM_MAX_RESPONSE_BYTES',
+      'UPSTREAM_MAX_CONCURRENCY',
+      'UPSTREAM_MAX_QUEUE',
+      'UPSTREAM_RETRIES',
+      'MCP_MAX_BODY_BYTES',
+      'RATE_LIMIT_PER_MINUTE',
+      'RATE_LIMIT_BURST',
+      'SHUTDOWN_TIMEOUT_MS',
       'LOG_LEVEL',
       'MCP_PUBLIC_URL',
       'AUTH_MODE',

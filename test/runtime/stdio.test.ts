@@ -54,6 +54,14 @@ function run(args: string[], env: Record<string, string>, interact?: (child: Ret
   });
 }
 
+/** The start-up line (JSON, from pino): the URL is followed by a space, so scrapers can take it with \S+. */
+const LISTENING = /"msg":"MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp) /;
+
+/** Every stderr line as JSON: the pino log lines and the audit lines; a line that is not JSON fails the test. */
+function jsonLines(stderr: string): Record<string, unknown>[] {
+  return stderr.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
 /** Resolves when `output.stderr` matches `pattern`. */
 async function waitFor(output: { stderr: string }, pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
   const deadline = Date.now() + timeoutMs;
@@ -128,7 +136,7 @@ describe('main over HTTP', () => {
     let listed: unknown;
     const exited = await run([], serverEnv({ PORT: '0', AUTH_MODE: 'none' }), (child, output) => {
       void (async () => {
-        url = (await waitFor(output, /^MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m))[1]!;
+        url = (await waitFor(output, LISTENING))[1]!;
         const response = await fetch(url, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': LATEST_PROTOCOL_VERSION },
@@ -142,8 +150,21 @@ describe('main over HTTP', () => {
     expect(exited).toMatchObject({ code: 0, signal: null, stdout: '' });
     // AUTH_MODE=none is loud about it; the audit goes to stderr, never stdout.
     expect(exited.stderr).toContain('WARNING: AUTH_MODE=none');
-    const audit = exited.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+    const lines = jsonLines(exited.stderr);
+    const audit = lines.filter((line) => 'decision' in line);
     expect(audit).toEqual([expect.objectContaining({ method: 'tools/list', decision: 'allow', reason: 'auth_disabled' })]);
+    // Structured log lines (pino): start-up, one per request, shutdown.
+    const logs = lines.filter((line) => !('decision' in line));
+    expect(logs.map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^MCP server listening on http/),
+      expect.stringMatching(/^WARNING: AUTH_MODE=none/),
+      'request',
+      expect.stringMatching(/^shutting down/),
+      'stopped',
+    ]);
+    expect(logs[2]).toMatchObject({ level: 'info', method: 'POST', path: '/mcp', status: 200, requestId: expect.any(String), durationMs: expect.any(Number) });
+    expect(logs[3]).toMatchObject({ level: 'info', signal: 'SIGTERM' });
+    for (const line of logs) expect(line).toMatchObject({ time: expect.any(String), level: expect.stringMatching(/^(info|warn)$/) });
     await expect(fetch(url)).rejects.toThrow();
   });
 
@@ -152,7 +173,7 @@ describe('main over HTTP', () => {
     let metadata: unknown;
     const exited = await run([], serverEnv({ PORT: '0', OAUTH_ISSUER: 'https://auth.example.com' }), (child, output) => {
       void (async () => {
-        const url = (await waitFor(output, /^MCP server listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)$/m))[1]!;
+        const url = (await waitFor(output, LISTENING))[1]!;
         unauthorized = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' }, body: '{}' });
         metadata = await (await fetch(new URL('/.well-known/oauth-protected-resource/mcp', url))).json();
         child.kill('SIGTERM');

@@ -24,29 +24,31 @@ import type { ServerHooks } from './hooks.js';
 import { ALLOW_ALL, ANONYMOUS_CALLER, createMcpServer } from './mcp-server.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, serveMetadata } from './resource-metadata.js';
-import { stderrLog } from './settings.js';
+import { ConcurrencyLimiter, RateLimiter } from './limits.js';
+import { createLog } from './log.js';
 import type { Log, Settings } from './settings.js';
 import { AuthServerUnavailableError, createTokenVerifier, InvalidTokenError, RETRY_AFTER_FAILURE_MS } from './token-verifier.js';
 import type { TokenVerifier } from './token-verifier.js';
 import type { UpstreamContext } from './upstream.js';
 
-const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
-const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+/** Unauthenticated probes for orchestrators; they reveal nothing but ok / ready / a short reason. */
+const HEALTH_PATH = '/healthz';
+const READINESS_PATH = '/readyz';
 /** Request headers a browser client may send (CORS preflight of the MCP endpoint). */
 const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id';
 /** Response headers a browser client must be able to read: the challenge (contract §3) and the session id. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 
 export interface HttpServerOptions {
-  /** Largest accepted request body; a larger one is answered 413. Default 4 MiB. */
+  /** Largest accepted request body; a larger one is answered 413. Default settings.maxBodyBytes (MCP_MAX_BODY_BYTES). */
   readonly maxBodyBytes?: number;
-  /** How long close() lets in-flight requests finish before cutting their connections. Default 10 s. */
+  /** How long close() lets in-flight requests finish before cutting their connections. Default settings.shutdownTimeoutMs. */
   readonly closeTimeoutMs?: number;
   /** The fetch used to reach the upstream API (tests substitute their own). */
   readonly fetch?: typeof fetch;
   /** Which tools callers may see and use; defaults to caller authorization (everything with AUTH_MODE=none). */
   readonly policy?: ToolPolicy;
-  /** Receives unexpected errors, and one debug line per request; defaults to stderr at settings.logLevel. */
+  /** Receives unexpected errors, and one line per request; defaults to JSON lines on stderr at settings.logLevel. */
   readonly log?: Log;
   /** Receives one record per decision; defaults to AUDIT_LOG (stderr). */
   readonly audit?: AuditSink;
@@ -54,6 +56,10 @@ export interface HttpServerOptions {
   readonly hooks?: ServerHooks;
   /** Clock for token validity, in ms since the epoch (tests freeze it); default Date.now. */
   readonly now?: () => number;
+  /** Monotonic clock in ms for the rate limiter's token buckets (tests move it); default performance.now. */
+  readonly rateLimitClock?: () => number;
+  /** First backoff of upstream retries in ms (tests shorten it); default 200. */
+  readonly retryBaseDelayMs?: number;
 }
 
 export interface RunningHttpServer {
@@ -61,7 +67,12 @@ export interface RunningHttpServer {
   readonly url: string;
   /** The canonical URL of the endpoint: the metadata's `resource` and the expected audience (contract §1). */
   readonly publicUrl: string;
-  /** Stops accepting connections, lets in-flight requests finish (bounded), then resolves. */
+  /** Caps concurrent upstream requests (UPSTREAM_MAX_CONCURRENCY); readable for tests and metrics. */
+  readonly upstreamLimiter: ConcurrencyLimiter;
+  /**
+   * Stops accepting connections, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then resolves.
+   * Readiness answers 503 from the moment it is called.
+   */
   close(): Promise<void>;
 }
 
@@ -86,14 +97,19 @@ interface Trail {
 export async function startHttpServer(definition: ServerDefinition, settings: Settings, options: HttpServerOptions = {}): Promise<RunningHttpServer> {
   const auth = settings.auth;
   if (!auth) throw new Error('startHttpServer needs the authorization settings: readSettings(env, definition, { transport: "http" })');
-  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const log = options.log ?? stderrLog(settings.logLevel);
+  const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
+  const log = options.log ?? createLog(settings.logLevel);
   const audit = options.audit ?? openAuditSink(auth.auditLog);
+  const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
+  const rateLimiter = new RateLimiter(settings.rateLimitPerMinute, settings.rateLimitBurst, options.rateLimitClock);
   const upstream: UpstreamContext = {
     baseUrl: settings.upstreamBaseUrl,
     credentials: settings.credentials,
     timeoutMs: settings.upstreamTimeoutMs,
     maxResponseBytes: settings.upstreamMaxResponseBytes,
+    limiter: upstreamLimiter,
+    retries: settings.upstreamRetries,
+    ...(options.retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: options.retryBaseDelayMs }),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
   const protect = auth.mode === 'oauth';
@@ -117,6 +133,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     if (closing) res.setHeader('Connection', 'close');
     res.setHeader('X-Request-Id', trail.requestId);
     const path = pathOf(req);
+    if (path === HEALTH_PATH || path === READINESS_PATH) return serveProbe(req, res, path);
     if (protect && wellKnownPaths.includes(path)) return serveMetadata(req, res, metadataBody);
     if (path !== auth!.path) return sendJson(res, 404, { error: 'not_found', message: `Not found; the MCP endpoint is ${auth!.path}` });
 
@@ -137,17 +154,49 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // Contract §3: every request to the endpoint without a valid token gets 401, whatever its method.
     const authenticated = await authenticate(req, res, trail);
     if (!authenticated) return;
+    trail.caller = authenticated.caller;
+    // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each.
+    const limited = rateLimiter.take(rateKeyOf(authenticated.caller));
+    if (!limited.allowed) {
+      res.setHeader('Retry-After', String(limited.retryAfterSeconds));
+      return refuse(res, trail, 429, 'rate_limited', 'Too many requests: slow down and retry after the Retry-After delay');
+    }
     if (req.method !== 'POST') {
       // 2025-11-25 basic/transports#listening-for-messages-from-the-server: a server offering no SSE stream answers GET
       // with 405; #session-management: DELETE may be answered 405 too (stateless: there is no session to end).
       res.setHeader('Allow', 'POST');
       return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server accepts only POST');
     }
-    trail.caller = authenticated.caller;
     const body = await readJsonBody(req, res, maxBodyBytes);
     if (body === NO_BODY) return;
     if (stepUpRefused(body, authenticated.caller, res, trail)) return;
     await handleMcp(req, res, authenticated, body, trail);
+  }
+
+  /**
+   * GET/HEAD /healthz: the process answers. GET/HEAD /readyz: it can serve — not shutting down, the upstream base URL
+   * set and (AUTH_MODE=oauth) the authorization server's metadata and keys reachable. Neither needs a token, so both
+   * say nothing but a status and a short reason: no URLs, versions or configuration.
+   */
+  async function serveProbe(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    res.setHeader('Cache-Control', 'no-store');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return sendJson(res, 405, { status: 'error', reason: 'method_not_allowed' });
+    }
+    if (path === HEALTH_PATH) return sendJson(res, 200, { status: 'ok' });
+    const reason = await notReadyReason();
+    if (reason === undefined) return sendJson(res, 200, { status: 'ready' });
+    return sendJson(res, 503, { status: 'unavailable', reason });
+  }
+
+  /** Why the server should get no traffic now, or undefined when it is ready. */
+  async function notReadyReason(): Promise<string | undefined> {
+    if (closing) return 'shutting_down';
+    if (!settings.upstreamBaseUrl) return 'upstream_not_configured';
+    if (verifier && !(await verifier.ready())) return 'authorization_server_unreachable';
+    // Shutdown may have started while the authorization server was asked.
+    return closing ? 'shutting_down' : undefined;
   }
 
   /** The caller of a request, or undefined once it has been answered 401 (or 503 when tokens cannot be checked). */
@@ -267,13 +316,22 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     }
   }
 
+  /** Responses not yet closed: a shutdown tells their connections not to stay open once they are answered. */
+  const active = new Set<ServerResponse>();
   const server = createServer((req, res) => {
+    active.add(res);
+    res.once('close', () => active.delete(res));
     const trail: Trail = { requestId: requestIdOf(req), started: Date.now(), entries: [] };
     // The path only: a query string might carry a token (contract §3: never logged).
-    res.once('finish', () => log('debug', `${req.method} ${pathOf(req)} ${res.statusCode} ${Date.now() - trail.started} ms`));
+    res.once('finish', () => {
+      const path = pathOf(req);
+      // Probes come every few seconds: their lines are debug, so they do not drown the requests that matter.
+      const level = path === HEALTH_PATH || path === READINESS_PATH ? 'debug' : 'info';
+      log(level, 'request', { requestId: trail.requestId, method: req.method, path, status: res.statusCode, durationMs: Date.now() - trail.started });
+    });
     res.once('close', () => writeAudit(trail));
     handle(req, res, trail).catch((error: unknown) => {
-      log('error', `${req.method} ${pathOf(req)}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      log('error', 'request failed', { requestId: trail.requestId, method: req.method, path: pathOf(req), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (!res.headersSent) sendJsonRpcError(res, 500, 'Internal error');
       else res.destroy();
     });
@@ -313,10 +371,17 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   return {
     url: `http://${host}:${port}${auth.path}`,
     publicUrl,
+    upstreamLimiter,
     close() {
       closing = true;
+      // A keep-alive connection whose request finishes after this point would otherwise hold close() up until its
+      // keep-alive timeout: it is ended as soon as its response is.
+      for (const res of active) {
+        if (!res.headersSent) res.setHeader('Connection', 'close');
+        res.once('finish', () => res.socket?.end());
+      }
       return new Promise<void>((resolve) => {
-        const deadline = setTimeout(() => server.closeAllConnections(), options.closeTimeoutMs ?? DEFAULT_CLOSE_TIMEOUT_MS);
+        const deadline = setTimeout(() => server.closeAllConnections(), options.closeTimeoutMs ?? settings.shutdownTimeoutMs);
         deadline.unref();
         server.close(() => {
           clearTimeout(deadline);
@@ -392,6 +457,13 @@ function hostnameOf(url: string): string {
   } catch {
     return '';
   }
+}
+
+/** The rate limiter's key: the token's subject, else its client id; everyone shares one bucket without authorization. */
+function rateKeyOf(caller: CallerContext): string {
+  if (caller.subject !== undefined) return `sub:${caller.subject}`;
+  if (caller.clientId !== undefined) return `client:${caller.clientId}`;
+  return 'anonymous';
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

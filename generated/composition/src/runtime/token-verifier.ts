@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
-import type { FetchImplementation, JWTPayload, JWTVerifyGetKey } from 'jose';
+import type { FetchImplementation, JWTPayload } from 'jose';
 import type { IntrospectionSettings } from './auth-settings.js';
 import { urlProblem } from './auth-settings.js';
 import type { CallerContext } from './mcp-server.js';
@@ -22,6 +22,8 @@ export const JWKS_MAX_AGE_MS = 600_000;
 export const RETRY_AFTER_FAILURE_MS = 10_000;
 /** Positive introspection results are reused this long at most (and never past the token's exp). */
 export const INTROSPECTION_CACHE_MS = 60_000;
+/** Readiness probes reach the authorization server at most this often; in between the last answer is reused. */
+export const READINESS_RECHECK_MS = 5_000;
 const INTROSPECTION_CACHE_ENTRIES = 10_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
@@ -71,6 +73,11 @@ export interface VerifiedToken {
 export interface TokenVerifier {
   /** Resolves with the caller, or rejects with InvalidTokenError or AuthServerUnavailableError. */
   verify(token: string): Promise<VerifiedToken>;
+  /**
+   * Whether tokens can be checked now: the authorization server's metadata was discovered (the same cached discovery
+   * verify uses) and its JWKS answers. Reaches the network at most once per READINESS_RECHECK_MS, however often asked.
+   */
+  ready(): Promise<boolean>;
 }
 
 /** Creates a verifier; nothing is fetched until the first token arrives. */
@@ -80,7 +87,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   const log = options.log ?? (() => undefined);
   const introspect = options.introspection ? createIntrospector(options.introspection, options, fetchImpl, now) : undefined;
 
-  let keys: Promise<JWTVerifyGetKey> | undefined;
+  let keys: Promise<RemoteKeySet> | undefined;
+  let readiness: { at: number; ready: Promise<boolean> } | undefined;
   let keysFailedAt = -Infinity;
   let jwksFailedAt = -Infinity;
 
@@ -98,7 +106,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   };
 
   /** The key resolver, created once: discovery happens on first use, never per request. */
-  function keyResolver(): Promise<JWTVerifyGetKey> {
+  function keyResolver(): Promise<RemoteKeySet> {
     if (keys) return keys;
     if (Date.now() - keysFailedAt < RETRY_AFTER_FAILURE_MS) {
       return Promise.reject(new AuthServerUnavailableError('the authorization server metadata could not be loaded; retrying shortly'));
@@ -148,7 +156,23 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return verified(token, payload, options);
   }
 
+  /** Discovery (cached as for verify), then one JWKS fetch through the same rate-limited fetch. */
+  async function checkReady(): Promise<boolean> {
+    try {
+      const keySet = await keyResolver();
+      await keySet.reload();
+      return true;
+    } catch (error) {
+      log('warn', `not ready: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
   return {
+    ready() {
+      if (!readiness || Date.now() - readiness.at >= READINESS_RECHECK_MS) readiness = { at: Date.now(), ready: checkReady() };
+      return readiness.ready;
+    },
     verify(token) {
       if (looksLikeJwt(token)) return verifyJwt(token);
       if (introspect) return introspect(token);
@@ -156,6 +180,8 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     },
   };
 }
+
+type RemoteKeySet = ReturnType<typeof createRemoteJWKSet>;
 
 /** Whether the token is a compact JWS with a parseable header (anything else is treated as opaque). */
 function looksLikeJwt(token: string): boolean {

@@ -17,7 +17,8 @@ import { SettingError } from './errors.js';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-export type Log = (level: LogLevel, message: string) => void;
+/** A structured log: `fields` become properties of the JSON line (never tokens, secrets or headers). */
+export type Log = (level: LogLevel, message: string, fields?: Readonly<Record<string, unknown>>) => void;
 
 export interface Settings {
   /** Interface the HTTP server binds to. */
@@ -29,6 +30,20 @@ export interface Settings {
   readonly upstreamTimeoutMs: number;
   readonly upstreamMaxResponseBytes: number;
   readonly logLevel: LogLevel;
+  /** Largest accepted MCP request body in bytes; a larger one is answered 413. */
+  readonly maxBodyBytes: number;
+  /** Tool calls (HTTP requests) a caller may make per minute on average; 0 turns rate limiting off. */
+  readonly rateLimitPerMinute: number;
+  /** How many requests a caller may make at once before the per-minute rate applies (token bucket size). */
+  readonly rateLimitBurst: number;
+  /** Upstream requests in flight at once; further calls wait in a queue. */
+  readonly upstreamMaxConcurrency: number;
+  /** Calls allowed to wait for an upstream slot; beyond it a call fails at once. */
+  readonly upstreamMaxQueue: number;
+  /** Retries of an idempotent upstream request after a network error, 502, 503, 504 or 429. */
+  readonly upstreamRetries: number;
+  /** How long a shutdown lets in-flight requests finish before cutting them. */
+  readonly shutdownTimeoutMs: number;
   readonly credentials: UpstreamCredentials;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
@@ -52,6 +67,13 @@ const DEFAULT_PORT = 3000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+const DEFAULT_RATE_LIMIT_BURST = 100;
+const DEFAULT_UPSTREAM_MAX_CONCURRENCY = 64;
+const DEFAULT_UPSTREAM_MAX_QUEUE = 1000;
+const DEFAULT_UPSTREAM_RETRIES = 2;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 /** setTimeout silently turns larger delays into 1 ms, so a longer timeout would fire at once. */
 const MAX_TIMEOUT_MS = 2_147_483_647;
 
@@ -62,6 +84,13 @@ const EXAMPLES = {
   UPSTREAM_TIMEOUT_MS: '10000',
   UPSTREAM_MAX_RESPONSE_BYTES: '4194304',
   LOG_LEVEL: 'debug',
+  MCP_MAX_BODY_BYTES: '1048576',
+  RATE_LIMIT_PER_MINUTE: '120',
+  RATE_LIMIT_BURST: '20',
+  UPSTREAM_MAX_CONCURRENCY: '16',
+  UPSTREAM_MAX_QUEUE: '200',
+  UPSTREAM_RETRIES: '0',
+  SHUTDOWN_TIMEOUT_MS: '25000',
 } as const;
 
 /** Lists the server's own settings (not the upstream credentials) for the emitted README and .env.example. */
@@ -87,17 +116,51 @@ export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'> 
       description: 'Largest upstream response body, in bytes, passed back to the client.',
       example: EXAMPLES.UPSTREAM_MAX_RESPONSE_BYTES,
     },
-    { variable: 'LOG_LEVEL', default: DEFAULT_LOG_LEVEL, description: `Log verbosity on stderr: ${LOG_LEVELS.join(', ')}.`, example: EXAMPLES.LOG_LEVEL },
+    {
+      variable: 'UPSTREAM_MAX_CONCURRENCY',
+      default: String(DEFAULT_UPSTREAM_MAX_CONCURRENCY),
+      description: 'Upstream requests in flight at once; further tool calls wait (within UPSTREAM_TIMEOUT_MS) for a free slot.',
+      example: EXAMPLES.UPSTREAM_MAX_CONCURRENCY,
+    },
+    {
+      variable: 'UPSTREAM_MAX_QUEUE',
+      default: String(DEFAULT_UPSTREAM_MAX_QUEUE),
+      description: 'Tool calls allowed to wait for an upstream slot; beyond it a call fails at once with "busy".',
+      example: EXAMPLES.UPSTREAM_MAX_QUEUE,
+    },
+    {
+      variable: 'UPSTREAM_RETRIES',
+      default: String(DEFAULT_UPSTREAM_RETRIES),
+      description: 'Retries of an idempotent upstream request (GET, HEAD, PUT, DELETE, OPTIONS) after a network error or a 502, 503, 504 or 429, with exponential backoff and jitter (0 to 10). POST and PATCH are never retried.',
+      example: EXAMPLES.UPSTREAM_RETRIES,
+    },
+    {
+      variable: 'MCP_MAX_BODY_BYTES',
+      default: String(DEFAULT_MAX_BODY_BYTES),
+      description: 'Largest MCP request body, in bytes; a larger one is answered 413.',
+      example: EXAMPLES.MCP_MAX_BODY_BYTES,
+    },
+    {
+      variable: 'RATE_LIMIT_PER_MINUTE',
+      default: String(DEFAULT_RATE_LIMIT_PER_MINUTE),
+      description: 'Requests per minute each caller (token subject, else client id) may make on average; more are answered 429 with Retry-After. 0 turns the limit off.',
+      example: EXAMPLES.RATE_LIMIT_PER_MINUTE,
+    },
+    {
+      variable: 'RATE_LIMIT_BURST',
+      default: String(DEFAULT_RATE_LIMIT_BURST),
+      description: 'Requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size).',
+      example: EXAMPLES.RATE_LIMIT_BURST,
+    },
+    {
+      variable: 'SHUTDOWN_TIMEOUT_MS',
+      default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+      description: 'On SIGTERM, milliseconds in-flight requests may take to finish before their connections are cut.',
+      example: EXAMPLES.SHUTDOWN_TIMEOUT_MS,
+    },
+    { variable: 'LOG_LEVEL', default: DEFAULT_LOG_LEVEL, description: `Log verbosity of the JSON log lines on stderr: ${LOG_LEVELS.join(', ')}.`, example: EXAMPLES.LOG_LEVEL },
     ...describeAuthSettings(definition),
   ];
-}
-
-/** A log writing `<level>: <message>` lines to stderr (stdout may carry the protocol) at `threshold` and above. */
-export function stderrLog(threshold: LogLevel): Log {
-  const limit = LOG_LEVELS.indexOf(threshold);
-  return (level, message) => {
-    if (LOG_LEVELS.indexOf(level) <= limit) process.stderr.write(`${level}: ${message}\n`);
-  };
 }
 
 /** Reads and checks every setting; throws SettingError naming the first malformed variable. */
@@ -110,6 +173,13 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     upstreamTimeoutMs: readInteger(env, 'UPSTREAM_TIMEOUT_MS', DEFAULT_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
     upstreamMaxResponseBytes: readInteger(env, 'UPSTREAM_MAX_RESPONSE_BYTES', DEFAULT_MAX_RESPONSE_BYTES, 1, Number.MAX_SAFE_INTEGER),
     logLevel: readLogLevel(env),
+    maxBodyBytes: readInteger(env, 'MCP_MAX_BODY_BYTES', DEFAULT_MAX_BODY_BYTES, 1, Number.MAX_SAFE_INTEGER),
+    rateLimitPerMinute: readInteger(env, 'RATE_LIMIT_PER_MINUTE', DEFAULT_RATE_LIMIT_PER_MINUTE, 0, 1_000_000),
+    rateLimitBurst: readInteger(env, 'RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT_BURST, 1, 1_000_000),
+    upstreamMaxConcurrency: readInteger(env, 'UPSTREAM_MAX_CONCURRENCY', DEFAULT_UPSTREAM_MAX_CONCURRENCY, 1, 100_000),
+    upstreamMaxQueue: readInteger(env, 'UPSTREAM_MAX_QUEUE', DEFAULT_UPSTREAM_MAX_QUEUE, 0, 1_000_000),
+    upstreamRetries: readInteger(env, 'UPSTREAM_RETRIES', DEFAULT_UPSTREAM_RETRIES, 0, 10),
+    shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, MAX_TIMEOUT_MS),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host),
   });

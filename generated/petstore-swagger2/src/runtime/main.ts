@@ -3,6 +3,9 @@
  * Entry point of the emitted server: loads tools.json, reads the settings, serves over HTTP or (with --stdio) stdio.
  *
  * A setting the operator must fix is reported as one `error:` line on stderr and exit code 1 before anything listens.
+ * `--print-config` shows the effective settings (secrets redacted) and exits without listening. Over HTTP, SIGTERM
+ * (or SIGINT) starts a graceful shutdown: readiness turns 503, no new connections are accepted, in-flight requests
+ * finish within SHUTDOWN_TIMEOUT_MS, then the process exits 0.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -13,7 +16,8 @@ import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
 import { startHttpServer } from './http.js';
-import { describeSettings, readSettings, stderrLog } from './settings.js';
+import { createLog } from './log.js';
+import { describeSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
 
@@ -40,7 +44,7 @@ export async function main(definitionUrl: URL, options: MainOptions = {}): Promi
 }
 
 async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv, hooks: ServerHooks | undefined): Promise<void> {
-  const unknown = args.find((arg) => !['--stdio', '--help', '-h'].includes(arg));
+  const unknown = args.find((arg) => !['--stdio', '--help', '-h', '--print-config'].includes(arg));
   if (unknown !== undefined) throw new StartupError(`unknown option ${unknown}; try --help`);
 
   const definition = await loadDefinition(definitionUrl);
@@ -53,7 +57,11 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   // (2025-11-25 basic/authorization), so the authorization settings are neither read nor required.
   const stdio = args.includes('--stdio');
   const settings = readSettings(env, definition, { transport: stdio ? 'stdio' : 'http' });
-  const log = stderrLog(settings.logLevel);
+  if (args.includes('--print-config')) {
+    process.stdout.write(printConfig(definition, env, stdio));
+    return;
+  }
+  const log = createLog(settings.logLevel);
   let running: { close(): Promise<void> };
   if (stdio) {
     const server = await startStdioServer(definition, settings, hooks);
@@ -64,20 +72,16 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     const http = await startHttpServer(definition, settings, { audit, ...(hooks ? { hooks } : {}) }).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
-    process.stderr.write(`MCP server listening on ${http.url}\n`);
     const auth = settings.auth!;
+    // The URL is followed by a space so that log scrapers can take it with /listening on (\S+)/.
+    log('info', `MCP server listening on ${http.url} (AUTH_MODE=${auth.mode})`, { url: http.url, publicUrl: http.publicUrl, authMode: auth.mode });
     if (auth.mode === 'none') {
-      process.stderr.write(
-        [
-          '',
-          '!!! WARNING: AUTH_MODE=none — caller authorization is OFF. !!!',
-          '!!! Anyone who can reach this address may call every tool with the server\'s upstream credentials. !!!',
-          '!!! Use this for local development only. !!!',
-          '',
-        ].join('\n'),
+      log(
+        'warn',
+        "WARNING: AUTH_MODE=none — caller authorization is OFF. Anyone who can reach this address may call every tool with the server's upstream credentials. Use this for local development only.",
       );
     } else {
-      process.stderr.write(`Protected resource ${http.publicUrl}, accepting access tokens of ${auth.issuer}\n`);
+      log('info', `Protected resource ${http.publicUrl}, accepting access tokens of ${auth.issuer}`, { issuer: auth.issuer });
     }
     running = http;
   }
@@ -87,11 +91,15 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     // A second signal while draining means "now".
     if (stopping) process.exit(1);
     stopping = true;
-    log('info', `${signal}: closing`);
+    const started = Date.now();
+    log('info', 'shutting down: no new connections, finishing in-flight requests', { signal, timeoutMs: settings.shutdownTimeoutMs });
     running.close().then(
-      () => process.exit(0),
+      () => {
+        log('info', 'stopped', { durationMs: Date.now() - started });
+        process.exit(0);
+      },
       (error: unknown) => {
-        log('error', `while closing: ${(error as Error).message}`);
+        log('error', 'shutdown failed', { error: (error as Error).message });
         process.exit(1);
       },
     );
@@ -118,18 +126,48 @@ function usage(definition: ServerDefinition): string {
   const width = Math.max(...rows.map((row) => row.variable.length));
   const lines = rows.map((row) => `  ${row.variable.padEnd(width)}  ${row.description}${row.default ? ` (default: ${row.default})` : ''}`);
   return [
-    `Usage: ${definition.name} [--stdio]`,
+    `Usage: ${definition.name} [--stdio] [--print-config]`,
     '',
     `MCP server for ${definition.title} ${definition.version}.`,
     'Serves MCP over Streamable HTTP at http://HOST:PORT/mcp (the path of MCP_PUBLIC_URL), every request needing an',
     'OAuth access token from OAUTH_ISSUER; or with --stdio over stdin and stdout, with no token checks.',
     '',
     'Options:',
-    '  --stdio  serve one client over stdin/stdout instead of HTTP',
-    '  --help   show this help',
+    '  --stdio         serve one client over stdin/stdout instead of HTTP',
+    '  --print-config  print the effective settings (secrets redacted) and where each comes from, then exit',
+    '  --help          show this help',
     '',
     'Environment variables:',
     ...lines,
     '',
   ].join('\n');
+}
+
+/** Variables whose values are never printed: upstream credentials and the introspection client secret. */
+const SECRET_VARIABLE = /(_API_KEY|_TOKEN|_PASSWORD|_CLIENT_SECRET)$/;
+
+/**
+ * The effective configuration, one `VARIABLE=value  # env|default` line per setting, secrets shown as `[redacted]`.
+ * Run after readSettings, so every value printed has been accepted.
+ */
+export function printConfig(definition: ServerDefinition, env: NodeJS.ProcessEnv, stdio = false): string {
+  const rows = [
+    ...describeSettings(definition).map((row) => ({ variable: row.variable, default: row.default })),
+    ...describeUpstreamVariables(definition.securitySchemes).map((row) => ({ variable: row.variable, default: undefined })),
+  ];
+  const width = Math.max(...rows.map((row) => row.variable.length));
+  const lines = rows.map((row) => {
+    // An empty value counts as unset, as everywhere in the settings.
+    const raw = env[row.variable]?.trim() ? env[row.variable]! : undefined;
+    const secret = SECRET_VARIABLE.test(row.variable);
+    const value = raw === undefined ? (row.default ?? '') : secret ? '[redacted]' : raw.trim();
+    const source = raw === undefined ? (row.default === undefined ? 'unset' : 'default') : 'env';
+    return `${`${row.variable}=${printable(value)}`.padEnd(width + 40)}  # ${source}`;
+  });
+  return [`# Effective configuration of ${definition.name} (${stdio ? 'stdio' : 'HTTP'}); secrets are redacted.`, ...lines, ''].join('\n');
+}
+
+/** A value on one line: control characters escaped. */
+function printable(value: string): string {
+  return value.replace(/[\x00-\x1f\x7f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -7,6 +7,8 @@ import { UpstreamAuthenticationError } from './credentials.js';
 import type { UpstreamCredentials } from './credentials.js';
 import type { ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { QueueFullError } from './limits.js';
+import type { ConcurrencyLimiter } from './limits.js';
 import { buildRequest } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import { toToolResult } from './response.js';
@@ -23,7 +25,23 @@ export interface UpstreamContext {
   fetch?: typeof fetch;
   /** Told the status of the upstream response as soon as it arrives (the audit records it). */
   onResponse?: (status: number) => void;
+  /** Caps the upstream requests in flight (UPSTREAM_MAX_CONCURRENCY); shared by every call of the server. */
+  limiter?: ConcurrencyLimiter;
+  /** Retries of idempotent requests (UPSTREAM_RETRIES); default 0. */
+  retries?: number;
+  /** First backoff before a retry, doubled each time, with full jitter; default 200 ms. */
+  retryBaseDelayMs?: number;
 }
+
+/** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2): the only ones retried. */
+const IDEMPOTENT_METHODS = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
+/** Answers that say "try again": overloaded or a gateway's failure to reach the API, and 429 (with Retry-After). */
+const RETRYABLE_STATUSES = new Set([429, 502, 503, 504]);
+const DEFAULT_RETRY_BASE_DELAY_MS = 200;
+/** Backoff never waits longer than this between two attempts. */
+const MAX_BACKOFF_MS = 5_000;
+/** A Retry-After longer than this is not waited for: the answer is returned as it is. */
+export const MAX_RETRY_AFTER_MS = 10_000;
 
 /** Sends the tool call upstream and maps the outcome, failures included, to a CallToolResult. */
 export async function callUpstream(tool: ToolDefinition, args: Record<string, unknown>, context: UpstreamContext): Promise<CallToolResult> {
@@ -41,23 +59,91 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
 
   const origin = request.url.origin;
   const signal = AbortSignal.timeout(context.timeoutMs);
-  try {
-    const response = await (context.fetch ?? fetch)(request.url, {
-      method: request.method,
-      headers: request.headers,
-      body: request.body ?? null,
-      // Following a redirect could hand the server's credentials to another host; the result names the target instead.
-      redirect: 'manual',
-      signal,
-    });
-    context.onResponse?.(response.status);
-    return await toToolResult(response, { maxBytes: context.maxResponseBytes });
-  } catch (error) {
-    if (signal.aborted) return errorResult(`The upstream API at ${origin} did not answer within ${context.timeoutMs} ms.`);
-    // Only the origin and an error code: the full URL may carry an API key in its query.
-    const code = errorCode(error);
-    return errorResult(`Could not reach the upstream API at ${origin}${code ? ` (${code})` : ''}.`);
+  const timedOut = () => errorResult(`The upstream API at ${origin} did not answer within ${context.timeoutMs} ms.`);
+  // Never POST or PATCH: repeating them could create or change things twice.
+  const retries = IDEMPOTENT_METHODS.has(request.method.toUpperCase()) ? (context.retries ?? 0) : 0;
+  const baseDelay = context.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_DELAY_MS;
+  for (let attempt = 0; ; attempt++) {
+    // The wait for a slot counts against the timeout, like the exchange itself.
+    let release: () => void;
+    try {
+      release = context.limiter ? await context.limiter.acquire(signal) : () => undefined;
+    } catch (error) {
+      if (error instanceof QueueFullError) return errorResult('The upstream API is busy: too many calls are waiting for it. Try again shortly.');
+      return timedOut();
+    }
+    let response: Response;
+    try {
+      response = await (context.fetch ?? fetch)(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        // Following a redirect could hand the server's credentials to another host; the result names the target instead.
+        redirect: 'manual',
+        signal,
+      });
+    } catch (error) {
+      release();
+      if (signal.aborted) return timedOut();
+      if (attempt < retries) {
+        if (await pause(backoff(attempt, baseDelay), signal)) continue;
+        return timedOut();
+      }
+      // Only the origin and an error code: the full URL may carry an API key in its query.
+      const code = errorCode(error);
+      return errorResult(`Could not reach the upstream API at ${origin}${code ? ` (${code})` : ''}.`);
+    }
+    if (attempt < retries && RETRYABLE_STATUSES.has(response.status)) {
+      const retryAfter = retryAfterMs(response.headers.get('retry-after'));
+      // A Retry-After beyond the bound is not waited for: the caller gets the answer (and its advice) now.
+      if (retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS) {
+        await response.body?.cancel().catch(() => undefined);
+        release();
+        if (await pause(retryAfter ?? backoff(attempt, baseDelay), signal)) continue;
+        return timedOut();
+      }
+    }
+    try {
+      context.onResponse?.(response.status);
+      return await toToolResult(response, { maxBytes: context.maxResponseBytes });
+    } catch (error) {
+      if (signal.aborted) return timedOut();
+      const code = errorCode(error);
+      return errorResult(`Could not reach the upstream API at ${origin}${code ? ` (${code})` : ''}.`);
+    } finally {
+      release();
+    }
   }
+}
+
+/** Exponential backoff with full jitter (a random delay up to base·2^attempt, capped). */
+function backoff(attempt: number, baseDelayMs: number): number {
+  return Math.random() * Math.min(MAX_BACKOFF_MS, baseDelayMs * 2 ** attempt);
+}
+
+/** Waits `ms`; false when the signal aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** RFC 9110 §10.2.3 Retry-After: delay-seconds or an HTTP-date, in ms from now; undefined when absent or unreadable. */
+export function retryAfterMs(value: string | null, now = Date.now()): number | undefined {
+  if (value === null) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
 /** A tool error result with one text block. */

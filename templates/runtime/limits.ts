@@ -1,0 +1,110 @@
+/**
+ * Limits that keep one caller, or a slow upstream, from taking the server down: a per-caller token bucket (requests
+ * per minute with a burst) and a cap on concurrent upstream requests with a bounded queue.
+ */
+
+/** Outcome of RateLimiter.take: allowed, or refused with the seconds until a request would be allowed. */
+export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+
+/** Buckets kept at most; beyond it the least recently used is forgotten (it would be full again soon anyway). */
+const MAX_BUCKETS = 10_000;
+
+/** A token bucket per key: `burst` tokens, refilled at `perMinute` per minute. */
+export class RateLimiter {
+  private readonly buckets = new Map<string, { tokens: number; updated: number }>();
+
+  constructor(
+    private readonly perMinute: number,
+    private readonly burst: number,
+    /** Milliseconds on any monotonic scale (tests inject one); default performance.now. */
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Whether rate limiting is on at all (RATE_LIMIT_PER_MINUTE=0 turns it off). */
+  get enabled(): boolean {
+    return this.perMinute > 0;
+  }
+
+  /** Takes one token of `key`'s bucket. */
+  take(key: string): RateDecision {
+    if (!this.enabled) return { allowed: true };
+    const now = this.now();
+    const ratePerMs = this.perMinute / 60_000;
+    const bucket = this.buckets.get(key) ?? { tokens: this.burst, updated: now };
+    // Re-inserted on every use, so the Map's order is least recently used first.
+    this.buckets.delete(key);
+    bucket.tokens = Math.min(this.burst, bucket.tokens + Math.max(0, now - bucket.updated) * ratePerMs);
+    bucket.updated = now;
+    this.buckets.set(key, bucket);
+    if (this.buckets.size > MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
+    if (bucket.tokens >= 1) {
+      bucket.tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)) };
+  }
+}
+
+/** Too many calls are already waiting for an upstream slot. */
+export class QueueFullError extends Error {
+  override name = 'QueueFullError';
+}
+
+/** At most `max` holders at once; up to `maxQueue` more wait in order, each until its signal aborts. */
+export class ConcurrencyLimiter {
+  private active = 0;
+  private readonly waiting: { grant: () => void }[] = [];
+
+  constructor(
+    readonly max: number,
+    readonly maxQueue: number,
+  ) {}
+
+  /** Holders right now (tests and metrics). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /**
+   * Resolves with a release function once a slot is free; rejects with QueueFullError when the queue is full, or with
+   * the signal's reason when it aborts first (the upstream timeout covers the wait too).
+   */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.max) {
+      this.active++;
+      return Promise.resolve(this.releaser());
+    }
+    if (this.waiting.length >= this.maxQueue) return Promise.reject(new QueueFullError(`${this.waiting.length} calls are already waiting for the upstream API`));
+    return new Promise((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          this.active++;
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(waiter);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      this.waiting.shift()?.grant();
+    };
+  }
+}
