@@ -4,7 +4,7 @@
  * `$dynamicRef` workaround; `allErrors`, not strict, no formats), so their errors are the ones it reported.
  *
  * Compiling these schemas takes ≈0.25 s, so `npm run build` (scripts/build-assets.mjs) compiles them once into
- * standalone code, `openapi-validators.cjs` next to the compiled module; a run loads that file. From the sources
+ * standalone code, `openapi-validators-<version>.cjs` next to the compiled module; a run loads the one it needs. From the sources
  * (tsx, no `dist/`) they are compiled here on first use instead.
  * @see https://ajv.js.org/standalone.html
  * @see https://github.com/APIDevTools/swagger-parser/blob/main/lib/validators/schema.js
@@ -21,11 +21,13 @@ export interface SchemaValidator {
   errors?: AjvError[] | null;
 }
 
-/** The export name of each version's validator in the standalone module. */
-export const VALIDATOR_EXPORTS: Readonly<Record<SpecVersion, string>> = { '2.0': 'v2', '3.0': 'v3', '3.1': 'v31' };
+/** The versions with a validator. */
+export const SPEC_VERSIONS: readonly SpecVersion[] = ['2.0', '3.0', '3.1'];
 
-/** The file `npm run build` writes next to this module. */
-export const STANDALONE_VALIDATORS_FILE = 'openapi-validators.cjs';
+/** The file `npm run build` writes next to this module for `version` (CommonJS exporting the validator). */
+export function standaloneValidatorFile(version: SpecVersion): string {
+  return `openapi-validators-${version}.cjs`;
+}
 
 const require = createRequire(import.meta.url);
 
@@ -63,9 +65,9 @@ const validators = new Map<SpecVersion, SchemaValidator>();
 export function schemaValidator(version: SpecVersion): SchemaValidator {
   let validate = validators.get(version);
   if (!validate) {
-    const standalone = new URL(STANDALONE_VALIDATORS_FILE, import.meta.url);
+    const standalone = fileURLToPath(new URL(standaloneValidatorFile(version), import.meta.url));
     if (existsSync(standalone)) {
-      validate = (require(fileURLToPath(standalone)) as Record<string, SchemaValidator>)[VALIDATOR_EXPORTS[version]]!;
+      validate = require(standalone) as SchemaValidator;
     } else {
       const { ajv, schema } = openApiSchemaAjv(version);
       validate = ajv.compile(schema);
