@@ -25,7 +25,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { setMaxListeners } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -63,6 +63,9 @@ const portcullisDir = process.env.BENCH_PORTCULLIS_DIR ? resolve(process.env.BEN
 const quietWaitMs = positiveInt('BENCH_QUIET_WAIT_S', 120, true) * 1000;
 let quietWaitedMs = 0;
 
+/** Run directories (.bench/roundtrip/run-*) kept, this one included. */
+const KEEP_RUNS = 5;
+
 /** Above this share of the machine used by other work during a cell, its figures are flagged as disturbed. */
 const DISTURBED = 0.1;
 
@@ -90,6 +93,14 @@ interface Server {
 
 const work = join(ROOT, '.bench', 'roundtrip');
 mkdirSync(work, { recursive: true });
+// Each run keeps its logs, audit lines and profiles in its own directory (several MB): only the last few are kept.
+for (const old of readdirSync(work)
+  .filter((entry) => entry.startsWith('run-'))
+  .map((entry) => ({ path: join(work, entry), time: statSync(join(work, entry)).mtimeMs }))
+  .sort((a, b) => b.time - a.time)
+  .slice(KEEP_RUNS - 1)) {
+  rmSync(old.path, { recursive: true, force: true });
+}
 const runDir = mkdtempSync(join(work, 'run-'));
 const children: Child[] = [];
 const rows: Row[] = [];
