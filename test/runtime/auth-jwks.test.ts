@@ -6,7 +6,7 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createTokenVerifier, discoveryUrls, sameAudience } from '../../templates/runtime/token-verifier.js';
+import { createTokenVerifier, discoveryUrls, JWT_CACHE_MS, sameAudience } from '../../templates/runtime/token-verifier.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { INTROSPECTION_CLIENT, startAuthorizationServer } from './fixtures/authorization-server.js';
@@ -257,5 +257,64 @@ describe('warm verification', () => {
     for (let i = 0; i < 500; i++) await verifier.verify(tokens[i % 2]!);
     expect(as.hitsOf('/jwks')).toBe(1);
     expect(as.hitsOf('/.well-known/oauth-authorization-server')).toBe(1);
+  });
+});
+
+/**
+ * Verified JWTs are reused (keyed by the sha256 of the whole token) for at most JWT_CACHE_MS and never past exp. The
+ * verifier's clock is frozen; jose's own JWKS cooldown reads the real Date and is not reached here.
+ */
+describe('the verified-token cache', () => {
+  const audience = 'https://mcp.example.com/mcp';
+  async function cachedSetUp() {
+    const as = await startAuthorizationServer();
+    cleanup.push(() => as.close());
+    const clock = { ms: Date.now() };
+    const verifier = createTokenVerifier({ issuer: as.issuer, audience, algorithms: ['RS256'], clockToleranceSeconds: 0, rolesClaim: 'roles', now: () => clock.ms });
+    return { as, clock, verifier };
+  }
+
+  it('does not consult the JWKS on a hit, and holds a result JWT_CACHE_MS at most', async () => {
+    const { as, clock, verifier } = await cachedSetUp();
+    const signer = as.keys[0]!;
+    const token = await as.mint(audience);
+    const first = await verifier.verify(token);
+    expect(as.hitsOf('/jwks')).toBe(1);
+    // The key leaves the JWKS and the verifier reloads it: a full verification of anything signed with it now fails.
+    as.keys.splice(0);
+    await as.addKey('RS256');
+    expect(await verifier.ready()).toBe(true);
+    expect(as.hitsOf('/jwks')).toBe(2);
+    expect(await verifier.verify(token)).toBe(first);
+    expect(as.hitsOf('/jwks')).toBe(2);
+    const other = await as.mint(audience, { key: signer, claims: { sub: 'user-2' } });
+    await expect(verifier.verify(other)).rejects.toMatchObject({ reason: 'unknown_key' });
+    // Past JWT_CACHE_MS (the token itself is still valid) the entry is gone and the token is verified in full again.
+    clock.ms += JWT_CACHE_MS + 1;
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'unknown_key' });
+  });
+
+  it('refuses a cached token once it is past its exp', async () => {
+    const { as, clock, verifier } = await cachedSetUp();
+    const token = await as.mint(audience, { claims: { exp: Math.floor(clock.ms / 1000) + 30 } });
+    const first = await verifier.verify(token);
+    clock.ms += 20_000;
+    expect(await verifier.verify(token)).toBe(first);
+    clock.ms += 11_000;
+    await expect(verifier.verify(token)).rejects.toMatchObject({ name: 'InvalidTokenError', reason: 'expired' });
+    await expect(verifier.verify(token)).rejects.toMatchObject({ reason: 'expired' });
+  });
+
+  it('a tampered token misses the cache and is refused', async () => {
+    const { as, verifier } = await cachedSetUp();
+    const token = await as.mint(audience, { claims: { scope: 'pets:read' } });
+    await verifier.verify(token);
+    const [header, payload, signature] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const widened = Buffer.from(JSON.stringify({ ...claims, scope: 'pets:admin' })).toString('base64url');
+    await expect(verifier.verify(`${header}.${widened}.${signature}`)).rejects.toMatchObject({ reason: 'signature' });
+    const flipped = `${signature.slice(0, -2)}${signature.endsWith('AA') ? 'BB' : 'AA'}`;
+    await expect(verifier.verify(`${header}.${payload}.${flipped}`)).rejects.toMatchObject({ reason: 'signature' });
+    expect((await verifier.verify(token)).caller.scopes).toEqual(['pets:read']);
   });
 });

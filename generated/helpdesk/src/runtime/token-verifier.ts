@@ -25,6 +25,9 @@ export const INTROSPECTION_CACHE_MS = 60_000;
 /** Readiness probes reach the authorization server at most this often; in between the last answer is reused. */
 export const READINESS_RECHECK_MS = 5_000;
 const INTROSPECTION_CACHE_ENTRIES = 10_000;
+/** A verified JWT's result is reused this long at most (and never past the token's exp). */
+export const JWT_CACHE_MS = 60_000;
+const JWT_CACHE_ENTRIES = 10_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
 /** The token was presented but is not acceptable: 401 with `error="invalid_token"`. */
@@ -156,6 +159,39 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     return verified(token, payload, options);
   }
 
+  /**
+   * Successful JWT verifications, keyed by the sha256 of the whole token (signature included), so only the very same
+   * token string can hit: a token differing in any byte — another signature, a tampered payload — misses and is
+   * verified in full. Why this keeps contract §4: the cached value is what a full verification of that exact token
+   * concluded (signature, issuer, audience, algorithm, type, nbf/iat), and none of those depends on the time except
+   * the time-bound claims, which are re-checked on every hit: an entry is used only while `verifiedAt <= now < until`,
+   * with `until = min(exp, verifiedAt + JWT_CACHE_MS)`. So an expired token is never accepted from the cache (it is
+   * dropped and verified again, which rejects it), a clock that went backwards (below the moment nbf/iat were checked)
+   * misses too, and a key removed from the JWKS stops vouching for tokens after JWT_CACHE_MS at most (jose itself
+   * caches the keys for JWKS_MAX_AGE_MS). Failures are never cached. Bounded: the oldest entry is evicted past
+   * JWT_CACHE_ENTRIES. The cache holds hashes, not tokens (the results carry the token only as AuthInfo.token).
+   */
+  const jwtCache = new Map<string, { result: VerifiedToken; verifiedAt: number; until: number }>();
+
+  async function verifyJwtCached(token: string): Promise<VerifiedToken> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    const hit = jwtCache.get(key);
+    if (hit) {
+      const nowMs = now();
+      if (nowMs >= hit.verifiedAt && nowMs < hit.until) return hit.result;
+      jwtCache.delete(key);
+    }
+    const result = await verifyJwt(token);
+    // Read after the checks, so a hit (now >= verifiedAt) is never earlier than the moment nbf and iat were checked.
+    const verifiedAt = now();
+    const exp = result.caller.expiresAt;
+    if (typeof exp === 'number' && Number.isFinite(exp)) {
+      if (jwtCache.size >= JWT_CACHE_ENTRIES) jwtCache.delete(jwtCache.keys().next().value!);
+      jwtCache.set(key, { result, verifiedAt, until: Math.min(exp * 1000, verifiedAt + JWT_CACHE_MS) });
+    }
+    return result;
+  }
+
   /** Discovery (cached as for verify), then one JWKS fetch through the same rate-limited fetch. */
   async function checkReady(): Promise<boolean> {
     try {
@@ -174,7 +210,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
       return readiness.ready;
     },
     verify(token) {
-      if (looksLikeJwt(token)) return verifyJwt(token);
+      if (looksLikeJwt(token)) return verifyJwtCached(token);
       if (introspect) return introspect(token);
       return Promise.reject(new InvalidTokenError('not_a_jwt', 'The access token is not a JWT and this server cannot introspect tokens'));
     },

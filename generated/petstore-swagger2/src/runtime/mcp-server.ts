@@ -8,6 +8,7 @@
  */
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
@@ -57,6 +58,14 @@ export const ALLOW_ALL: ToolPolicy = Object.freeze({
   check: () => ({ allowed: true }) as const,
 });
 
+/**
+ * One JSON Schema validator for every Server. Without the `jsonSchemaValidator` option the SDK's Server constructor
+ * builds `new AjvJsonSchemaValidator()`, i.e. a fresh Ajv with ajv-formats, on every construction — once per HTTP
+ * request here. The SDK uses it only to check elicitation results (which this server never requests); the tools'
+ * arguments are validated by the tool registry's own compiled validators.
+ */
+const SHARED_SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
+
 /** A Server answering tools/list and tools/call for one caller; cheap enough to create per HTTP request. */
 export function createMcpServer(definition: ServerDefinition, context: McpServerContext): Server {
   const registry = toolRegistryFor(definition);
@@ -66,7 +75,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
   const server = new Server(
     { name: definition.name, title: definition.title, version: definition.version },
-    { capabilities: { tools: {} } },
+    { capabilities: { tools: {} }, jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR },
   );
 
   server.setRequestHandler(ListToolsRequestSchema, () => ({
