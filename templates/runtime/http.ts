@@ -12,7 +12,6 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isLoopbackHost, publicUrlFor } from './auth-settings.js';
 import { openAuditSink, requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
@@ -20,6 +19,7 @@ import { createToolPolicy, decide } from './authorization.js';
 import { insufficientScopeChallenge, stepUpScopes, unauthorizedChallenge } from './challenges.js';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
+import { JsonResponseTransport } from './json-transport.js';
 import { ALLOW_ALL, ANONYMOUS_CALLER, createMcpServer } from './mcp-server.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, serveMetadata } from './resource-metadata.js';
@@ -274,14 +274,16 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
         if (entry) entry.upstreamStatus = status;
       },
     });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    // Stateless and JSON-only, so the SDK's StreamableHTTPServerTransport (and its Node-to-Web request conversion) is
+    // not needed: json-transport.ts applies the same Streamable HTTP rules to the body already parsed here.
+    const transport = new JsonResponseTransport();
     res.on('close', () => {
       void transport.close();
       void server.close();
     });
     await server.connect(transport);
-    // The SDK hands `req.auth` to request handlers as extra.authInfo (it is how the SDK's own middleware passes it).
-    await transport.handleRequest(Object.assign(req, authenticated.authInfo ? { auth: authenticated.authInfo } : {}), res, body);
+    // Request handlers get the caller's AuthInfo as extra.authInfo, as with the SDK's transport.
+    await transport.handle(req, res, body, authenticated.authInfo);
   }
 
   function hostAllowed(req: IncomingMessage): boolean {

@@ -6,7 +6,6 @@
 
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { base64url, decodeJwt, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +15,7 @@ import { challengeParams, startAuthorizationServer } from './fixtures/authorizat
 import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
 import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
+import { JsonResponseTransport } from '../../templates/runtime/json-transport.js';
 
 let as: AuthorizationServerStub;
 let upstream: RecordingUpstream;
@@ -265,13 +265,24 @@ describe('a valid token', () => {
     }
   });
 
-  it('is handed to the SDK transport as req.auth, with expiresAt, client id, scopes and resource', async () => {
-    const spy = vi.spyOn(StreamableHTTPServerTransport.prototype, 'handleRequest');
+  it('is handed to the MCP server as extra.authInfo, with expiresAt, client id, scopes and resource', async () => {
+    // What the connected Server receives with the message (the SDK passes it on to handlers as extra.authInfo).
+    const delivered: unknown[] = [];
+    const handle = JsonResponseTransport.prototype.handle;
+    const spy = vi.spyOn(JsonResponseTransport.prototype, 'handle').mockImplementation(function (this: JsonResponseTransport, ...args) {
+      const deliver = this.onmessage!;
+      this.onmessage = (message, extra) => {
+        delivered.push(extra?.authInfo);
+        deliver(message, extra);
+      };
+      return handle.apply(this, args);
+    });
     try {
       const token = await as.mint(mcp.server.publicUrl, { claims: { scope: 'pets:read pets:write', client_id: undefined, azp: 'the-app', exp: 2_000_000_000 } });
       expect((await rpc(mcp.url, token, TOOLS_LIST)).status).toBe(200);
-      const req = spy.mock.calls[0]![0] as { auth?: unknown };
-      expect(req.auth).toEqual({
+      expect(delivered).toHaveLength(1);
+      expect(delivered[0]).toBe(spy.mock.calls[0]![3]);
+      expect(delivered[0]).toEqual({
         token,
         clientId: 'the-app',
         scopes: ['pets:read', 'pets:write'],

@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../templates/runtime/http.js';
@@ -360,6 +360,88 @@ describe('the HTTP endpoint', () => {
 
     const own = await fetch(server.url, { method: 'POST', headers: { ...MCP_HEADERS, Origin: new URL(server.url).origin }, body: JSON.stringify(INITIALIZE) });
     expect(own.status).toBe(200);
+  });
+});
+
+describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transports)', () => {
+  const post = (body: unknown, headers: Record<string, string> = MCP_HEADERS) => fetch(server.url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  const TOOLS_LIST = { jsonrpc: '2.0', id: 7, method: 'tools/list' };
+
+  it.each([
+    ['application/json only', 'application/json'],
+    ['text/event-stream only', 'text/event-stream'],
+    ['*/*', '*/*'],
+  ])('answers 406 when Accept is %s', async (_name, accept) => {
+    const response = await post(TOOLS_LIST, { ...MCP_HEADERS, Accept: accept });
+    expect(response.status).toBe(406);
+    expect(await response.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000, message: expect.stringMatching(/not acceptable/i) }, id: null });
+  });
+
+  it('answers 415 when the Content-Type is not application/json', async () => {
+    const response = await post(TOOLS_LIST, { ...MCP_HEADERS, 'Content-Type': 'text/plain' });
+    expect(response.status).toBe(415);
+    expect(((await response.json()) as JsonRpcError).error.code).toBe(-32000);
+    // Parameters are allowed.
+    expect((await post(TOOLS_LIST, { ...MCP_HEADERS, 'Content-Type': 'application/json; charset=utf-8' })).status).toBe(200);
+  });
+
+  it('answers 400 to an unsupported MCP-Protocol-Version, and accepts every supported one or none', async () => {
+    const response = await post(TOOLS_LIST, { ...MCP_HEADERS, 'MCP-Protocol-Version': '1999-01-01' });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as JsonRpcError).error.message).toContain('Unsupported protocol version: 1999-01-01');
+    for (const version of SUPPORTED_PROTOCOL_VERSIONS) expect((await post(TOOLS_LIST, { ...MCP_HEADERS, 'MCP-Protocol-Version': version })).status).toBe(200);
+    const { 'MCP-Protocol-Version': _omitted, ...withoutVersion } = MCP_HEADERS;
+    expect((await post(TOOLS_LIST, withoutVersion)).status).toBe(200);
+    // initialize negotiates the version: the header is not checked on it.
+    expect((await post(INITIALIZE, { ...MCP_HEADERS, 'MCP-Protocol-Version': '1999-01-01' })).status).toBe(200);
+  });
+
+  it.each([
+    ['a JSON-RPC 1.0 message', { id: 1, method: 'tools/list' }],
+    ['a string', '"hello"'],
+    ['null', 'null'],
+    ['an empty batch', []],
+    ['a batch with one invalid entry', [TOOLS_LIST, { jsonrpc: '2.0', id: 2 }]],
+  ])('answers 400 with -32600 to %s', async (_name, body) => {
+    const response = await post(body);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as JsonRpcError).error.code).toBe(-32600);
+  });
+
+  it('answers 400 to an initialize request that does not come alone', async () => {
+    const response = await post([INITIALIZE, TOOLS_LIST]);
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as JsonRpcError).error.message).toMatch(/only one initialization/i);
+  });
+
+  it('answers 202 with an empty body to notifications and responses only', async () => {
+    const notification = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    expect(notification.status).toBe(202);
+    expect(await notification.text()).toBe('');
+    const batch = await post([{ jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 'srv-1', result: {} }]);
+    expect(batch.status).toBe(202);
+    expect(await batch.text()).toBe('');
+  });
+
+  it('answers a single request with one object, and a batch with an array in request order (notifications get nothing)', async () => {
+    const single = await post(TOOLS_LIST);
+    expect(single.status).toBe(200);
+    expect(single.headers.get('content-type')).toBe('application/json');
+    expect(single.headers.get('mcp-session-id')).toBeNull();
+    expect(await single.json()).toMatchObject({ jsonrpc: '2.0', id: 7, result: { tools: expect.any(Array) } });
+
+    const batch = await post([
+      { jsonrpc: '2.0', id: 'b', method: 'tools/call', params: { name: 'get_pet', arguments: { petId: 5 } } },
+      { jsonrpc: '2.0', method: 'notifications/initialized' },
+      { jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
+      { jsonrpc: '2.0', id: 3, method: 'ping' },
+    ]);
+    expect(batch.status).toBe(200);
+    const answers = (await batch.json()) as { id: unknown; result?: any; error?: { code: number } }[];
+    expect(answers.map((answer) => answer.id)).toEqual(['b', 'a', 3]);
+    expect(answers[0]!.result.isError).toBeFalsy();
+    expect(answers[1]!.error?.code).toBe(ErrorCode.InvalidParams);
+    expect(answers[2]!.result).toEqual({});
   });
 });
 

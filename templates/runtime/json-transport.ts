@@ -1,0 +1,118 @@
+/**
+ * The stateless Streamable HTTP POST (2025-11-25 basic/transports#streamable-http) answered with one JSON body: what
+ * the SDK's StreamableHTTPServerTransport does with `sessionIdGenerator: undefined, enableJsonResponse: true`, without
+ * its conversion of the Node request into a Web Request and back (which cost about a quarter of a call's CPU).
+ *
+ * One transport serves one HTTP request whose body has already been read and parsed: `handle` checks the headers and
+ * the messages, hands every message to the connected Server (with the caller's AuthInfo, as the SDK's transport does)
+ * and answers once every request in the body has its response. The rules are the SDK transport's: Accept must name
+ * both application/json and text/event-stream (406), Content-Type must be application/json (415), a present
+ * MCP-Protocol-Version must be a supported one (400; not checked on initialize, which negotiates it), an initialize
+ * request must come alone (400), at most MAX_BATCH_SIZE messages (400); a body of only notifications and responses is
+ * answered 202 with no body. Server-to-client messages other than responses (progress, logging, server requests) have
+ * no stream to travel on in JSON mode and are dropped, as the SDK's transport drops them.
+ */
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
+import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+export class JsonResponseTransport implements Transport {
+  onclose?: (() => void) | undefined;
+  onerror?: ((error: Error) => void) | undefined;
+  onmessage?: ((message: JSONRPCMessage, extra?: MessageExtraInfo) => void) | undefined;
+
+  private started = false;
+  private closed = false;
+  /** The ids of the requests still waiting for their response, in the order of the body. */
+  private readonly pending: RequestId[] = [];
+  private readonly responses = new Map<RequestId, JSONRPCMessage>();
+  private reply: ((messages: JSONRPCMessage[]) => void) | undefined;
+
+  async start(): Promise<void> {
+    if (this.started) throw new Error('JsonResponseTransport already started');
+    this.started = true;
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) return;
+    // Only responses (results and errors) are sent back; anything else has no stream to go on.
+    if (!('id' in message) || 'method' in message) return;
+    const id = message.id as RequestId;
+    if (!this.pending.includes(id)) throw new Error(`No request with ID ${String(id)} is waiting for a response`);
+    this.responses.set(id, message);
+    if (this.reply && this.pending.every((pendingId) => this.responses.has(pendingId))) {
+      const reply = this.reply;
+      this.reply = undefined;
+      reply(this.pending.map((pendingId) => this.responses.get(pendingId)!));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.reply = undefined;
+    this.onclose?.();
+  }
+
+  /** Answers `res` for the parsed `body` of the POST `req`; resolves once the answer is written (or the transport closed). */
+  async handle(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined): Promise<void> {
+    const accept = req.headers.accept;
+    if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
+      return sendError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+    }
+    if (!isJsonContentType(req.headers['content-type'])) {
+      return sendError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+    }
+    const batch = Array.isArray(body);
+    const raw: unknown[] = batch ? body : [body];
+    if (batch && raw.length === 0) return sendError(res, 400, -32600, 'Invalid Request: empty batch');
+    if (raw.length > MAX_BATCH_SIZE) return sendError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    const messages: JSONRPCMessage[] = [];
+    for (const entry of raw) {
+      const parsed = JSONRPCMessageSchema.safeParse(entry);
+      if (!parsed.success) return sendError(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
+      messages.push(parsed.data);
+    }
+    const initializing = messages.some((message) => 'method' in message && message.method === 'initialize' && 'id' in message);
+    if (initializing && messages.length > 1) return sendError(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+    if (!initializing) {
+      const version = req.headers['mcp-protocol-version'];
+      if (version !== undefined && !(typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version))) {
+        const message = `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
+        return sendError(res, 400, -32000, message);
+      }
+    }
+    if (this.closed) return;
+
+    const extra: MessageExtraInfo = { ...(authInfo ? { authInfo } : {}), requestInfo: { headers: req.headers } };
+    for (const message of messages) if ('method' in message && 'id' in message) this.pending.push(message.id);
+    if (this.pending.length === 0) {
+      for (const message of messages) this.onmessage?.(message, extra);
+      res.writeHead(202).end();
+      return;
+    }
+    const answered = new Promise<JSONRPCMessage[] | undefined>((resolve) => {
+      this.reply = resolve;
+      // A closed transport (the client went away) settles the wait with nothing to write.
+      const onclose = this.onclose;
+      this.onclose = () => {
+        resolve(undefined);
+        onclose?.();
+      };
+    });
+    for (const message of messages) this.onmessage?.(message, extra);
+    const responses = await answered;
+    if (!responses || res.writableEnded || res.destroyed) return;
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(batch ? responses : responses[0]));
+  }
+}
+
+/** A JSON-RPC error without id, as the SDK's transport answers what it refuses. */
+function sendError(res: ServerResponse, status: number, code: number, message: string): void {
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+}
