@@ -2,6 +2,7 @@
  * Maps an upstream HTTP response to an MCP tool result, reading at most a fixed number of bytes of its body.
  */
 import { STATUS_CODES } from 'node:http';
+import type { Readable } from 'node:stream';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /** Options of toToolResult. */
@@ -10,11 +11,25 @@ export interface ResponseOptions {
   readonly maxBytes: number;
 }
 
+/**
+ * What toToolResult reads: a fetch `Response` fits, and so does the runtime's node:http exchange, whose body is a
+ * Node stream (any other async iterable of bytes works too).
+ */
+export interface UpstreamResponse {
+  readonly status: number;
+  /** The reason phrase; empty (HTTP/2) or absent means the standard one. */
+  readonly statusText?: string;
+  readonly headers: { get(name: string): string | null };
+  /** The URL the response came from; only names an embedded resource (without its query). */
+  readonly url: string;
+  readonly body: ReadableStream<Uint8Array> | Readable | AsyncIterable<Uint8Array> | null;
+}
+
 /** Characters of an error body quoted in an error result. */
 const ERROR_EXCERPT_CHARS = 2_000;
 
 /** Maps `response` to a CallToolResult: JSON as structured content, text as text, binary as an embedded resource. */
-export async function toToolResult(response: Response, options: ResponseOptions): Promise<CallToolResult> {
+export async function toToolResult(response: UpstreamResponse, options: ResponseOptions): Promise<CallToolResult> {
   const { bytes, truncated } = await readCapped(response.body, options.maxBytes);
   const status = statusLine(response);
   const media = mediaType(response.headers.get('content-type'));
@@ -62,32 +77,109 @@ export async function toToolResult(response: Response, options: ResponseOptions)
   };
 }
 
-/** Reads at most `maxBytes` of a body stream, cancelling it past the cap instead of buffering the rest. */
-async function readCapped(body: ReadableStream<Uint8Array> | null, maxBytes: number): Promise<{ bytes: Uint8Array; truncated: boolean }> {
-  if (!body) return { bytes: new Uint8Array(0), truncated: false };
-  const reader = body.getReader();
+type Capped = { bytes: Uint8Array; truncated: boolean };
+
+/** Reads at most `maxBytes` of a body, cancelling (destroying) it past the cap instead of buffering the rest. */
+function readCapped(body: UpstreamResponse['body'], maxBytes: number): Promise<Capped> {
+  if (!body) return Promise.resolve({ bytes: new Uint8Array(0), truncated: false });
+  if ('getReader' in body) return readWebStream(body, maxBytes);
+  if ('on' in body && typeof body.on === 'function') return readNodeStream(body, maxBytes);
+  return readIterable(body, maxBytes);
+}
+
+/** Collects chunks up to the cap; `add` answers true once the cap is passed (the last chunk is cut to fit). */
+function collector(maxBytes: number) {
   const chunks: Uint8Array[] = [];
   let size = 0;
-  let truncated = false;
+  return {
+    add(value: Uint8Array): boolean {
+      if (size + value.byteLength > maxBytes) {
+        chunks.push(value.subarray(0, maxBytes - size));
+        size = maxBytes;
+        return true;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+      return false;
+    },
+    result(truncated: boolean): Capped {
+      return { bytes: chunks.length === 1 && !truncated ? chunks[0]! : Buffer.concat(chunks, size), truncated };
+    },
+  };
+}
+
+async function readWebStream(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Capped> {
+  const reader = body.getReader();
+  const collected = collector(maxBytes);
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) break;
-    if (size + value.byteLength > maxBytes) {
-      chunks.push(value.subarray(0, maxBytes - size));
-      size = maxBytes;
-      truncated = true;
+    if (done) return collected.result(false);
+    if (collected.add(value)) {
       // Not awaited: a stalled upstream must not hold the result back.
       reader.cancel().catch(() => undefined);
-      break;
+      return collected.result(true);
     }
-    chunks.push(value);
-    size += value.byteLength;
   }
-  return { bytes: Buffer.concat(chunks, size), truncated };
+}
+
+/** A Node stream, read by events (cheaper than its async iterator); destroyed past the cap. */
+function readNodeStream(body: Readable, maxBytes: number): Promise<Capped> {
+  return new Promise((resolve, reject) => {
+    if (body.destroyed) {
+      reject(body.errored ?? Object.assign(new Error('the response body was closed'), { code: 'ECONNRESET' }));
+      return;
+    }
+    const collected = collector(maxBytes);
+    const cleanup = () => {
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', onError);
+      body.off('close', onClose);
+    };
+    const onData = (chunk: Uint8Array) => {
+      if (!collected.add(chunk)) return;
+      cleanup();
+      // A listener stays, so an error raised while tearing down is not uncaught.
+      body.on('error', () => undefined);
+      body.destroy();
+      resolve(collected.result(true));
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(collected.result(false));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    // Closed without 'end' or 'error': the body was cut short.
+    const onClose = () => {
+      cleanup();
+      reject(body.errored ?? Object.assign(new Error('the response body was closed'), { code: 'ECONNRESET' }));
+    };
+    body.on('data', onData);
+    body.on('end', onEnd);
+    body.on('error', onError);
+    body.on('close', onClose);
+  });
+}
+
+async function readIterable(body: AsyncIterable<Uint8Array>, maxBytes: number): Promise<Capped> {
+  const iterator = body[Symbol.asyncIterator]();
+  const collected = collector(maxBytes);
+  for (;;) {
+    const { done, value } = await iterator.next();
+    if (done) return collected.result(false);
+    if (collected.add(value)) {
+      // Not awaited, as for a web stream.
+      void Promise.resolve(iterator.return?.()).catch(() => undefined);
+      return collected.result(true);
+    }
+  }
 }
 
 /** `HTTP 404 Not Found`; HTTP/2 has no reason phrase, so the standard one is used when missing. */
-function statusLine(response: Response): string {
+function statusLine(response: UpstreamResponse): string {
   return `HTTP ${response.status} ${response.statusText || STATUS_CODES[response.status] || ''}`.trimEnd();
 }
 

@@ -3,6 +3,7 @@
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { toToolResult } from '../../templates/runtime/response.js';
 
@@ -172,5 +173,48 @@ describe('the byte cap', () => {
     const result = await toToolResult(respond(source.stream, { status: 500, headers: { 'content-type': 'text/plain' } }), { maxBytes: 3000 });
     expect(result.isError).toBe(true);
     expect(texts(result)[0]).toBe(`The upstream API answered HTTP 500 Internal Server Error.\n\n${'e'.repeat(2000)}…`);
+  });
+
+  it('reads a Node stream body the same way, destroying it past the cap', async () => {
+    let pulled = 0;
+    const stream = new Readable({
+      read() {
+        pulled += 1;
+        this.push(Buffer.from('abcdefghij'));
+      },
+    });
+    const response = { status: 200, url: 'http://api.example/x', headers: new Headers({ 'content-type': 'text/plain' }), body: stream };
+    const [text] = texts(await toToolResult(response, { maxBytes: 25 }));
+    expect(text!.startsWith('abcdefghijabcdefghijabcde\n\n[Truncated')).toBe(true);
+    expect(pulled).toBeLessThan(10);
+    expect(stream.destroyed).toBe(true);
+  });
+
+  it('reads a whole Node stream body and any async iterable of bytes', async () => {
+    const headers = new Headers({ 'content-type': 'application/json' });
+    const node = { status: 200, statusText: 'OK', url: 'http://api.example/x', headers, body: Readable.from([Buffer.from('{"a":'), Buffer.from('1}')]) };
+    expect((await toToolResult(node, CAP)).structuredContent).toEqual({ a: 1 });
+    let returned = false;
+    async function* chunks() {
+      try {
+        for (;;) yield new TextEncoder().encode('{"b":2}');
+      } finally {
+        returned = true;
+      }
+    }
+    const once = { status: 200, url: 'http://api.example/x', headers, body: (async function* () { yield new TextEncoder().encode('{"b":2}'); })() };
+    expect((await toToolResult(once, CAP)).structuredContent).toEqual({ b: 2 });
+    const endlessIterable = { status: 200, url: 'http://api.example/x', headers, body: chunks() };
+    expect(texts(await toToolResult(endlessIterable, { maxBytes: 10 }))[0]).toContain('[Truncated');
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(returned).toBe(true);
+  });
+
+  it('rejects a Node stream body that fails midway', async () => {
+    const stream = new Readable({ read() {} });
+    stream.push(Buffer.from('part'));
+    setTimeout(() => stream.destroy(Object.assign(new Error('aborted'), { code: 'ECONNRESET' })), 5);
+    const response = { status: 200, url: 'http://api.example/x', headers: new Headers(), body: stream };
+    await expect(toToolResult(response, CAP)).rejects.toMatchObject({ code: 'ECONNRESET' });
   });
 });

@@ -3,6 +3,7 @@
  * what it never receives (refused calls, redirects), credentials, timeouts, network failures and the response cap.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials } from '../../templates/runtime/credentials.js';
 import type { UpstreamCredentials } from '../../templates/runtime/credentials.js';
@@ -275,6 +276,63 @@ describe('responses and failures', () => {
     expect(result.isError).toBeUndefined();
     expect(text(result)).toBe(`${'z'.repeat(1000)}\n\n[Truncated: the upstream response is larger than 1000 bytes; only the first 1000 bytes are shown.]`);
     expect(written).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+    ['br, gzip', (data: Buffer) => gzipSync(brotliCompressSync(data))],
+  ] as const)('asks for compression and decodes a %s body transparently', async (coding, compress) => {
+    api.answer = (res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-encoding': coding });
+      res.end(compress(Buffer.from('{"packed":true}')));
+    };
+    const result = await callUpstream(tool(), {}, context);
+    expect(api.received[0]!.headers['accept-encoding']).toBe('gzip, deflate, br');
+    expect(result.structuredContent).toEqual({ packed: true });
+  });
+
+  it('counts the cap in decoded bytes, so a decompression bomb stops at the cap', async () => {
+    const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 'b'));
+    api.answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end(bomb);
+    };
+    const result = await callUpstream(tool(), {}, { ...context, maxResponseBytes: 1000 });
+    expect(result.isError).toBeUndefined();
+    expect(text(result)).toBe(`${'b'.repeat(1000)}\n\n[Truncated: the upstream response is larger than 1000 bytes; only the first 1000 bytes are shown.]`);
+  });
+
+  it('passes a body in an unknown coding on as it came', async () => {
+    api.answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'x-custom' });
+      res.end('raw');
+    };
+    expect(text(await callUpstream(tool(), {}, context))).toBe('raw');
+  });
+
+  it('reports a corrupt compressed body as a failure to reach the upstream', async () => {
+    api.answer = (res) => {
+      res.writeHead(200, { 'content-type': 'text/plain', 'content-encoding': 'gzip' });
+      res.end('not gzip at all');
+    };
+    const result = await callUpstream(tool(), {}, context);
+    expect(result.isError).toBe(true);
+    expect(text(result)).toMatch(new RegExp(`^Could not reach the upstream API at ${api.origin.replace(/\./g, '\\.')} \\(Z_[A-Z_]+\\)\\.$`));
+  });
+
+  it('sends a body-less POST with content-length 0 and fetch\'s default headers, and reuses the connection', async () => {
+    const ports = new Set<number>();
+    api.answer = (res) => {
+      ports.add(res.socket!.remotePort!);
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+    };
+    for (let i = 0; i < 3; i++) expect(text(await callUpstream(tool({ method: 'POST' }), {}, context))).toBe('ok');
+    expect(api.received[0]!.headers['content-length']).toBe('0');
+    expect(api.received[0]!.headers).toMatchObject({ accept: '*/*', 'user-agent': 'node', 'accept-encoding': 'gzip, deflate, br' });
+    expect(ports.size).toBe(1);
   });
 
   it('gives up on an upstream that never answers after timeoutMs', async () => {

@@ -12,6 +12,9 @@ import type { ConcurrencyLimiter } from './limits.js';
 import { buildRequest } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import { toToolResult } from './response.js';
+import type { UpstreamResponse } from './response.js';
+import { send } from './upstream-http.js';
+import type { UpstreamExchange } from './upstream-http.js';
 
 /** What callUpstream needs besides the call itself. */
 export interface UpstreamContext {
@@ -21,7 +24,7 @@ export interface UpstreamContext {
   /** Milliseconds for the whole exchange, response body included. */
   timeoutMs: number;
   maxResponseBytes: number;
-  /** Substitute for the global fetch (tests). */
+  /** Sends through this fetch instead of the runtime's node:http client (tests). */
   fetch?: typeof fetch;
   /** Told the status of the upstream response as soon as it arrives (the audit records it). */
   onResponse?: (status: number) => void;
@@ -58,7 +61,11 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
   }
 
   const origin = request.url.origin;
-  const signal = AbortSignal.timeout(context.timeoutMs);
+  // One deadline for the whole call: the wait for a slot, every attempt with its body, and the pauses between them.
+  const deadline = Date.now() + context.timeoutMs;
+  let deadlineSignal: AbortSignal | undefined;
+  const signal = () => (deadlineSignal ??= AbortSignal.timeout(Math.max(0, deadline - Date.now())));
+  const expired = () => Date.now() >= deadline || (deadlineSignal?.aborted ?? false);
   const timedOut = () => errorResult(`The upstream API at ${origin} did not answer within ${context.timeoutMs} ms.`);
   // Never POST or PATCH: repeating them could create or change things twice.
   const retries = IDEMPOTENT_METHODS.has(request.method.toUpperCase()) ? (context.retries ?? 0) : 0;
@@ -67,26 +74,19 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
     // The wait for a slot counts against the timeout, like the exchange itself.
     let release: () => void;
     try {
-      release = context.limiter ? await context.limiter.acquire(signal) : () => undefined;
+      release = context.limiter ? await context.limiter.acquire(signal()) : () => undefined;
     } catch (error) {
       if (error instanceof QueueFullError) return errorResult('The upstream API is busy: too many calls are waiting for it. Try again shortly.');
       return timedOut();
     }
-    let response: Response;
+    let response: Exchange;
     try {
-      response = await (context.fetch ?? fetch)(request.url, {
-        method: request.method,
-        headers: request.headers,
-        body: request.body ?? null,
-        // Following a redirect could hand the server's credentials to another host; the result names the target instead.
-        redirect: 'manual',
-        signal,
-      });
+      response = await exchange(request, context, deadline, signal);
     } catch (error) {
       release();
-      if (signal.aborted) return timedOut();
+      if (expired()) return timedOut();
       if (attempt < retries) {
-        if (await pause(backoff(attempt, baseDelay), signal)) continue;
+        if (await pause(backoff(attempt, baseDelay), signal())) continue;
         return timedOut();
       }
       // Only the origin and an error code: the full URL may carry an API key in its query.
@@ -97,9 +97,9 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
       const retryAfter = retryAfterMs(response.headers.get('retry-after'));
       // A Retry-After beyond the bound is not waited for: the caller gets the answer (and its advice) now.
       if (retryAfter === undefined || retryAfter <= MAX_RETRY_AFTER_MS) {
-        await response.body?.cancel().catch(() => undefined);
+        response.cancel();
         release();
-        if (await pause(retryAfter ?? backoff(attempt, baseDelay), signal)) continue;
+        if (await pause(retryAfter ?? backoff(attempt, baseDelay), signal())) continue;
         return timedOut();
       }
     }
@@ -107,13 +107,43 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
       context.onResponse?.(response.status);
       return await toToolResult(response, { maxBytes: context.maxResponseBytes });
     } catch (error) {
-      if (signal.aborted) return timedOut();
+      if (response.timedOut || expired()) return timedOut();
       const code = errorCode(error);
       return errorResult(`Could not reach the upstream API at ${origin}${code ? ` (${code})` : ''}.`);
     } finally {
+      response.finish();
       release();
     }
   }
+}
+
+/** A response being received, whichever client sent the request. */
+type Exchange = Pick<UpstreamExchange, 'cancel' | 'finish' | 'timedOut'> & UpstreamResponse;
+
+/** One attempt: node:http by default, or the fetch given in the context. Rejects when no response arrives. */
+async function exchange(request: UpstreamRequest, context: UpstreamContext, deadline: number, signal: () => AbortSignal): Promise<Exchange> {
+  if (!context.fetch) return send(request, Math.max(0, deadline - Date.now()));
+  const abort = signal();
+  const response = await context.fetch(request.url, {
+    method: request.method,
+    headers: request.headers,
+    body: request.body ?? null,
+    // Following a redirect could hand the server's credentials to another host; the result names the target instead.
+    redirect: 'manual',
+    signal: abort,
+  });
+  return {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    url: response.url,
+    body: response.body,
+    cancel: () => void response.body?.cancel().catch(() => undefined),
+    finish: () => undefined,
+    get timedOut() {
+      return abort.aborted;
+    },
+  };
 }
 
 /** Exponential backoff with full jitter (a random delay up to base·2^attempt, capped). */
