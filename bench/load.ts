@@ -18,14 +18,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { positiveInt } from './env.js';
 import { freePort, startChild, type Child } from './roundtrip/children.js';
 import { startIssuer } from './roundtrip/issuer.js';
 import { checkToolResult, PROTOCOL_VERSION, rpc, toolCall } from './roundtrip/mcp.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const clients = Number(process.env.BENCH_LOAD_CLIENTS ?? 64);
-const seconds = Number(process.env.BENCH_LOAD_SECONDS ?? 20);
 const log = (line: string): void => void process.stderr.write(`[load] ${line}\n`);
+const clients = positiveInt('BENCH_LOAD_CLIENTS', 64, log);
+const seconds = positiveInt('BENCH_LOAD_SECONDS', 20, log);
 
 const work = join(ROOT, '.bench', 'load');
 mkdirSync(work, { recursive: true });

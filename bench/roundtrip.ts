@@ -41,6 +41,7 @@ import { otherLoadOver, runCell, type Call, type CellResult } from './roundtrip/
 import { checkContent, checkToolResult, PROTOCOL_VERSION, rpc, toolCall } from './roundtrip/mcp.js';
 import { PEER_HONO_PIN, preparePeer, type PreparedPeer } from './roundtrip/peer.js';
 import { PEER_STAGES, PORTCULLIS_STAGES, profileMarkdown, summarizeProfile } from './roundtrip/profile.js';
+import { positiveInt } from './env.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const log = (line: string): void => void process.stderr.write(`[roundtrip] ${line}\n`);
@@ -49,18 +50,18 @@ const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32')
   .split(',')
   .map((value) => Number(value.trim()))
   .filter((value) => Number.isInteger(value) && value > 0);
-const callsC1 = positiveInt('BENCH_CALLS_C1', 2_000);
-const callsCn = positiveInt('BENCH_CALLS_CN', 4_000);
-const warmup = positiveInt('BENCH_WARMUP', 200, true);
-const cellLimitMs = positiveInt('BENCH_CELL_LIMIT_S', 20) * 1000;
-const sdkCalls = positiveInt('BENCH_SDK_CALLS', 2_000, true);
-const verifyCount = positiveInt('BENCH_VERIFY_COUNT', 10_000);
+const callsC1 = positiveInt('BENCH_CALLS_C1', 2_000, log);
+const callsCn = positiveInt('BENCH_CALLS_CN', 4_000, log);
+const warmup = positiveInt('BENCH_WARMUP', 200, log, true);
+const cellLimitMs = positiveInt('BENCH_CELL_LIMIT_S', 20, log) * 1000;
+const sdkCalls = positiveInt('BENCH_SDK_CALLS', 2_000, log, true);
+const verifyCount = positiveInt('BENCH_VERIFY_COUNT', 10_000, log);
 const profileMode = (process.env.BENCH_PROFILE ?? 'auto').toLowerCase();
 const profilePeer = process.env.BENCH_PROFILE_PEER === '1';
 const skipPeer = process.env.BENCH_SKIP_PEER === '1';
-const rounds = positiveInt('BENCH_ROUNDS', 1);
+const rounds = positiveInt('BENCH_ROUNDS', 1, log);
 const portcullisDir = process.env.BENCH_PORTCULLIS_DIR ? resolve(process.env.BENCH_PORTCULLIS_DIR) : undefined;
-const quietWaitMs = positiveInt('BENCH_QUIET_WAIT_S', 120, true) * 1000;
+const quietWaitMs = positiveInt('BENCH_QUIET_WAIT_S', 120, log, true) * 1000;
 let quietWaitedMs = 0;
 
 /** Run directories (.bench/roundtrip/run-*) kept, this one included. */
@@ -507,13 +508,3 @@ async function profileServer(name: 'portcullis' | 'peer', upstreamBase: string, 
   return ['### CPU profile', '', `\`node --cpu-prof\` on the ${name} process, same cells (warm-up included), ${join(dir, file).slice(ROOT.length)}.`, '', ...profileMarkdown(name, summary, calls)];
 }
 
-function positiveInt(name: string, fallback: number, allowZero = false): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    log(`${name}=${raw} is not a ${allowZero ? 'non-negative' : 'positive'} integer; using ${fallback}`);
-    return fallback;
-  }
-  return value;
-}

@@ -19,13 +19,14 @@ import { detectRssMethod } from './measure.js';
 import { comparisonTable, stageTable, verdicts } from './report.js';
 import { benchSpecs, countOperations, ROOT } from './specs.js';
 import { portcullisStages, type StageRun } from './stages.js';
+import { positiveInt } from './env.js';
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-const runs = positiveInt('BENCH_RUNS', 5);
-const warmup = positiveInt('BENCH_WARMUP', 1, true);
-const timeoutMs = positiveInt('BENCH_TIMEOUT_S', 120) * 1000;
-const stageRunCount = positiveInt('BENCH_STAGE_RUNS', 3, true);
+const runs = positiveInt('BENCH_RUNS', 5, log);
+const warmup = positiveInt('BENCH_WARMUP', 1, log, true);
+const timeoutMs = positiveInt('BENCH_TIMEOUT_S', 120, log) * 1000;
+const stageRunCount = positiveInt('BENCH_STAGE_RUNS', 3, log, true);
 const only = process.env.BENCH_SPECS?.split(',').map((s) => s.trim()).filter(Boolean);
 
 const method = detectRssMethod();
@@ -80,13 +81,3 @@ lines.push('', `Specs: ${specs.map((s) => `${s.name} = ${s.origin}`).join('; ')}
 process.stdout.write(`${lines.join('\n')}\n`);
 process.exitCode = 0;
 
-function positiveInt(name: string, fallback: number, allowZero = false): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
-    log(`${name}=${raw} is not a ${allowZero ? 'non-negative' : 'positive'} integer; using ${fallback}`);
-    return fallback;
-  }
-  return value;
-}

@@ -12,8 +12,8 @@ import type { ServerHooks, ToolCallContext } from '../../templates/runtime/hooks
 import { startHttpServer } from '../../templates/runtime/http.js';
 import type { RunningHttpServer } from '../../templates/runtime/http.js';
 import { readSettings } from '../../templates/runtime/settings.js';
-import { fixtureDefinition, startUpstream } from './fixtures/upstream.js';
-import type { Upstream } from './fixtures/upstream.js';
+import { fixtureDefinition } from './fixtures/definition.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const definition = fixtureDefinition();
 const tool = definition.tools[0]!;
@@ -61,17 +61,17 @@ describe('runWithHooks', () => {
 });
 
 describe('hooks in the HTTP server', () => {
-  let upstream: Upstream;
+  let upstream: RecordingUpstream;
   let server: RunningHttpServer;
   const seen: string[] = [];
 
   beforeAll(async () => {
-    upstream = await startUpstream();
-    upstream.respond((_request, res) => {
+    upstream = await startRecordingUpstream();
+    upstream.answer = (res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ ok: true }));
-    });
-    const settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, LOG_LEVEL: 'error', AUTH_MODE: 'none' }, definition);
+    };
+    const settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, LOG_LEVEL: 'error', AUTH_MODE: 'none' }, definition);
     server = await startHttpServer(definition, settings, {
       audit: () => undefined,
       hooks: {

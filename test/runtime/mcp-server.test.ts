@@ -14,19 +14,19 @@ import type { RunningHttpServer } from '../../templates/runtime/http.js';
 import type { ToolPolicy } from '../../templates/runtime/mcp-server.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import type { Settings } from '../../templates/runtime/settings.js';
-import { fixtureDefinition, startUpstream } from './fixtures/upstream.js';
-import type { Upstream } from './fixtures/upstream.js';
+import { fixtureDefinition } from './fixtures/definition.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const definition = fixtureDefinition();
-let upstream: Upstream;
+let upstream: RecordingUpstream;
 let settings: Settings;
 let server: RunningHttpServer;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  upstream = await startUpstream();
+  upstream = await startRecordingUpstream();
   // These tests are about MCP over HTTP, not tokens (test/runtime/auth-*.test.ts): authorization is off, on loopback.
-  settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, LOG_LEVEL: 'error', AUTH_MODE: 'none', MCP_ALLOWED_ORIGINS: 'http://localhost:6274' }, definition);
+  settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, LOG_LEVEL: 'error', AUTH_MODE: 'none', MCP_ALLOWED_ORIGINS: 'http://localhost:6274' }, definition);
   server = await startHttpServer(definition, settings, { audit: () => undefined });
 });
 
@@ -37,10 +37,10 @@ afterAll(async () => {
 
 beforeEach(() => {
   upstream.received.length = 0;
-  upstream.respond((request, res) => {
+  upstream.answer = (res, request) => {
     res.writeHead(200, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify({ ok: true, method: request.method, url: request.url }));
-  });
+  };
 });
 
 afterEach(async () => {
@@ -148,15 +148,16 @@ describe('tools/call', () => {
     const result = await call(client, 'get_pet', { petId: 7, tags: ['a', 'b c'] });
     expect(result.isError).toBeFalsy();
     expect(upstream.received).toHaveLength(1);
-    expect(upstream.received[0]).toMatchObject({ method: 'GET', url: '/api/pets/7?tags=a&tags=b%20c', body: '' });
+    expect(upstream.received[0]).toMatchObject({ method: 'GET', url: '/api/pets/7?tags=a&tags=b%20c' });
+    expect(upstream.received[0]!.body.length).toBe(0);
     expect(result.structuredContent).toEqual({ ok: true, method: 'GET', url: '/api/pets/7?tags=a&tags=b%20c' });
   });
 
   it('sends a JSON body with recursive definitions', async () => {
-    upstream.respond((request, res) => {
+    upstream.answer = (res, request) => {
       res.writeHead(201, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify({ id: 42, ...JSON.parse(request.body) }));
-    });
+      res.end(JSON.stringify({ id: 42, ...JSON.parse(request.body.toString()) }));
+    };
     const client = await connect();
     const body = { name: 'Rex', owner: { email: 'ann@example.com' }, children: [{ name: 'Pup', children: [] }] };
     const result = await call(client, 'create_pet', { dryRun: true, body });
@@ -165,7 +166,7 @@ describe('tools/call', () => {
     const [received] = upstream.received;
     expect(received).toMatchObject({ method: 'POST', url: '/api/pets?dryRun=true' });
     expect(received!.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(received!.body)).toEqual(body);
+    expect(JSON.parse(received!.body.toString())).toEqual(body);
     expect(result.structuredContent).toEqual({ id: 42, ...body });
   });
 
@@ -223,7 +224,7 @@ describe('upstream credentials', () => {
   };
 
   it('are read from the settings and sent with the upstream request', async () => {
-    const withToken = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, UPSTREAM_TOKEN_TOKEN: 's3cret', AUTH_MODE: 'none' }, secured);
+    const withToken = readSettings({ PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, UPSTREAM_TOKEN_TOKEN: 's3cret', AUTH_MODE: 'none' }, secured);
     const running = await startHttpServer(secured, withToken);
     try {
       const result = await call(await connect(running.url), 'list_owners', {});
@@ -236,7 +237,7 @@ describe('upstream credentials', () => {
   });
 
   it('when missing, fail the call naming the variable, sending nothing', async () => {
-    const running = await startHttpServer(secured, readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.baseUrl, AUTH_MODE: 'none' }, secured));
+    const running = await startHttpServer(secured, readSettings({ PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, AUTH_MODE: 'none' }, secured));
     try {
       const result = await call(await connect(running.url), 'list_owners', {});
       expect(result.isError).toBe(true);
@@ -449,12 +450,12 @@ describe('close', () => {
   it('lets an in-flight call finish, then stops accepting connections', async () => {
     let release!: () => void;
     const arrived = new Promise<void>((resolve) => {
-      upstream.respond(async (_request, res) => {
+      upstream.answer = async (res) => {
         resolve();
         await new Promise<void>((done) => (release = done));
         res.writeHead(200, { 'Content-Type': 'application/json' });
         res.end('{"slow":true}');
-      });
+      };
     });
     const closing = await startHttpServer(definition, settings);
     const client = await connect(closing.url);
@@ -473,9 +474,9 @@ describe('close', () => {
   });
 
   it('cuts requests that outlast the close timeout', async () => {
-    upstream.respond(() => {
+    upstream.answer = () => {
       // Never answers.
-    });
+    };
     const closing = await startHttpServer(definition, { ...settings, upstreamTimeoutMs: 60_000 }, { closeTimeoutMs: 200 });
     const client = await connect(closing.url);
     const inFlight = call(client, 'get_pet', { petId: 1 }).then(

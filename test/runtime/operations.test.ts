@@ -18,7 +18,7 @@ import type { RecordingUpstream } from '../support/upstream.js';
 import { startAuthorizationServer } from './fixtures/authorization-server.js';
 import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
 import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
-import { fixtureDefinition } from './fixtures/upstream.js';
+import { fixtureDefinition } from './fixtures/definition.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 

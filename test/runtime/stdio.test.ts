@@ -9,16 +9,19 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startUpstream } from './fixtures/upstream.js';
-import type { Upstream } from './fixtures/upstream.js';
+import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./fixtures/server.ts', import.meta.url));
 
-let upstream: Upstream;
+let upstream: RecordingUpstream;
 
 beforeAll(async () => {
-  upstream = await startUpstream();
+  upstream = await startRecordingUpstream();
+  upstream.answer = (res, request) => {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    res.end(JSON.stringify({ ok: true, method: request.method, url: request.url }));
+  };
 });
 
 afterAll(async () => {
@@ -31,7 +34,7 @@ beforeEach(() => {
 
 /** Only what the server needs: nothing (PORT, HOST…) leaks in from the environment running the tests. */
 function serverEnv(extra: Record<string, string>): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: upstream.baseUrl, ...extra };
+  return { PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: `${upstream.origin}/api`, ...extra };
 }
 
 interface Exited {

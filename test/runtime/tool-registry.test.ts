@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { ToolInputError } from '../../templates/runtime/errors.js';
 import { createToolRegistry, toolRegistryFor } from '../../templates/runtime/tool-registry.js';
-import { fixtureDefinition } from './fixtures/upstream.js';
+import { fixtureDefinition } from './fixtures/definition.js';
 
 function tool(definition: ServerDefinition, name: string): ToolDefinition {
   const found = definition.tools.find((candidate) => candidate.name === name);

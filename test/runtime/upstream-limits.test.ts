@@ -17,7 +17,7 @@ import type { UpstreamContext } from '../../templates/runtime/upstream.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { MCP_HEADERS, toolsCall } from './fixtures/protected.js';
-import { fixtureDefinition } from './fixtures/upstream.js';
+import { fixtureDefinition } from './fixtures/definition.js';
 
 const cleanup: (() => Promise<unknown>)[] = [];
 
