@@ -11,6 +11,12 @@ export type IssueCode =
   | 'ERR_SPEC_INVALID'
   | 'ERR_SPEC_REF'
   | 'ERR_SPEC_REMOTE_REF'
+  | 'ERR_SPEC_LOCAL_REF'
+  | 'ERR_SPEC_TOO_LARGE'
+  | 'ERR_SPEC_TOO_DEEP'
+  | 'ERR_SPEC_NAME'
+  | 'ERR_SPEC_PATH'
+  | 'ERR_SPEC_SCOPE_NAME'
   | 'ERR_SPEC_UNKNOWN_SCHEME'
   | 'ERR_SPEC_UNKNOWN_SCOPE'
   | 'ERR_SPEC_TOOL_NAME'
@@ -23,7 +29,8 @@ export type IssueCode =
   | 'ERR_CONFIG_INVALID'
   | 'WARN_SPEC_UNSUPPORTED'
   | 'WARN_SPEC_IGNORED'
-  | 'WARN_SPEC_UNPROTECTED_WRITE';
+  | 'WARN_SPEC_UNPROTECTED_WRITE'
+  | 'WARN_SPEC_PATTERN';
 
 export type Severity = 'error' | 'warning';
 
