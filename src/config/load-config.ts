@@ -2,6 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConfigError, type Issue, pointerJoin } from '../errors.js';
+import { roleNameIssue, scopeNameIssue } from '../normalize/names.js';
 import type { OperationSelector, PortcullisConfig } from './types.js';
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
@@ -52,7 +53,13 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   }
   if (value.roles !== undefined) {
     if (!isRecord(value.roles)) fail('#/roles', 'must map role names to selectors', 'For example roles: { admin: { tags: [admin] } }.');
-    else for (const [role, selector] of Object.entries(value.roles)) checkSelector(selector, pointerJoin('#/roles', role), fail);
+    else {
+      for (const [role, selector] of Object.entries(value.roles)) {
+        const problem = roleNameIssue(role);
+        if (problem) fail(pointerJoin('#/roles', role), problem.message, problem.hint);
+        checkSelector(selector, pointerJoin('#/roles', role), fail);
+      }
+    }
   }
   if (value.scopes !== undefined) checkScopes(value.scopes, fail);
 
@@ -96,12 +103,31 @@ function checkScopes(scopes: unknown, fail: Fail): void {
   if (scopes.rename !== undefined) {
     if (!isRecord(scopes.rename) || !Object.values(scopes.rename).every((v) => typeof v === 'string' && v.length > 0)) {
       fail('#/scopes/rename', 'must map scope names to non-empty scope names', 'For example rename: { "write:pets": pets.write }.');
+    } else {
+      for (const [from, to] of Object.entries(scopes.rename)) checkScopeNames([from, to as string], pointerJoin('#/scopes/rename', from), fail);
     }
   }
   if (scopes.implies !== undefined) {
     if (!isRecord(scopes.implies) || !Object.values(scopes.implies).every(isStringList)) {
       fail('#/scopes/implies', 'must map a scope to the list of scopes it implies', 'For example implies: { pets.admin: [pets.read, pets.write] }.');
+    } else {
+      for (const [broader, narrower] of Object.entries(scopes.implies)) {
+        const at = pointerJoin('#/scopes/implies', broader);
+        checkScopeNames([broader], at, fail);
+        (narrower as string[]).forEach((scope, index) => checkScopeNames([scope], pointerJoin(at, index), fail));
+      }
     }
+  }
+}
+
+/**
+ * Every scope the config names must be one an access token can carry.
+ * @see https://www.rfc-editor.org/rfc/rfc6749#section-3.3
+ */
+function checkScopeNames(scopes: readonly string[], pointer: string, fail: Fail): void {
+  for (const scope of new Set(scopes)) {
+    const problem = scopeNameIssue(scope);
+    if (problem) fail(pointer, problem.message, problem.hint);
   }
 }
 

@@ -61,7 +61,8 @@ export function diffModels(before: ModelSummary, after: ModelSummary): Change[] 
   for (const old of vanished.values()) changes.push(change('tool-removed', old.name, `tool ${old.name} removed (${operationOf(old)})`));
 
   for (const [scheme, type] of Object.entries(after.securitySchemes)) {
-    if (!(scheme in before.securitySchemes)) {
+    // An own key only: a scheme named `constructor` or `toString` is new even though every object inherits one.
+    if (!Object.hasOwn(before.securitySchemes, scheme)) {
       changes.push(change('new-upstream-scheme', scheme, `new upstream security scheme ${scheme} (${type}): the server may send new credentials upstream`, true));
     }
   }

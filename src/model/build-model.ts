@@ -1,7 +1,10 @@
 /** Builds the ServerModel from a normalized spec and the config: one tool per selected operation. */
 import type { PortcullisConfig } from '../config/types.js';
-import { IssueCollector } from '../errors.js';
-import type { NormalizedOperation, NormalizedServer, NormalizedSpec } from '../normalize/types.js';
+import { IssueCollector, pointerJoin } from '../errors.js';
+import { ownValue } from '../normalize/dictionary.js';
+import { roleNameIssue } from '../normalize/names.js';
+import { serverUrl } from '../normalize/server.js';
+import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
 import { buildToolArguments } from './input-schema.js';
 import { SchemaConverter } from './json-schema.js';
@@ -9,6 +12,8 @@ import { isSelected, matchesSelector } from './selection.js';
 import { impliedScopesOf, securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
 import { assignToolNames } from './tool-name.js';
 import type { ScopeModel, ServerModel, ToolModel } from './types.js';
+
+export { serverUrl };
 
 export interface BuildModelOptions {
   /** Package name of the emitted project (from --name or the config); derived from the title otherwise. */
@@ -45,7 +50,7 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
 
   const allDefinitions = converter.definitions;
   const reachable = new Set(tools.flatMap((tool) => tool.definitions));
-  const definitions = Object.fromEntries([...reachable].sort().map((name) => [name, allDefinitions[name]!]));
+  const definitions = Object.fromEntries([...reachable].sort().map((name) => [name, ownValue(allDefinitions, name)!]));
 
   return {
     name: options.name ?? config.name ?? packageNameFromTitle(spec.info.title),
@@ -141,11 +146,16 @@ export function annotationsFor(operation: Pick<NormalizedOperation, 'method' | '
 function rolesOf(operation: NormalizedOperation, config: PortcullisConfig, issues: IssueCollector): string[] {
   const roles = new Set<string>();
   const declared = operation.extensions['x-mcp-roles'];
+  const at = `${operation.source}/x-mcp-roles`;
   if (declared !== undefined) {
     if (Array.isArray(declared) && declared.every((role) => typeof role === 'string' && role.length > 0)) {
-      declared.forEach((role: string) => roles.add(role));
+      declared.forEach((role: string, index) => {
+        const issue = roleNameIssue(role);
+        if (issue) issues.error('ERR_SPEC_NAME', pointerJoin(at, index), issue.message, issue.hint);
+        roles.add(role);
+      });
     } else {
-      issues.error('ERR_SPEC_EXTENSION', `${operation.source}/x-mcp-roles`, 'x-mcp-roles must be a list of role names', 'For example x-mcp-roles: [admin, support].');
+      issues.error('ERR_SPEC_EXTENSION', at, 'x-mcp-roles must be a list of role names', 'For example x-mcp-roles: [admin, support].');
     }
   }
   for (const [role, selector] of Object.entries(config.roles ?? {})) {
@@ -167,11 +177,6 @@ function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec, rename: Rea
     scopes.set(scope, { name: scope, ...(description ? { description } : {}), schemes: declaredBy.map((scheme) => scheme.name).sort() });
   }
   return [...scopes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
-}
-
-/** The server URL with its variables at their defaults. */
-export function serverUrl(server: NormalizedServer): string {
-  return server.url.replace(/\{([^}]+)\}/g, (whole, variable: string) => server.variables[variable]?.default ?? whole);
 }
 
 /** `Swagger Petstore - OpenAPI 3.0` → `swagger-petstore-openapi-3-0-mcp`. */

@@ -9,6 +9,7 @@
  */
 import type { BodyDefinition, JsonSchema, ParameterDefinition } from '../../templates/runtime/definition.js';
 import type { IssueCollector } from '../errors.js';
+import { dictionary, ownValue } from '../normalize/dictionary.js';
 import type { NormalizedMediaType, NormalizedOperation, NormalizedParameter } from '../normalize/types.js';
 import type { SchemaConverter } from './json-schema.js';
 
@@ -104,9 +105,10 @@ function bodySchema(media: NormalizedMediaType, encoding: BodyDefinition['encodi
  */
 function binaryParts(schema: JsonSchema, converter: SchemaConverter): Record<string, { contentType: string }> {
   const ref = typeof schema.$ref === 'string' ? schema.$ref.replace(/^#\/\$defs\//, '') : undefined;
-  const target = ref !== undefined ? converter.definitions[ref] : schema;
+  const target = ref !== undefined ? ownValue(converter.definitions, ref) : schema;
   const properties = target && typeof target.properties === 'object' ? (target.properties as Record<string, JsonSchema>) : {};
-  const parts: Record<string, { contentType: string }> = {};
+  // Keyed by property names, which may be `__proto__` or `constructor`.
+  const parts = dictionary<{ contentType: string }>();
   for (const [name, property] of Object.entries(properties)) {
     if (typeof property.contentMediaType === 'string') parts[name] = { contentType: property.contentMediaType };
     else if (property.format === 'binary') parts[name] = { contentType: 'application/octet-stream' };

@@ -16,6 +16,7 @@
  */
 
 import { pointerJoin, type IssueCollector } from '../errors.js';
+import { setOwn } from '../normalize/dictionary.js';
 import { isRecord, valueAt } from '../normalize/pointer.js';
 import type { NormalizedSpec, SchemaRef } from '../normalize/types.js';
 import {
@@ -25,6 +26,7 @@ import {
   parseLocalRef,
   type LocalPointer,
 } from './schema-names.js';
+import { PatternChecker } from './pattern-support.js';
 import type { JsonSchema } from './types.js';
 
 export type SchemaDialect = NormalizedSpec['schemaDialect'];
@@ -112,6 +114,7 @@ export class SchemaConverter {
   private readonly resolutions = new Map<string, Resolution>();
   private readonly closures = new Map<string, ReadonlySet<string>>();
   private readonly dropped = new Map<string, number>();
+  private readonly patterns = new PatternChecker();
   private sortedDefinitions: Readonly<Record<string, JsonSchema>> | undefined;
 
   constructor(
@@ -197,6 +200,7 @@ export class SchemaConverter {
     const readOnly = this.readOnlyProperties(raw);
     const out: Record<string, unknown> = {};
     let fileType = false;
+    let droppedPatternProperty = false;
     for (const [key, value] of Object.entries(raw)) {
       const at = pointerJoin(pointer, key);
       if (key === '$ref') {
@@ -240,8 +244,8 @@ export class SchemaConverter {
         const map: Record<string, unknown> = {};
         for (const [name, sub] of Object.entries(value)) {
           if (key === 'properties' && readOnly.has(name)) continue;
-          if (key === 'patternProperties' && !isValidPattern(name)) {
-            this.issues.warn('WARN_SPEC_IGNORED', pointerJoin(at, name), 'Pattern is not a valid regular expression (unicode mode); ignored', 'Fix the pattern.');
+          if (key === 'patternProperties' && !this.isEnforceablePattern(name, pointerJoin(at, name), raw)) {
+            droppedPatternProperty = true;
             continue;
           }
           setOwn(map, name, this.convertNode(sub, pointerJoin(at, name), depth + 1, inPlace && mapKeyword, context));
@@ -313,10 +317,7 @@ export class SchemaConverter {
           this.convertDependencies(value, at, depth, inPlace, context, out, raw);
           continue;
         case 'pattern':
-          if (typeof value === 'string' && !isValidPattern(value)) {
-            this.issues.warn('WARN_SPEC_IGNORED', at, 'Pattern is not a valid regular expression (unicode mode); ignored', 'Fix the pattern.');
-            continue;
-          }
+          if (typeof value === 'string' && !this.isEnforceablePattern(value, at)) continue;
           break;
         case 'multipleOf':
           if (!isFiniteNumber(value) || value <= 0) {
@@ -350,7 +351,36 @@ export class SchemaConverter {
         this.drop(key);
       }
     }
+    if (droppedPatternProperty) {
+      // Properties the dropped pattern matched would now fall to these and be refused: not constraining them means
+      // not enforcing these either (the upstream API still does).
+      delete out.additionalProperties;
+      delete out.unevaluatedProperties;
+    }
     return this.isNullable(raw) ? addNull(out) : out;
+  }
+
+  /**
+   * Whether the server can enforce a `pattern` (or a `patternProperties` key) at `at`; warns when it cannot:
+   * WARN_SPEC_IGNORED when it is no regular expression, WARN_SPEC_PATTERN when RE2 (linear time) cannot run it.
+   * `schema` is given for a `patternProperties` key, whose schema's additionalProperties is then not enforced either.
+   */
+  private isEnforceablePattern(pattern: string, at: string, schema?: Record<string, unknown>): boolean {
+    const problem = this.patterns.problemOf(pattern);
+    if (!problem) return true;
+    const loosened = schema && (schema.additionalProperties !== undefined || schema.unevaluatedProperties !== undefined);
+    const also = loosened ? '; additionalProperties and unevaluatedProperties of this schema are not enforced either' : '';
+    if (problem.kind === 'invalid') {
+      this.issues.warn('WARN_SPEC_IGNORED', at, `Pattern is not a valid regular expression (unicode mode); ignored${also}`, 'Fix the pattern.');
+    } else {
+      this.issues.warn(
+        'WARN_SPEC_PATTERN',
+        at,
+        `pattern ${JSON.stringify(pattern)} uses a feature the server's linear-time regular expression engine does not support (${problem.reason}), so the server does not enforce it${also}; the upstream API still does`,
+        'Rewrite it without backreferences or lookarounds to have it enforced.',
+      );
+    }
+    return false;
   }
 
   /** `{ $ref: '#/$defs/<name>' }` for a resolvable reference (queuing its target), else `{}` and an issue at the site. */
@@ -689,27 +719,12 @@ function stronglyConnected(
   return components;
 }
 
-function isValidPattern(pattern: string): boolean {
-  try {
-    new RegExp(pattern, 'u');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
 
 function isStringArray(value: unknown): value is string[] {
   return Array.isArray(value) && value.every((item) => typeof item === 'string');
-}
-
-/** Sets a key taken from the spec, safely even when it is `__proto__`. */
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  else target[key] = value;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -4,7 +4,9 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  * @see ../../../shared/auth-requirements.md §5 — only OAuth2 and OpenID Connect schemes carry caller scopes.
  */
-import type { IssueCollector } from '../errors.js';
+import { pointerJoin, type IssueCollector } from '../errors.js';
+import { ownValue } from '../normalize/dictionary.js';
+import { scopeNameIssue } from '../normalize/names.js';
 import type { NormalizedOperation, NormalizedSecurityScheme, NormalizedSpec } from '../normalize/types.js';
 import type { UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
 import type { SecurityModel } from './types.js';
@@ -36,6 +38,7 @@ export function securityOf(
   const override = operation.extensions['x-mcp-scopes'];
   if (override !== undefined) {
     const scopes = parseScopesExtension(override);
+    if (scopes) checkScopeNames(override as unknown[], `${operation.source}/x-mcp-scopes`, issues);
     if (scopes) return { requirements, scopes: normalizeAlternatives(scopes), scopesFrom: 'x-mcp-scopes', source: `${operation.source}/x-mcp-scopes` };
     issues.error(
       'ERR_SPEC_EXTENSION',
@@ -48,7 +51,7 @@ export function securityOf(
   // One requirement asking no caller scope satisfies the OR: the tool is then open to any valid token.
   const alternatives = requirements.map((requirement) =>
     requirement
-      .filter((use) => carriesCallerScopes(spec.securitySchemes[use.scheme]))
+      .filter((use) => carriesCallerScopes(ownValue(spec.securitySchemes, use.scheme)))
       .flatMap((use) => use.scopes.map((scope) => (Object.hasOwn(rename, scope) ? rename[scope]! : scope))),
   );
   const isPublic = alternatives.length === 0 || alternatives.some((scopes) => scopes.length === 0);
@@ -58,6 +61,18 @@ export function securityOf(
     scopesFrom: isPublic ? 'none' : 'spec',
     source,
   };
+}
+
+/** Every scope of a well-formed `x-mcp-scopes` must be one a token can carry (ERR_SPEC_SCOPE_NAME at its index). */
+function checkScopeNames(value: readonly unknown[], pointer: string, issues: IssueCollector): void {
+  value.forEach((item, index) => {
+    if (Array.isArray(item)) {
+      checkScopeNames(item, pointerJoin(pointer, index), issues);
+      return;
+    }
+    const issue = scopeNameIssue(String(item));
+    if (issue) issues.error('ERR_SPEC_SCOPE_NAME', pointerJoin(pointer, index), issue.message, issue.hint);
+  });
 }
 
 /** `[a, b]` → `[[a, b]]`; `[[a], [b]]` as it is; anything else → undefined. `[]` means public. */
@@ -118,7 +133,7 @@ export function upstreamSchemes(
 ): UpstreamSchemeDefinition[] {
   const prefixes = new Set<string>();
   return [...used].sort().flatMap((name) => {
-    const scheme = spec.securitySchemes[name];
+    const scheme = ownValue(spec.securitySchemes, name);
     if (!scheme) return [];
     let envPrefix = `UPSTREAM_${upperSnake(name)}`;
     for (let n = 2; prefixes.has(envPrefix); n++) envPrefix = `UPSTREAM_${upperSnake(name)}_${n}`;

@@ -9,6 +9,7 @@ import type { LoadedSpec } from '../load/load-spec.js';
 import { optional, stringOf, type NormalizeContext } from './context.js';
 import { pickExtensions } from './extensions.js';
 import { normalizePathItem } from './path-item.js';
+import { pathTemplateProblem } from './path-safety.js';
 import { isRecord } from './pointer.js';
 import { normalizeSecurityRequirements } from './security-requirement.js';
 import { normalizeSecuritySchemes } from './security-scheme.js';
@@ -39,6 +40,22 @@ function checkSchemaDialect(context: NormalizeContext): void {
   );
 }
 
+/**
+ * Reports ERR_SPEC_PATH for every path (and the 2.0 `basePath`) that could reach another path upstream: dot-segments,
+ * `\`, `?`, `#` or control characters.
+ * @see https://spec.openapis.org/oas/v3.1.0#paths-object
+ * @see https://swagger.io/specification/v2/#fixed-fields (basePath)
+ */
+function checkPaths(context: NormalizeContext, paths: Readonly<Record<string, unknown>>): void {
+  const basePath = context.version === '2.0' ? stringOf(context.document.basePath) : undefined;
+  const located: [string, string, string][] = Object.keys(paths).filter((path) => path.startsWith('/')).map((path) => [path, pointerJoin('#', 'paths', path), `path ${JSON.stringify(path)}`]);
+  if (basePath !== undefined) located.unshift([basePath, '#/basePath', `basePath ${JSON.stringify(basePath)}`]);
+  for (const [path, pointer, subject] of located) {
+    const problem = pathTemplateProblem(path, subject);
+    if (problem) context.issues.error('ERR_SPEC_PATH', pointer, problem.message, problem.hint);
+  }
+}
+
 /** Drops repeated issues (a path-item parameter is checked once per operation). */
 function dedupe(issues: readonly Issue[]): Issue[] {
   const seen = new Set<string>();
@@ -65,6 +82,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
   const securitySchemes = normalizeSecuritySchemes(context);
   const security = normalizeSecurityRequirements(context, securitySchemes, document.security, '#/security');
   const paths = isRecord(document.paths) ? document.paths : {};
+  checkPaths(context, paths);
   const operations = Object.entries(paths)
     .filter(([path]) => path.startsWith('/'))
     .flatMap(([path, item]) => normalizePathItem(context, securitySchemes, path, item, pointerJoin('#', 'paths', path)));
@@ -77,7 +95,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
       version: String(info.version ?? ''),
       ...optional('description', stringOf(info.description)),
     },
-    servers: version === '2.0' ? [swagger2Server(document)] : (normalizeServers(document.servers) ?? DEFAULT_SERVERS),
+    servers: version === '2.0' ? [swagger2Server(document)] : (normalizeServers(context, document.servers, '#/servers') ?? DEFAULT_SERVERS),
     securitySchemes,
     ...optional('security', security),
     extensions: pickExtensions(document),

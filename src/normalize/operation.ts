@@ -5,8 +5,10 @@
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  * @see https://swagger.io/specification/v2/#operation-object
  */
+import { pointerJoin } from '../errors.js';
 import { optional, stringOf, stringsOf, type NormalizeContext, type Resolved } from './context.js';
 import { pickExtensions } from './extensions.js';
+import { sentNameProblem } from './names.js';
 import { mergeParameters, normalizeParameter, resolveParameters, swagger2Parameter } from './parameter.js';
 import { normalizeRequestBody, swagger2BodyRequestBody, swagger2Consumes, swagger2FormRequestBody } from './request-body.js';
 import { normalizeSecurityRequirements } from './security-requirement.js';
@@ -30,6 +32,8 @@ export interface OperationInput {
   readonly pathParameters: readonly Resolved[];
   /** The path item's `servers` (3.x), if any. */
   readonly pathServers: unknown;
+  /** Where the path item's `servers` are written. */
+  readonly pathServersPointer: string;
   /** The path item's `x-*` extensions. */
   readonly pathExtensions: Readonly<Record<string, unknown>>;
 }
@@ -66,6 +70,20 @@ function checkPathParameters(context: NormalizeContext, input: OperationInput, p
   }
 }
 
+/**
+ * Header, cookie and query parameter names are sent upstream as written: each must be valid where it goes
+ * (ERR_SPEC_NAME at the parameter's `name`).
+ * @see https://spec.openapis.org/oas/v3.1.0#parameter-locations
+ */
+function checkParameterNames(context: NormalizeContext, parameters: readonly Resolved[]): void {
+  for (const { value, target } of parameters) {
+    const location = value.in;
+    if (location !== 'header' && location !== 'cookie' && location !== 'query') continue;
+    const problem = sentNameProblem(location, String(value.name ?? ''), `${location} parameter name`);
+    if (problem) context.issues.error('ERR_SPEC_NAME', pointerJoin(target, 'name'), problem.message, problem.hint);
+  }
+}
+
 /** 2.0: body and formData parameters become the request body; the others stay parameters. */
 function swagger2ParametersAndBody(
   context: NormalizeContext,
@@ -97,7 +115,11 @@ function openApi3ParametersAndBody(
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object (servers)
  */
 function operationServers(context: NormalizeContext, input: OperationInput): NormalizedServer[] | undefined {
-  if (context.version !== '2.0') return normalizeServers(input.operation.servers) ?? normalizeServers(input.pathServers);
+  if (context.version !== '2.0') {
+    const own = normalizeServers(context, input.operation.servers, `${input.pointer}/servers`);
+    const inherited = normalizeServers(context, input.pathServers, input.pathServersPointer);
+    return own ?? inherited;
+  }
   return input.operation.schemes === undefined ? undefined : [swagger2Server(context.document, input.operation.schemes)];
 }
 
@@ -112,6 +134,7 @@ export function normalizeOperation(
 ): NormalizedOperation {
   const { operation, pointer } = input;
   const merged = mergeParameters(input.pathParameters, resolveParameters(context, operation.parameters, `${pointer}/parameters`));
+  checkParameterNames(context, merged);
   const { parameters, requestBody } =
     context.version === '2.0' ? swagger2ParametersAndBody(context, input, merged) : openApi3ParametersAndBody(context, input, merged);
   checkPathParameters(context, input, parameters);

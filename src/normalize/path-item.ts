@@ -32,7 +32,7 @@ function resolvePathItem(context: NormalizeContext, value: unknown, site: string
   const { $ref: _ref, ...own } = value;
   return {
     value: { ...target.value, ...own },
-    pointerOf: (key) => pointerJoin(key in own ? site : target.target, key),
+    pointerOf: (key) => pointerJoin(Object.hasOwn(own, key) ? site : target.target, key),
   };
 }
 
@@ -62,6 +62,7 @@ export function normalizePathItem(
         pointer: item.pointerOf(method),
         pathParameters,
         pathServers: item.value.servers,
+        pathServersPointer: item.pointerOf('servers'),
         pathExtensions,
       }),
     ];

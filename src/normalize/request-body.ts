@@ -5,6 +5,7 @@
  */
 import { pointerJoin } from '../errors.js';
 import { optional, resolveObject, stringOf, stringsOf, type NormalizeContext, type Resolved } from './context.js';
+import { dictionary } from './dictionary.js';
 import { swagger2Schema, swagger2Style } from './parameter.js';
 import { isRecord } from './pointer.js';
 import type { NormalizedMediaType, NormalizedRequestBody, ParameterStyle, RawSchema } from './types.js';
@@ -19,7 +20,7 @@ const STYLES: readonly string[] = ['form', 'spaceDelimited', 'pipeDelimited', 'd
  */
 function normalizeEncoding(value: unknown): Encoding | undefined {
   if (!isRecord(value)) return undefined;
-  const encoding: Record<string, { contentType?: string; style?: ParameterStyle; explode?: boolean }> = {};
+  const encoding = dictionary<{ contentType?: string; style?: ParameterStyle; explode?: boolean }>();
   for (const [property, entry] of Object.entries(value)) {
     if (!isRecord(entry)) continue;
     encoding[property] = {
@@ -103,9 +104,10 @@ export function swagger2FormRequestBody(
   operationPointer: string,
 ): NormalizedRequestBody {
   const multipart = consumes.some((type) => /^multipart\/form-data/i.test(type)) || parameters.some((p) => p.value.type === 'file');
-  const properties: Record<string, unknown> = {};
+  // Keyed by parameter names, which may be `__proto__` or `constructor`.
+  const properties = dictionary<unknown>();
   const required: string[] = [];
-  const encoding: Record<string, { style: ParameterStyle; explode: boolean }> = {};
+  const encoding = dictionary<{ style: ParameterStyle; explode: boolean }>();
   for (const { value, target } of parameters) {
     const name = String(value.name ?? '');
     properties[name] = { ...swagger2Schema(value), ...optional('description', stringOf(value.description)) };

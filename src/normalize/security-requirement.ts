@@ -6,6 +6,8 @@
  */
 import { pointerJoin } from '../errors.js';
 import { stringsOf, type NormalizeContext } from './context.js';
+import { ownValue } from './dictionary.js';
+import { scopeNameIssue } from './names.js';
 import { isRecord } from './pointer.js';
 import { securitySchemesPointer } from './security-scheme.js';
 import type { NormalizedSecurityRequirement, NormalizedSecurityScheme } from './types.js';
@@ -23,7 +25,10 @@ function quoteNames(names: readonly string[]): string {
   return names.map((n) => JSON.stringify(n)).join(', ');
 }
 
-/** Checks one scheme named by a requirement: declared, and (OAuth2) asking only for declared scopes. */
+/**
+ * Checks one scheme named by a requirement: declared; and when it asks scopes of the caller (OAuth2, OpenID
+ * Connect), every scope a token can carry (RFC 6749 §3.3, at the scope's index) and (OAuth2) declared by a flow.
+ */
 function checkSchemeUse(
   context: NormalizeContext,
   schemes: Readonly<Record<string, NormalizedSecurityScheme>>,
@@ -31,7 +36,7 @@ function checkSchemeUse(
   scopes: readonly string[],
   pointer: string,
 ): void {
-  const scheme = schemes[name];
+  const scheme = ownValue(schemes, name);
   const declaredAt = securitySchemesPointer(context);
   if (!scheme) {
     const names = Object.keys(schemes);
@@ -42,6 +47,11 @@ function checkSchemeUse(
     context.issues.error('ERR_SPEC_UNKNOWN_SCHEME', pointer, `security scheme "${name}" is not declared`, hint);
     return;
   }
+  if (scheme.type !== 'oauth2' && scheme.type !== 'openIdConnect') return;
+  scopes.forEach((scope, index) => {
+    const issue = scopeNameIssue(scope);
+    if (issue) context.issues.error('ERR_SPEC_SCOPE_NAME', pointerJoin(pointer, index), issue.message, issue.hint);
+  });
   if (scheme.type !== 'oauth2') return;
   const declared = new Set(scheme.flows.flatMap((flow) => Object.keys(flow.scopes)));
   for (const scope of scopes) {

@@ -6,6 +6,8 @@
  */
 import { pointerJoin } from '../errors.js';
 import { optional, resolveObject, stringOf, type NormalizeContext } from './context.js';
+import { dictionary } from './dictionary.js';
+import { componentKeyProblem, scopeNameIssue, sentNameProblem } from './names.js';
 import { isRecord } from './pointer.js';
 import type { NormalizedOAuthFlow, NormalizedSecurityScheme } from './types.js';
 
@@ -30,18 +32,38 @@ export function securitySchemesPointer(context: NormalizeContext): string {
   return context.version === '2.0' ? '#/securityDefinitions' : '#/components/securitySchemes';
 }
 
-function scopesOf(value: unknown): Record<string, string> {
-  return isRecord(value) ? Object.fromEntries(Object.entries(value).map(([scope, text]) => [scope, String(text ?? '')])) : {};
+/** The declared scopes (name → description) written at `pointer`; a name no token could carry is an error. */
+function scopesOf(context: NormalizeContext, value: unknown, pointer: string): Record<string, string> {
+  const scopes = dictionary<string>();
+  if (!isRecord(value)) return scopes;
+  for (const [scope, text] of Object.entries(value)) {
+    const issue = scopeNameIssue(scope);
+    if (issue) context.issues.error('ERR_SPEC_SCOPE_NAME', pointerJoin(pointer, scope), issue.message, issue.hint);
+    scopes[scope] = String(text ?? '');
+  }
+  return scopes;
 }
 
-function oauthFlow(flow: Flow, value: Record<string, unknown>): NormalizedOAuthFlow {
+/** One flow written at `pointer` (its `scopes` are at `pointer/scopes`). */
+function oauthFlow(context: NormalizeContext, flow: Flow, value: Record<string, unknown>, pointer: string): NormalizedOAuthFlow {
   return {
     flow,
     ...optional('authorizationUrl', stringOf(value.authorizationUrl)),
     ...optional('tokenUrl', stringOf(value.tokenUrl)),
     ...optional('refreshUrl', stringOf(value.refreshUrl)),
-    scopes: scopesOf(value.scopes),
+    scopes: scopesOf(context, value.scopes, pointerJoin(pointer, 'scopes')),
   };
+}
+
+/**
+ * The name an apiKey is sent under must be valid where it goes (ERR_SPEC_NAME at its `name`).
+ * @see https://spec.openapis.org/oas/v3.1.0#fixed-fields-22
+ */
+function apiKeyName(context: NormalizeContext, location: 'header' | 'query' | 'cookie', value: Record<string, unknown>, target: string): string {
+  const name = String(value.name ?? '');
+  const problem = sentNameProblem(location, name, `API key ${location} name`);
+  if (problem) context.issues.error('ERR_SPEC_NAME', pointerJoin(target, 'name'), problem.message, problem.hint);
+  return name;
 }
 
 function unsupported(context: NormalizeContext, pointer: string, type: unknown): undefined {
@@ -63,16 +85,19 @@ export function swagger2SecurityScheme(
   name: string,
   value: Record<string, unknown>,
   source: string,
+  target: string = source,
 ): NormalizedSecurityScheme | undefined {
   const common = { name, ...optional('description', stringOf(value.description)), source };
   switch (value.type) {
     case 'basic':
       return { ...common, type: 'http', scheme: 'basic' };
-    case 'apiKey':
-      return { ...common, type: 'apiKey', in: value.in === 'query' ? 'query' : 'header', parameterName: String(value.name ?? '') };
+    case 'apiKey': {
+      const location = value.in === 'query' ? 'query' : 'header';
+      return { ...common, type: 'apiKey', in: location, parameterName: apiKeyName(context, location, value, target) };
+    }
     case 'oauth2': {
-      const flow = typeof value.flow === 'string' ? FLOWS_2[value.flow] : undefined;
-      return { ...common, type: 'oauth2', flows: flow ? [oauthFlow(flow, value)] : [] };
+      const flow = typeof value.flow === 'string' && Object.hasOwn(FLOWS_2, value.flow) ? FLOWS_2[value.flow] : undefined;
+      return { ...common, type: 'oauth2', flows: flow ? [oauthFlow(context, flow, value, target)] : [] };
     }
     default:
       return unsupported(context, source, value.type);
@@ -88,12 +113,13 @@ export function normalizeSecurityScheme(
   name: string,
   value: Record<string, unknown>,
   source: string,
+  target: string = source,
 ): NormalizedSecurityScheme | undefined {
   const common = { name, ...optional('description', stringOf(value.description)), source };
   switch (value.type) {
     case 'apiKey': {
       const location = value.in === 'query' || value.in === 'cookie' ? value.in : 'header';
-      return { ...common, type: 'apiKey', in: location, parameterName: String(value.name ?? '') };
+      return { ...common, type: 'apiKey', in: location, parameterName: apiKeyName(context, location, value, target) };
     }
     case 'http':
       return {
@@ -106,7 +132,12 @@ export function normalizeSecurityScheme(
       const flows = isRecord(value.flows) ? value.flows : {};
       // Document order of the flows object; unknown keys (extensions) are not flows.
       const known = Object.keys(flows).filter((key): key is Flow => (FLOWS_3 as readonly string[]).includes(key));
-      return { ...common, type: 'oauth2', flows: known.flatMap((flow) => (isRecord(flows[flow]) ? [oauthFlow(flow, flows[flow])] : [])) };
+      const at = pointerJoin(target, 'flows');
+      return {
+        ...common,
+        type: 'oauth2',
+        flows: known.flatMap((flow) => (isRecord(flows[flow]) ? [oauthFlow(context, flow, flows[flow], pointerJoin(at, flow))] : [])),
+      };
     }
     case 'openIdConnect':
       return { ...common, type: 'openIdConnect', openIdConnectUrl: String(value.openIdConnectUrl ?? '') };
@@ -118,22 +149,40 @@ export function normalizeSecurityScheme(
 }
 
 /**
- * Converts every declared security scheme of the document, following `$ref`s (3.x).
+ * A scheme's name becomes a key of the emitted definition and part of environment variable names: it must use the
+ * Components Object's key alphabet (ERR_SPEC_NAME).
+ * @see https://spec.openapis.org/oas/v3.1.0#fixed-fields-5
+ */
+function checkSchemeName(context: NormalizeContext, name: string, pointer: string): void {
+  const problem = componentKeyProblem(name);
+  if (!problem) return;
+  context.issues.error(
+    'ERR_SPEC_NAME',
+    pointer,
+    `security scheme name ${JSON.stringify(name)} ${problem}; component names may only use A-Z, a-z, 0-9, ".", "-" and "_"`,
+    'Rename it, and every security requirement that names it.',
+  );
+}
+
+/**
+ * Converts every declared security scheme of the document, following `$ref`s (3.x), into a dictionary without a
+ * prototype (a scheme may be called `constructor` or `__proto__`).
  * @see https://spec.openapis.org/oas/v3.1.0#components-object
  */
 export function normalizeSecuritySchemes(context: NormalizeContext): Record<string, NormalizedSecurityScheme> {
   const { document, version } = context;
   const declared = version === '2.0' ? document.securityDefinitions : isRecord(document.components) ? document.components.securitySchemes : undefined;
-  const schemes: Record<string, NormalizedSecurityScheme> = {};
+  const schemes = dictionary<NormalizedSecurityScheme>();
   if (!isRecord(declared)) return schemes;
   const base = securitySchemesPointer(context);
   for (const [name, raw] of Object.entries(declared)) {
+    checkSchemeName(context, name, pointerJoin(base, name));
     const resolved = resolveObject(context, raw, pointerJoin(base, name), 'a security scheme');
     if (!resolved) continue;
     const scheme =
       version === '2.0'
-        ? swagger2SecurityScheme(context, name, resolved.value, resolved.site)
-        : normalizeSecurityScheme(context, name, resolved.value, resolved.site);
+        ? swagger2SecurityScheme(context, name, resolved.value, resolved.site, resolved.target)
+        : normalizeSecurityScheme(context, name, resolved.value, resolved.site, resolved.target);
     if (scheme) schemes[name] = scheme;
   }
   return schemes;

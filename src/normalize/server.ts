@@ -3,8 +3,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#server-object
  * @see https://swagger.io/specification/v2/#swagger-object
  */
+import { pointerJoin } from '../errors.js';
+import { optional, stringOf, stringsOf, type NormalizeContext } from './context.js';
+import { dictionary, ownValue } from './dictionary.js';
+import { serverUrlProblem } from './path-safety.js';
 import { isRecord } from './pointer.js';
-import { optional, stringOf, stringsOf } from './context.js';
 import type { NormalizedServer } from './types.js';
 
 /** What a document without servers means: the host that serves it. @see https://spec.openapis.org/oas/v3.1.0#openapi-object */
@@ -15,7 +18,7 @@ export const DEFAULT_SERVERS: readonly NormalizedServer[] = [{ url: '/', variabl
  * @see https://spec.openapis.org/oas/v3.1.0#server-variable-object
  */
 export function normalizeServer(server: Record<string, unknown>): NormalizedServer {
-  const variables: Record<string, { default: string; enum?: string[] }> = {};
+  const variables = dictionary<{ default: string; enum?: string[] }>();
   for (const [name, variable] of Object.entries(isRecord(server.variables) ? server.variables : {})) {
     if (!isRecord(variable)) continue;
     const values = Array.isArray(variable.enum) ? variable.enum.map(String) : undefined;
@@ -24,13 +27,37 @@ export function normalizeServer(server: Record<string, unknown>): NormalizedServ
   return { url: String(server.url ?? '/'), ...optional('description', stringOf(server.description)), variables };
 }
 
+/** The server URL with its variables at their defaults (a variable without one stays as written). */
+export function serverUrl(server: NormalizedServer): string {
+  return server.url.replace(/\{([^}]+)\}/g, (whole, variable: string) => ownValue(server.variables, variable)?.default ?? whole);
+}
+
 /**
- * Converts a 3.x `servers` list; `undefined` when absent or empty (the caller decides what that means).
+ * Reports ERR_SPEC_PATH when the server URL, as written or with its variables at their defaults, has a `..` segment.
+ * @see https://spec.openapis.org/oas/v3.1.0#server-object
+ */
+function checkServerUrl(context: NormalizeContext, server: NormalizedServer, pointer: string): void {
+  const subject = `the server URL ${JSON.stringify(server.url)}`;
+  const resolved = serverUrl(server);
+  const problem =
+    serverUrlProblem(server.url, subject) ??
+    serverUrlProblem(resolved, `${subject} (with its variables at their defaults: ${JSON.stringify(resolved)})`);
+  if (problem) context.issues.error('ERR_SPEC_PATH', pointerJoin(pointer, 'url'), problem.message, problem.hint);
+}
+
+/**
+ * Converts a 3.x `servers` list found at `pointer`; `undefined` when absent or empty (the caller decides what that
+ * means).
  * @see https://spec.openapis.org/oas/v3.1.0#fixed-fields
  */
-export function normalizeServers(value: unknown): NormalizedServer[] | undefined {
+export function normalizeServers(context: NormalizeContext, value: unknown, pointer: string): NormalizedServer[] | undefined {
   if (!Array.isArray(value)) return undefined;
-  const servers = value.filter(isRecord).map(normalizeServer);
+  const servers = value.flatMap((item, index) => {
+    if (!isRecord(item)) return [];
+    const server = normalizeServer(item);
+    checkServerUrl(context, server, pointerJoin(pointer, index));
+    return [server];
+  });
   return servers.length > 0 ? servers : undefined;
 }
 
