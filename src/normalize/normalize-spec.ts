@@ -81,6 +81,8 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
   const info = isRecord(document.info) ? document.info : {};
   const securitySchemes = normalizeSecuritySchemes(context);
   const security = normalizeSecurityRequirements(context, securitySchemes, document.security, '#/security');
+  // Document servers before the paths, so that issues come in document order.
+  const servers = version === '2.0' ? [swagger2Server(document)] : (normalizeServers(context, document.servers, '#/servers') ?? DEFAULT_SERVERS);
   const paths = isRecord(document.paths) ? document.paths : {};
   checkPaths(context, paths);
   const operations = Object.entries(paths)
@@ -95,7 +97,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
       version: String(info.version ?? ''),
       ...optional('description', stringOf(info.description)),
     },
-    servers: version === '2.0' ? [swagger2Server(document)] : (normalizeServers(context, document.servers, '#/servers') ?? DEFAULT_SERVERS),
+    servers,
     securitySchemes,
     ...optional('security', security),
     extensions: pickExtensions(document),
