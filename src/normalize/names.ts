@@ -50,11 +50,12 @@ export function headerNameProblem(name: string): string | undefined {
 }
 
 /**
- * A cookie name must not end the pair or the cookie (`=`, `;`, `,`), nor contain white space or control characters.
+ * A cookie name must not end the pair or the cookie (`=`, `;`, `,`), nor contain white space, control characters
+ * or anything outside printable ASCII (a Cookie header value is ASCII).
  * @see https://www.rfc-editor.org/rfc/rfc6265#section-4.1.1
  */
 export function cookieNameProblem(name: string): string | undefined {
-  return problemOf(name, (c) => !isControl(c) && !/^[\s;=,]$/.test(c));
+  return problemOf(name, (c) => c >= '\x21' && c <= '\x7e' && !';=,'.includes(c));
 }
 
 /** A query parameter name must not contain control characters (they cannot be written in a request line). */
@@ -81,7 +82,7 @@ const SENT_NAME_RULES: Readonly<Record<SentNameLocation, { check: (name: string)
   },
   cookie: {
     check: cookieNameProblem,
-    rule: 'a cookie name cannot contain white space, control characters, ";", "=" or "," (RFC 6265 §4.1.1)',
+    rule: 'a cookie name must be printable ASCII without spaces, ";", "=" or "," (RFC 6265 §4.1.1)',
     hint: 'Rename it without those characters.',
   },
   query: {
@@ -115,7 +116,7 @@ export function describeCharacter(character: string): string {
   const code = `U+${character.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
   if (character === ' ') return '" " (a space)';
   if (isControl(character)) return `${code} (a control character)`;
-  if (/^\s$/u.test(character)) return `${code} (a white-space character)`;
+  if (/^\p{White_Space}$/u.test(character)) return `${code} (a white-space character)`;
   if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(character)) return `${code} (an invisible character)`;
   return JSON.stringify(character);
 }
