@@ -46,4 +46,36 @@ describe('config', () => {
     await expect(loadConfig(join(dir, 'bad.yaml'))).rejects.toThrow(/not valid YAML or JSON.*\[ERR_CONFIG_READ\]/);
     await expect(loadConfig(join(dir, 'missing.yaml'))).rejects.toThrow(/cannot read the config file \(ENOENT\)/);
   });
+
+  it('#16 reports role and scope names that no claim or token can carry, located', () => {
+    const roles = JSON.parse('{"admin":{"tags":["a"]},"team lead":{"tags":["a"]},"a,b":{"tags":["a"]},"__proto__":{"tags":["a"]}}');
+    const scopeHint = 'Rename it using printable ASCII characters other than space, \'"\' and \'\\\'.';
+    const scope = (pointer: string, name: string, problem: string) =>
+      `portcullis.yaml${pointer}: scope ${JSON.stringify(name)} ${problem}, so no access token can carry it (RFC 6749 §3.3 scope-token). ${scopeHint} [ERR_CONFIG_INVALID]`;
+    const role = (name: string, problem: string) =>
+      `portcullis.yaml#/roles/${name}: role ${JSON.stringify(name)} ${problem}; roles arrive in a claim that may be a space- or comma-separated list, so it could never be matched. Rename it without white space, commas, control or invisible characters. [ERR_CONFIG_INVALID]`;
+    expect(
+      problems({
+        roles,
+        scopes: {
+          rename: { 'write pets': 'pets.write', 'read:pets': 'pets read', ok: 'fine' },
+          implies: { 'pets\u0085admin': ['pets.write'], 'pets.admin': ['pets.read', 'pets"all'] },
+        },
+      }),
+    ).toEqual([
+      role('team lead', 'contains " " (a space)'),
+      role('a,b', 'contains ","'),
+      scope('#/scopes/rename/write pets', 'write pets', 'contains " " (a space)'),
+      scope('#/scopes/rename/read:pets', 'pets read', 'contains " " (a space)'),
+      scope('#/scopes/implies/pets\u0085admin', 'pets\u0085admin', 'contains U+0085 (a control character)'),
+      scope('#/scopes/implies/pets.admin/1', 'pets"all', 'contains "\\""'),
+    ]);
+  });
+
+  it('#16 keeps roles and scopes named like built-in object properties', () => {
+    const config = JSON.parse('{"roles":{"__proto__":{"tags":["a"]},"constructor":{"tags":["b"]}},"scopes":{"rename":{"toString":"valueOf"},"implies":{"__proto__":["constructor"]}}}');
+    const parsed = parseConfig(config, 'c.yaml');
+    expect(Object.keys(parsed.roles!)).toEqual(['__proto__', 'constructor']);
+    expect(Object.keys(parsed.scopes!.implies!)).toEqual(['__proto__']);
+  });
 });
