@@ -79,6 +79,29 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/404/description: must be a string, not the number 404. Change it to a string. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/securityDefinitions/oauth: missing required property "authorizationUrl". Add "authorizationUrl" to this object. [ERR_SPEC_INVALID]',
   ],
+  // #16: paths and server URLs that a URL parser would resolve to another path (also percent-encoded, or with \).
+  'dot-segment-path.yaml': [
+    'specs/invalid/dot-segment-path.yaml#/servers/0/url: the server URL "https://files.example.com/v1/.." has the segment "..", which a URL parser resolves, so every request would leave the API\'s base path. Remove ".." segments (also percent-encoded ones such as %2e%2e): write the base path it resolves to. [ERR_SPEC_PATH]',
+    'specs/invalid/dot-segment-path.yaml#/paths/~1files~1..~1admin~1users: path "/files/../admin/users" has the segment "..", which a URL parser resolves, so the request would reach another path. Remove "." and ".." segments (also percent-encoded ones such as %2e%2e): write the path the way the upstream API resolves it. [ERR_SPEC_PATH]',
+    'specs/invalid/dot-segment-path.yaml#/paths/~1files~1%2e%2e~1admin: path "/files/%2e%2e/admin" has the segment "%2e%2e" (".." once percent-decoded), which a URL parser resolves, so the request would reach another path. Remove "." and ".." segments (also percent-encoded ones such as %2e%2e): write the path the way the upstream API resolves it. [ERR_SPEC_PATH]',
+    'specs/invalid/dot-segment-path.yaml#/paths/~1files\\..\\admin: path "/files\\\\..\\\\admin" contains "\\\\", which URL parsers read as "/". Use "/" between segments. [ERR_SPEC_PATH]',
+  ],
+  'dot-segment-base-path-2.0.yaml': [
+    'specs/invalid/dot-segment-base-path-2.0.yaml#/basePath: basePath "/v1/%2E%2E/internal" has the segment "%2E%2E" (".." once percent-decoded), which a URL parser resolves, so the request would reach another path. Remove "." and ".." segments (also percent-encoded ones such as %2e%2e): write the path the way the upstream API resolves it. [ERR_SPEC_PATH]',
+  ],
+  // #16: names the server could not send: scheme keys, header/cookie names that are not tokens.
+  'unusable-names.yaml': [
+    'specs/invalid/unusable-names.yaml#/components/securitySchemes/partner key: security scheme name "partner key" contains " " (a space); component names may only use A-Z, a-z, 0-9, ".", "-" and "_". Rename it, and every security requirement that names it. [ERR_SPEC_NAME]',
+    'specs/invalid/unusable-names.yaml#/components/securitySchemes/partner key/name: API key header name "X Partner Key" contains " " (a space); an HTTP field name must be a token (RFC 9110 §5.6.2). Rename it using only letters, digits and !#$%&\'*+-.^_`|~. [ERR_SPEC_NAME]',
+    'specs/invalid/unusable-names.yaml#/components/securitySchemes/session/name: API key cookie name "sid;Path=/" contains ";"; a cookie name must be printable ASCII without spaces, ";", "=" or "," (RFC 6265 §4.1.1). Rename it without those characters. [ERR_SPEC_NAME]',
+    'specs/invalid/unusable-names.yaml#/paths/~1reports/get/parameters/0/name: header parameter name "X-Request:Id" contains ":"; an HTTP field name must be a token (RFC 9110 §5.6.2). Rename it using only letters, digits and !#$%&\'*+-.^_`|~. [ERR_SPEC_NAME]',
+    'specs/invalid/unusable-names.yaml#/paths/~1reports/get/parameters/1/name: cookie parameter name "pref=dark" contains "="; a cookie name must be printable ASCII without spaces, ";", "=" or "," (RFC 6265 §4.1.1). Rename it without those characters. [ERR_SPEC_NAME]',
+  ],
+  // #16: scopes no access token can carry (RFC 6749 §3.3), where declared and where required.
+  'unsatisfiable-scope-names.yaml': [
+    'specs/invalid/unsatisfiable-scope-names.yaml#/components/securitySchemes/oauth/flows/clientCredentials/scopes/reports write: scope "reports write" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_SPEC_SCOPE_NAME]',
+    'specs/invalid/unsatisfiable-scope-names.yaml#/paths/~1reports/post/security/0/oauth/0: scope "reports write" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_SPEC_SCOPE_NAME]',
+  ],
 };
 
 /** The lines a user sees for a spec: load's issues if it fails, else normalize's. */
