@@ -48,7 +48,9 @@ function checkSchemaDialect(context: NormalizeContext): void {
  */
 function checkPaths(context: NormalizeContext, paths: Readonly<Record<string, unknown>>): void {
   const basePath = context.version === '2.0' ? stringOf(context.document.basePath) : undefined;
-  const located: [string, string, string][] = Object.keys(paths).filter((path) => path.startsWith('/')).map((path) => [path, pointerJoin('#', 'paths', path), `path ${JSON.stringify(path)}`]);
+  const located: [path: string, pointer: string, subject: string][] = Object.keys(paths)
+    .filter((path) => path.startsWith('/'))
+    .map((path) => [path, pointerJoin('#', 'paths', path), `path ${JSON.stringify(path)}`]);
   if (basePath !== undefined) located.unshift([basePath, '#/basePath', `basePath ${JSON.stringify(basePath)}`]);
   for (const [path, pointer, subject] of located) {
     const problem = pathTemplateProblem(path, subject);
