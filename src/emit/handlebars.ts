@@ -1,13 +1,18 @@
 /**
  * The one Handlebars instance that renders per-spec glue. Rules from real bugs (a backtick in a description broke
  * a peer's output): strict mode, no HTML escaping, and every string from the spec goes through a helper that makes
- * it safe for where it lands — `literal` for code and JSON, `md`/`mdCell` for Markdown.
+ * it safe for where it lands — `literal` for code and JSON, `yaml` for YAML scalars, `comment` for `#` comments,
+ * `md`/`code`/`codeCell` for Markdown, `key` for keys and variable names. None of them strips a list of
+ * characters: each escapes for its format, or refuses.
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type Handlebars from 'handlebars';
+import { markdownCode, markdownCodeCell, markdownText } from './markdown-inline.js';
+import { assertKey } from './safe-key.js';
+import { commentText, yamlString } from './yaml-scalar.js';
 
 type Environment = typeof Handlebars;
 
@@ -66,34 +71,32 @@ function withHelpers(handlebars: Environment): Environment {
     return JSON.stringify(value, null, 2).replace(/\n/g, `\n${pad}`);
   });
 
-  /** Markdown text: HTML-like and emphasis-breaking characters neutralised, so spec text cannot inject markup. */
-  handlebars.registerHelper('md', (value: unknown) => escapeMarkdown(String(value ?? '')));
+  /** Inline Markdown text (paragraph, heading or table cell): renders as exactly the spec's characters, on one line. */
+  handlebars.registerHelper('md', (value: unknown) => markdownText(text('md', value)));
 
-  /** A Markdown table cell: also one line, and `|` escaped. */
-  handlebars.registerHelper('mdCell', (value: unknown) => escapeMarkdown(String(value ?? '')).replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|'));
+  /** An inline code span in Markdown, outside tables (any backticks in the value widen the fence). */
+  handlebars.registerHelper('code', (value: unknown) => markdownCode(text('code', value)));
 
-  /** Inline code in Markdown, safe for any content (backticks in the value widen the fence). */
-  handlebars.registerHelper('code', (value: unknown) => {
-    const text = String(value ?? '').replace(/\r?\n+/g, ' ').replace(/\|/g, '\\|');
-    const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
-    const fence = '`'.repeat(longest + 1);
-    const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
-    return `${fence}${pad}${text}${pad}${fence}`;
-  });
+  /** An inline code span in a Markdown table cell (`|` escaped). */
+  handlebars.registerHelper('codeCell', (value: unknown) => markdownCodeCell(text('codeCell', value)));
 
-  /** One line of plain text (for comments in .env files and the like, where a newline would start a new entry). */
-  handlebars.registerHelper('oneLine', (value: unknown) => String(value ?? '').replace(/[\r\n\u2028\u2029]+/g, ' '));
+  /** A YAML double-quoted scalar that reads back as exactly the value, under YAML 1.1 and 1.2. */
+  handlebars.registerHelper('yaml', (value: unknown) => yamlString(text('yaml', value)));
 
-  handlebars.registerHelper('join', (list: unknown, separator: unknown) =>
-    Array.isArray(list) ? list.join(typeof separator === 'string' ? separator : ', ') : '',
-  );
+  /** Text inside a `#` comment (YAML, .env, Dockerfile): printable ASCII only, so it cannot end the comment. */
+  handlebars.registerHelper('comment', (value: unknown) => commentText(text('comment', value)));
+
+  /** A key or variable name: rendered as it is, or the render fails when it is outside `[A-Za-z0-9_.-]`. */
+  handlebars.registerHelper('key', (value: unknown) => assertKey(value));
 
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
   return handlebars;
 }
 
-function escapeMarkdown(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+/** `value` when it is a string; helpers refuse anything else, which strict mode does not check for helper arguments. */
+function text(helper: string, value: unknown): string {
+  if (typeof value !== 'string') throw new Error(`${helper}: expected a string, got ${value === undefined ? 'undefined' : typeof value}`);
+  return value;
 }
 
 /** Compiles a template with the project's rules (or takes the build's precompiled form of this very source). */
