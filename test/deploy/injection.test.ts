@@ -132,7 +132,8 @@ describe('#16 spec text in structured files (hostile spec)', () => {
     for (const [path, documents] of yaml) expect(documents.map((doc) => keyPaths(doc)), path).toEqual(benignYaml.get(path)!.map((doc) => keyPaths(doc)));
     const byKind = kubernetesObjects(yaml);
     expectSettings(byKind, hostile.model);
-    expect(byKind.get('ConfigMap')!.data.UPSTREAM_BASE_URL).toContain('\u0085  OAUTH_JWKS_URL: https://evil.example/jwks');
+    // The server URL carries the hostile text percent-encoded (the model refuses raw control characters there).
+    expect(byKind.get('ConfigMap')!.data.UPSTREAM_BASE_URL).toContain(encodeURIComponent('\u0085  OAUTH_JWKS_URL: https://evil.example/jwks'));
   });
 
   it('#16 hostile names that slip past the model still add no key, and read back exactly', async () => {

@@ -101,7 +101,9 @@ export function specWith(t: SpecText): object {
   return {
     openapi: '3.0.3',
     info: { title: t.text('title'), version: t.text('version'), description: t.text('info') },
-    servers: [{ url: `https://api.example.com/v1?${t.text('server')}` }],
+    // Server URLs with control characters or backslashes are refused by the model (ERR_SPEC_PATH); what remains is
+    // whatever percent-encoding lets through.
+    servers: [{ url: `https://api.example.com/v1?${encodeURIComponent(t.text('server').replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd'))}` }],
     paths: {
       [`${t.path('items')}/{id}`]: {
         get: {
