@@ -38,14 +38,14 @@ function readError(file: string, message: string, hint: string): SpecError {
   return new SpecError([issue]);
 }
 
-/** Thrown by the bounded reads when the limit is passed; `bytes` is the size when known, else how much arrived. */
+/** Thrown by the bounded reads when the limit is passed; `bytes` is the size when `known`, else how much arrived. */
 export class TooLargeError extends Error {
   constructor(
     readonly bytes: number,
     readonly maxBytes: number,
     readonly known: boolean,
   ) {
-    super(`${known ? 'is' : 'has more than'} ${formatSize(bytes)}, more than the limit of ${formatLimit(maxBytes)}`);
+    super(known ? `is ${formatSize(bytes)}, more than the limit of ${formatLimit(maxBytes)}` : `is more than the limit of ${formatLimit(maxBytes)} (reading stopped there)`);
     this.name = 'TooLargeError';
   }
 }

@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { REMOTE_TIMEOUT_MS, readLocalBytes, readResponseBytes, TooLargeError } from './read-source.js';
 import { isLocalTarget, localPathOf, localRefHint, refusalOf, UNCHECKABLE, type RefScope } from './ref-scope.js';
-import { formatLimit, formatSize, sizeHint } from './limits.js';
+import { sizeHint } from './limits.js';
 import type { IssueCode } from '../errors.js';
 import { realpath } from 'node:fs/promises';
 
@@ -51,7 +51,7 @@ export function parserError(source: string, message: string, located: readonly L
 function tooLargeProblem(error: TooLargeError): RefProblem {
   return {
     code: 'ERR_SPEC_TOO_LARGE',
-    message: `points to a file that ${error.known ? 'is' : 'has more than'} ${formatSize(error.bytes)}, more than the limit of ${formatLimit(error.maxBytes)}`,
+    message: `points to a file that ${error.message}`,
     hint: sizeHint(),
   };
 }
