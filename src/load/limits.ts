@@ -147,7 +147,6 @@ function pointerOf(entry: Entry): string {
 /** Characters `value` itself adds to its JSON text (an upper bound for strings: escapes counted at 6). */
 function jsonChars(value: unknown): number {
   if (typeof value === 'string') {
-    // eslint-disable-next-line no-control-regex
     const escaped = /[\u0000-\u001f"\\]/.test(value) ? (value.match(/[\u0000-\u001f"\\]/g)?.length ?? 0) * 5 : 0;
     return value.length + 2 + escaped;
   }

@@ -94,9 +94,11 @@ export function refuseOutOfScopeRefs(document: unknown, location: string, file: 
   const fromRemote = isRemoteLocation(location);
   const issues: Issue[] = [];
   const base = fromRemote ? new URL(location) : new URL(pathToFileURL(location).pathname, LOCAL_BASE);
-  const stack: [unknown, string][] = [[document, '#']];
+  // Pointers are built only for refused `$ref`s: a parent link per entry, not a string per value.
+  const stack: Entry[] = [{ node: document, key: undefined, parent: undefined }];
   while (stack.length > 0) {
-    const [node, pointer] = stack.pop()!;
+    const entry = stack.pop()!;
+    const { node } = entry;
     if (typeof node !== 'object' || node === null) continue;
     const ref = refOf(node);
     if (ref !== undefined && !ref.startsWith('#')) {
@@ -107,17 +109,30 @@ export function refuseOutOfScopeRefs(document: unknown, location: string, file: 
           code: 'ERR_SPEC_LOCAL_REF',
           severity: 'error',
           file,
-          pointer,
+          pointer: pointerOf(entry),
           message: `$ref "${ref}" points to ${target!.display}, which ${reason}`,
           hint: localRefHint(scope, fromRemote),
         });
         delete (node as Record<string, unknown>).$ref;
       }
     }
-    const entries: [string, unknown][] = Array.isArray(node) ? node.map((child, i) => [String(i), child]) : Object.entries(node);
-    for (let i = entries.length - 1; i >= 0; i -= 1) stack.push([entries[i]![1], pointerJoin(pointer, entries[i]![0])]);
+    const keys = Object.keys(node);
+    for (let i = keys.length - 1; i >= 0; i -= 1) stack.push({ node: (node as Record<string, unknown>)[keys[i]!], key: keys[i]!, parent: entry });
   }
   return issues;
+}
+
+interface Entry {
+  readonly node: unknown;
+  readonly key: string | undefined;
+  readonly parent: Entry | undefined;
+}
+
+/** The JSON pointer of a walked value. */
+function pointerOf(entry: Entry): string {
+  const keys: string[] = [];
+  for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  return pointerJoin('#', ...keys.reverse());
 }
 
 /**
