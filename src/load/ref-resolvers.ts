@@ -4,12 +4,12 @@
  * only with --allow-remote-refs, and neither past the size limit.
  * @see https://apitools.dev/json-schema-ref-parser/docs/plugins/resolvers.html
  */
-import { createRequire } from 'node:module';
-import { REMOTE_TIMEOUT_MS, readLocalBytes, readResponseBytes, TooLargeError } from './read-source.js';
-import { isLocalTarget, localPathOf, localRefHint, refusalOf, UNCHECKABLE, type RefScope } from './ref-scope.js';
-import { sizeHint } from './limits.js';
-import type { IssueCode } from '../errors.js';
 import { realpath } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type { IssueCode } from '../errors.js';
+import { sizeHint } from './limits.js';
+import { readLocalBytes, readResponseBytes, REMOTE_TIMEOUT_MS, TooLargeError } from './read-source.js';
+import { isLocalTarget, localPathOf, localRefHint, refusalOf, UNCHECKABLE, type RefScope } from './ref-scope.js';
 
 /** An issue a resolver or parser attaches to the error it throws; `message` follows `$ref "<ref>" `. */
 export interface RefProblem {
@@ -37,9 +37,9 @@ function refParserErrors(): { ResolverError: ErrorClass; ParserError: ParserErro
 }
 
 /** A ResolverError carrying `problem` (read back by bundle-spec.ts). */
-function resolverError(source: string, problem: RefProblem, code = 'EPORTCULLIS'): Error {
+function resolverError(source: string, problem: RefProblem): Error {
   const { ResolverError } = refParserErrors();
-  return Object.assign(new ResolverError(Object.assign(new Error(problem.message), { code }), source), { problem });
+  return Object.assign(new ResolverError(new Error(problem.message), source), { problem });
 }
 
 /** A ParserError carrying problems located inside the file (read back by bundle-spec.ts). */

@@ -136,6 +136,14 @@ describe('#16 local $refs: only files inside the folder of the spec', () => {
     ]);
   });
 
+  it('#16 other schemes stay errors, and read nothing', async () => {
+    const file = await write('schemes.yaml', spec('{type: object, properties: {a: {$ref: "ftp://example.com/x.yaml"}, b: {$ref: "data:text/plain,hello"}}}'));
+    const at = '/paths/~1things/get/responses/200/content/application~1json/schema/properties';
+    const cannot = (pointer: string, ref: string): string =>
+      `${file}#${at}/${pointer}: $ref "${ref}" cannot be resolved: no way to read ${ref}. Point it at a local file or an http(s) URL. [ERR_SPEC_REF]`;
+    expect(await refusedLines(file)).toEqual([cannot('a', 'ftp://example.com/x.yaml'), cannot('b', 'data:text/plain,hello')]);
+  });
+
   it('#16 still reads files inside the folder: relative, by file: URL, and through a symlink that stays inside', async () => {
     const file = await write(
       'legit.yaml',
