@@ -16,6 +16,8 @@ export interface GenerateOptions {
   readonly config: PortcullisConfig;
   readonly name?: string;
   readonly allowRemoteRefs?: boolean;
+  /** Largest file read (the spec and each file it references), in bytes; loadSpec's default when absent. */
+  readonly maxSpecBytes?: number;
   /** Warnings are errors: nothing is written when there are any. */
   readonly strict?: boolean;
   /** Called after each stage with a one-line summary (counts and time). */
@@ -41,7 +43,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
     return value;
   };
 
-  const loaded = await timed('load', () => loadSpec(options.spec, { allowRemoteRefs: options.allowRemoteRefs ?? false }), (l) => `OpenAPI ${l.specVersion}`);
+  const loaded = await timed('load', () => loadSpec(options.spec, { allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.maxSpecBytes ? { maxSpecBytes: options.maxSpecBytes } : {}) }), (l) => `OpenAPI ${l.specVersion}`);
   const issues = new IssueCollector(loaded.file);
   const spec = await timed(
     'normalize',

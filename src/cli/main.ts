@@ -7,6 +7,7 @@ import { loadConfig } from '../config/load-config.js';
 import { diffModels, formatChanges, type Change } from '../diff/diff-models.js';
 import { ConfigError, formatIssue, SpecError, type Issue } from '../errors.js';
 import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
+import { DEFAULT_MAX_SPEC_MIB } from '../load/limits.js';
 import { VERSION } from '../version.js';
 import { WriteConflictError } from '../write/write-files.js';
 import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
@@ -36,6 +37,7 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo()): Pro
       .option('-c, --config <file>', 'portcullis config file (YAML or JSON): tool selection, roles, scopes')
       .option('-n, --name <package-name>', 'npm package name of the emitted project (default: from the spec title)')
       .option('--allow-remote-refs', 'follow $refs to http(s) URLs (off: a spec must not make the generator fetch arbitrary URLs)')
+      .option('--max-spec-size <MiB>', `largest file read, the spec and each file it references (default: ${DEFAULT_MAX_SPEC_MIB})`)
       .option('--strict', 'treat warnings as errors')
       .option('--fail-on-security-change', 'exit 1 when a change loosens authorization or widens what the server can do')
       .option('-q, --quiet', 'print nothing but problems');
@@ -89,6 +91,7 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       config,
       ...(command.name ? { name: command.name } : {}),
       allowRemoteRefs: command.allowRemoteRefs,
+      maxSpecBytes: command.maxSpecBytes,
       strict: command.strict,
       force: command.force,
       ...(progress ? { progress } : {}),

@@ -1,5 +1,9 @@
 /** Command-line flags → generator options: pure, so it can be tested without a process. */
 import { isAbsolute } from 'node:path';
+import { DEFAULT_MAX_SPEC_MIB, MAX_JSON_CHARS, mibToBytes } from '../load/limits.js';
+
+/** The largest --max-spec-size: a document bigger than its JSON limit (limits.ts) could not be processed anyway. */
+const MAX_SPEC_SIZE_MIB = MAX_JSON_CHARS / (1024 * 1024);
 
 export interface GenerateFlags {
   readonly out?: string;
@@ -7,6 +11,7 @@ export interface GenerateFlags {
   readonly name?: string;
   readonly quiet?: boolean;
   readonly allowRemoteRefs?: boolean;
+  readonly maxSpecSize?: string;
   readonly strict?: boolean;
   readonly force?: boolean;
   readonly failOnSecurityChange?: boolean;
@@ -20,6 +25,8 @@ export interface GenerateCommand {
   readonly name?: string;
   readonly quiet: boolean;
   readonly allowRemoteRefs: boolean;
+  /** Largest file read (the spec and each file it references), in bytes. */
+  readonly maxSpecBytes: number;
   readonly strict: boolean;
   /** Overwrite (or delete) generator-owned files even when edited by hand. */
   readonly force: boolean;
@@ -37,6 +44,10 @@ export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateC
   if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^https?:\/\//i.test(spec) && !isAbsolute(spec)) {
     return { usage: `the spec must be a local file or an http(s) URL, got ${JSON.stringify(spec)}` };
   }
+  const maxSpecMib = flags.maxSpecSize === undefined ? DEFAULT_MAX_SPEC_MIB : Number(flags.maxSpecSize);
+  if (!/^\d+$/.test(flags.maxSpecSize ?? '1') || !Number.isSafeInteger(maxSpecMib) || maxSpecMib < 1 || maxSpecMib > MAX_SPEC_SIZE_MIB) {
+    return { usage: `--max-spec-size ${JSON.stringify(flags.maxSpecSize)} is not a whole number of MiB from 1 to ${MAX_SPEC_SIZE_MIB}, e.g. --max-spec-size 200` };
+  }
   return {
     spec,
     outDir: flags.out,
@@ -44,6 +55,7 @@ export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateC
     ...(flags.name ? { name: flags.name } : {}),
     quiet: flags.quiet ?? false,
     allowRemoteRefs: flags.allowRemoteRefs ?? false,
+    maxSpecBytes: mibToBytes(maxSpecMib),
     strict: flags.strict ?? false,
     force: flags.force ?? false,
     failOnSecurityChange: flags.failOnSecurityChange ?? false,

@@ -5,39 +5,73 @@
  * @see https://apitools.dev/swagger-parser/docs/swagger-parser.html#bundleapi-options-callback
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type SwaggerParser from '@apidevtools/swagger-parser';
 import { pointerJoin, type Issue, type IssueCode, type IssueCollector } from '../errors.js';
 import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePointer } from '../normalize/pointer.js';
+import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
-import { isRemoteLocation, REMOTE_TIMEOUT_MS, type SourceText } from './read-source.js';
+import { isRemoteLocation, type SourceText } from './read-source.js';
+import { fileResolver, httpResolver, parserError, type LocatedProblem, type RefProblem } from './ref-resolvers.js';
+import { localPathOf, refScopeOf, refuseOutOfScopeRefs, type RefScope } from './ref-scope.js';
 
 const INVALID_POINTER_HINT = 'A pointer starts with "#/", e.g. "#/components/schemas/Pet".';
 
-/** Parses files reached through `$ref` the same way as the root document, so errors read the same. */
-const specFileParser = {
-  name: 'spec',
-  order: 100,
-  allowEmpty: true,
-  canParse: ['.json', '.yaml', '.yml'],
-  parse(file: { data: Buffer | string }): unknown {
-    const result = parseSource(file.data.toString());
-    if (!result.ok) throw new Error(result.problems.map(formatSyntaxProblem).join('; '));
-    return result.value;
-  },
-};
+/** What the parser of referenced files needs to check each one before swagger-parser follows its `$ref`s. */
+interface FileContext {
+  readonly scope: RefScope;
+  /** The name of a referenced file or URL for issues (as the user would recognise it). */
+  readonly displayName: (target: string) => string;
+  /** Issues about `$ref`s inside referenced files that were refused (and removed) before being followed. */
+  readonly refused: Issue[];
+}
 
-/** swagger-parser options: local files always, http(s) only with --allow-remote-refs, every error collected. */
-function bundleOptions(allowRemoteRefs: boolean): SwaggerParser.Options {
+/**
+ * Parses files reached through `$ref` the same way as the root document, so errors read the same, and checks
+ * each as the root document is checked (limits.ts, ref-scope.ts) before swagger-parser walks it (recursively).
+ */
+function specFileParser(context: FileContext) {
+  return {
+    name: 'spec',
+    order: 100,
+    allowEmpty: true,
+    canParse: ['.json', '.yaml', '.yml'],
+    parse(file: { url: string; data: Buffer | string }): unknown {
+      const display = context.displayName(file.url);
+      const result = parseSource(file.data.toString());
+      if (!result.ok) {
+        const deep = result.problems.find((problem) => problem.tooDeep);
+        if (deep) throw parserError(file.url, 'too deep', [{ ...tooDeepToParse(deep), file: display, pointer: '#' }]);
+        throw new Error(result.problems.map(formatSyntaxProblem).join('; '));
+      }
+      const limits = checkDocumentLimits(result.value, display);
+      if (limits.length > 0) throw parserError(file.url, 'limits', limits);
+      const location = isRemoteLocation(file.url) ? file.url : (localPathOf(file.url) ?? file.url);
+      context.refused.push(...refuseOutOfScopeRefs(result.value, location, display, context.scope));
+      return result.value;
+    },
+  };
+}
+
+/** swagger-parser options: local files inside the spec's folder, http(s) only with --allow-remote-refs, every error collected. */
+function bundleOptions(options: BundleOptions, context: FileContext): SwaggerParser.Options {
   return {
     continueOnError: true,
-    parse: { json: false, yaml: false, spec: specFileParser },
+    parse: { json: false, yaml: false, spec: specFileParser(context) },
     resolve: {
       external: true,
-      // safeUrlResolver would refuse localhost and private addresses; the flag is the user's explicit consent.
-      http: allowRemoteRefs ? { timeout: REMOTE_TIMEOUT_MS, safeUrlResolver: false } : false,
+      file: fileResolver(context.scope, options.maxBytes),
+      // No check of the address (localhost, private networks): the flag is the user's explicit consent.
+      http: options.allowRemoteRefs ? httpResolver(options.maxBytes) : false,
     },
   } as SwaggerParser.Options;
+}
+
+/** What bundling may read. */
+export interface BundleOptions {
+  /** Follow `$ref`s to http(s) URLs. */
+  readonly allowRemoteRefs: boolean;
+  /** Largest file read, in bytes. */
+  readonly maxBytes: number;
 }
 
 /** What swagger-parser's JSONParserError carries (duck-typed: its class is not exported to us). */
@@ -63,16 +97,19 @@ export async function bundleSpec(
   document: Record<string, unknown>,
   source: SourceText,
   issues: IssueCollector,
-  allowRemoteRefs: boolean,
+  options: BundleOptions,
 ): Promise<Record<string, unknown>> {
   const refs = collectRefs(document);
   const internal = refs.filter(({ ref }) => ref.startsWith('#'));
-  const internalIssues = checkInternalRefs(document, internal, issues.file);
+  const scope = refScopeOf(source.location, source.remote, issues.file);
+  // Before anything is read: `$ref`s to local files the spec may not reach are reported and removed.
+  const refused = refuseOutOfScopeRefs(document, source.location, issues.file, scope);
+  const internalIssues = [...refused, ...checkInternalRefs(document, internal, issues.file)];
   const report = (found: readonly Issue[]): void => {
     issues.issues.push(...inRefOrder(found, refs, issues.file));
   };
   // Nothing to pull in (swagger-parser's bundle takes 1–2 s on a spec the size of Stripe's, for nothing).
-  if (internal.length === refs.length) {
+  if (internal.length + refused.length === refs.length) {
     report(internalIssues);
     return document;
   }
@@ -83,18 +120,21 @@ export async function bundleSpec(
   const { default: SwaggerParserClass } = await import('@apidevtools/swagger-parser');
   const parser = new SwaggerParserClass();
   const restoreServerUrls = keepServerUrls(document);
+  const context: FileContext = { scope, displayName: (target) => displayName(target, source, issues.file), refused: [] };
   try {
-    const bundled = (await parser.bundle(source.location, document as never, bundleOptions(allowRemoteRefs))) as unknown;
-    report(internalIssues);
-    return bundled as Record<string, unknown>;
+    const bundled = (await parser.bundle(source.location, document as never, bundleOptions(options, context))) as Record<string, unknown>;
+    // Pulled-in files nest inside the document: together they may pass the limits each file kept to.
+    report([...internalIssues, ...context.refused, ...checkDocumentLimits(bundled, issues.file)]);
+    return bundled;
   } catch (error) {
     if (isRefParserErrorGroup(error)) {
       // The documents read so far, by absolute path or URL: to quote `$ref`s that failed inside other files.
       const documents = parser.$refs.values() as Record<string, unknown>;
       const found = [
         ...internalIssues,
+        ...context.refused,
         ...error.errors
-          .map((e) => refIssue(e, document, documents, source, issues.file, allowRemoteRefs))
+          .flatMap((e) => refIssues(e, document, documents, source, issues.file, options.allowRemoteRefs))
           .filter((issue) => !internalIssues.some((i) => i.file === issue.file && i.pointer === issue.pointer)),
       ];
       report(found.filter((issue, i) => found.findIndex((o) => sameIssue(o, issue)) === i));
@@ -103,6 +143,12 @@ export async function bundleSpec(
     // swagger-parser's own parse checks throw SyntaxError; they are spec problems, not bugs.
     if (error instanceof SyntaxError) {
       issues.error('ERR_SPEC_INVALID', '#', error.message, 'Fix the document so that it is a valid OpenAPI description.');
+      return document;
+    }
+    // swagger-parser walks documents recursively: files that each keep to the depth limit, nested in one another.
+    if (error instanceof RangeError) {
+      report([...internalIssues, ...context.refused]);
+      issues.error('ERR_SPEC_TOO_DEEP', '#', `nested too deeply once the files it references are pulled in; at most ${MAX_DEPTH} levels are accepted`, 'Flatten the structure, or refer to shared parts with $ref instead of nesting files in one another.');
       return document;
     }
     throw error;
@@ -197,8 +243,22 @@ function keepServerUrls(document: Record<string, unknown>): () => void {
 /** A file or URL as the user would recognise it: relative to the spec as they named it. */
 function displayName(target: string, source: SourceText, file: string): string {
   if (isRemoteLocation(target) || source.remote) return target;
-  const absolute = target.startsWith('file:') ? fileURLToPath(target) : target;
+  const absolute = localPathOf(target) ?? target;
   return path.join(path.dirname(file), path.relative(path.dirname(source.location), absolute));
+}
+
+/** Turns one swagger-parser `$ref` error into issues: at the `$ref` that failed, or inside the file it read. */
+function refIssues(
+  e: RefParserError,
+  document: unknown,
+  documents: Record<string, unknown>,
+  source: SourceText,
+  file: string,
+  allowRemoteRefs: boolean,
+): Issue[] {
+  const located = (e as { located?: readonly LocatedProblem[] }).located;
+  if (located) return located.map((problem) => ({ severity: 'error' as const, ...problem }));
+  return [refIssue(e, document, documents, source, file, allowRemoteRefs)];
 }
 
 /** Turns one swagger-parser `$ref` error into an issue at the `$ref` that failed. */
@@ -218,6 +278,9 @@ function refIssue(
   const issue = (code: IssueCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
   const detail = e.message.split('\n')[0]!.replace(/^Error parsing [^:]+: /, '');
   const target = refTarget(ref, e.source ?? source.location);
+  // Refused by our resolvers (ref-resolvers.ts): they say why.
+  const problem = (e as { problem?: RefProblem }).problem;
+  if (problem) return issue(problem.code, `$ref "${ref}" ${problem.message}`, problem.hint);
 
   switch (e.name) {
     case 'UnmatchedResolverError':
@@ -258,7 +321,7 @@ function refIssue(
 function refTarget(ref: string, base: string): string {
   const withoutHash = ref.split('#')[0] ?? '';
   if (withoutHash === '') return base;
-  if (isRemoteLocation(withoutHash)) return withoutHash;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(withoutHash)) return withoutHash;
   if (isRemoteLocation(base)) return new URL(withoutHash, base).href;
   return path.resolve(path.dirname(base), decodeURI(withoutHash));
 }

@@ -6,6 +6,7 @@ import { IssueCollector, SpecError } from '../errors.js';
 import { isRecord } from '../normalize/pointer.js';
 import type { SpecVersion } from '../normalize/types.js';
 import { bundleSpec } from './bundle-spec.js';
+import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { readSource } from './read-source.js';
 import { checkDocumentShape, detectSpecVersion } from './spec-version.js';
@@ -14,6 +15,8 @@ import { validateSpec } from './validate-spec.js';
 export interface LoadOptions {
   /** Follow `$ref`s to http(s) URLs (off by default: a spec should not make the generator fetch things). */
   readonly allowRemoteRefs: boolean;
+  /** Largest file read, the spec and each file it references, in bytes (default {@link DEFAULT_MAX_SPEC_MIB} MiB). */
+  readonly maxSpecBytes?: number;
 }
 
 /** A parsed, bundled and valid spec. */
@@ -33,14 +36,23 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   const file = location;
   const issues = new IssueCollector(file);
 
-  const source = await readSource(location, file);
+  const maxBytes = options.maxSpecBytes ?? mibToBytes(DEFAULT_MAX_SPEC_MIB);
+  const source = await readSource(location, file, maxBytes);
   const parsed = parseSource(source.text);
   if (!parsed.ok) {
     for (const problem of parsed.problems) {
-      issues.error('ERR_SPEC_PARSE', '#', `syntax error at ${formatSyntaxProblem(problem)}`, 'Fix the YAML/JSON syntax there.');
+      if (problem.tooDeep) {
+        const { code, message, hint } = tooDeepToParse(problem);
+        issues.error(code, '#', message, hint);
+      } else {
+        issues.error('ERR_SPEC_PARSE', '#', `syntax error at ${formatSyntaxProblem(problem)}`, 'Fix the YAML/JSON syntax there.');
+      }
     }
     throw new SpecError(issues.issues);
   }
+  // Before any step that walks the document recursively or serialises it whole.
+  issues.issues.push(...checkDocumentLimits(parsed.value, file));
+  issues.throwIfErrors();
   if (!isRecord(parsed.value)) {
     const found = parsed.value === null || parsed.value === undefined ? 'nothing' : Array.isArray(parsed.value) ? 'a list' : 'a single value';
     issues.error('ERR_SPEC_PARSE', '#', `the file holds ${found}, not an OpenAPI document`, 'An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths".');
@@ -52,7 +64,7 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   checkDocumentShape(parsed.value, specVersion, issues);
   issues.throwIfErrors();
 
-  const document = await bundleSpec(parsed.value, source, issues, options.allowRemoteRefs);
+  const document = await bundleSpec(parsed.value, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
   issues.throwIfErrors();
 
   await validateSpec(document, source.location, specVersion, issues);

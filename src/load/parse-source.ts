@@ -20,6 +20,8 @@ export interface SyntaxProblem {
   readonly line: number;
   readonly column: number;
   readonly message: string;
+  /** Set when the text nests deeper than the parser can follow, rather than being malformed. */
+  readonly tooDeep?: true;
 }
 
 export type ParseResult =
@@ -42,20 +44,26 @@ function parseYaml(source: string): ParseResult {
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false });
   if (document.errors.length > 0) {
-    const problems = document.errors.map((error) => {
+    const problems = document.errors.map((error): SyntaxProblem => {
       const { line, col } = lineCounter.linePos(error.pos[0]);
+      // The yaml package reports its own stack overflow (collections nested too deeply) this way.
+      if (error.code === 'RESOURCE_EXHAUSTION') return { line, column: col, message: 'collections nested too deeply to parse', tooDeep: true };
       return { line, column: col, message: error.message };
     });
+    const deep = problems.find((problem) => problem.tooDeep);
+    if (deep) return { ok: false, problems: [deep] };
     // One mistake often yields several errors at the same spot; the first says it best.
     return { ok: false, problems: problems.filter((p, i) => problems.findIndex((q) => q.line === p.line && q.column === p.column) === i) };
   }
-  const recursive = findRecursiveAlias(document, lineCounter);
-  if (recursive) return { ok: false, problems: [recursive] };
   let value: unknown;
   try {
-    value = document.toJS();
+    const recursive = findRecursiveAlias(document, lineCounter);
+    if (recursive) return { ok: false, problems: [recursive] };
+    // An alias becomes the same object as its anchor, not a copy, so expansion costs nothing here; the expanded
+    // size is bounded by checkDocumentLimits (limits.ts), which replaces the package's alias-count heuristic.
+    value = document.toJS({ maxAliasCount: -1 });
   } catch (error) {
-    // e.g. "Excessive alias count": the document is a YAML bomb.
+    if (error instanceof RangeError) return { ok: false, problems: [{ line: 1, column: 1, message: 'collections nested too deeply to parse', tooDeep: true }] };
     return { ok: false, problems: [{ line: 1, column: 1, message: (error as Error).message }] };
   }
   return { ok: true, value };
@@ -95,7 +103,7 @@ function locateJsonError(source: string, message: string): SyntaxProblem {
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const problem = parseDocument(source, { lineCounter, schema: 'json', prettyErrors: false }).errors[0];
-  if (!problem) return { line: 1, column: 1, message };
+  if (!problem || problem.code === 'RESOURCE_EXHAUSTION') return { line: 1, column: 1, message };
   const { line, col } = lineCounter.linePos(problem.pos[0]);
   return { line, column: col, message: problem.message };
 }

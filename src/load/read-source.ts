@@ -1,11 +1,13 @@
 /**
- * Reads the text of a spec from a local path or an http(s) URL. The only place `load` touches disk or network
- * for the root document; referenced files are read by swagger-parser (see bundle-spec.ts).
+ * Reads the text of a spec from a local path or an http(s) URL, never more than a size limit: a local file's size
+ * is checked before it is read, a response's Content-Length before its body and its bytes while they arrive.
+ * Used for the root document here and for referenced files by the resolvers of ref-resolvers.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SpecError, type Issue } from '../errors.js';
+import { formatLimit, formatSize, sizeHint } from './limits.js';
 
 /** How long a remote spec may take to arrive. */
 export const REMOTE_TIMEOUT_MS = 30_000;
@@ -23,9 +25,12 @@ export function isRemoteLocation(location: string): boolean {
   return /^https?:\/\//i.test(location);
 }
 
-/** Reads a spec from a local path (or `file:` URL) or an http(s) URL; failures throw an ERR_SPEC_READ SpecError. */
-export async function readSource(location: string, file: string): Promise<SourceText> {
-  return isRemoteLocation(location) ? fetchText(location, file) : readLocal(location, file);
+/**
+ * Reads a spec from a local path (or `file:` URL) or an http(s) URL, at most `maxBytes`; failures throw a
+ * SpecError (ERR_SPEC_READ, or ERR_SPEC_TOO_LARGE naming the size and the limit).
+ */
+export async function readSource(location: string, file: string, maxBytes: number): Promise<SourceText> {
+  return isRemoteLocation(location) ? fetchText(location, file, maxBytes) : readLocal(location, file, maxBytes);
 }
 
 function readError(file: string, message: string, hint: string): SpecError {
@@ -33,11 +38,85 @@ function readError(file: string, message: string, hint: string): SpecError {
   return new SpecError([issue]);
 }
 
-async function readLocal(location: string, file: string): Promise<SourceText> {
+/** Thrown by the bounded reads when the limit is passed; `bytes` is the size when `known`, else how much arrived. */
+export class TooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly maxBytes: number,
+    readonly known: boolean,
+  ) {
+    super(known ? `is ${formatSize(bytes)}, more than the limit of ${formatLimit(maxBytes)}` : `is more than the limit of ${formatLimit(maxBytes)} (reading stopped there)`);
+    this.name = 'TooLargeError';
+  }
+}
+
+function tooLarge(file: string, error: TooLargeError): SpecError {
+  const issue: Issue = { code: 'ERR_SPEC_TOO_LARGE', severity: 'error', file, pointer: '#', message: `the spec ${error.message}`, hint: sizeHint() };
+  return new SpecError([issue]);
+}
+
+/**
+ * The bytes of a local file, at most `maxBytes`: a regular file's size is checked before anything is read; other
+ * files (a pipe from process substitution) are counted while read. Throws TooLargeError, or the fs error.
+ */
+export async function readLocalBytes(absolute: string, maxBytes: number): Promise<Buffer> {
+  const handle = await open(absolute, 'r');
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
+    if (stats.isFile() && stats.size > maxBytes) throw new TooLargeError(stats.size, maxBytes, true);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.alloc(64 * 1024);
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+      // The file may have grown since stat, or is a stream: stop as soon as it passes the limit.
+      if (total > maxBytes) throw new TooLargeError(total, maxBytes, false);
+      chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * The body of `response`, at most `maxBytes` (decompressed): refused on its Content-Length before reading, and
+ * while it arrives. Throws TooLargeError.
+ */
+export async function readResponseBytes(response: Response, maxBytes: number): Promise<Buffer> {
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  // Content-Length counts the encoded body; only an identity-encoded one is the size of what is read.
+  if (!response.headers.get('content-encoding') && Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw new TooLargeError(declared, maxBytes, true);
+  }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  if (response.body) {
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw new TooLargeError(total, maxBytes, false);
+      }
+      chunks.push(value);
+    }
+  }
+  return Buffer.concat(chunks, total);
+}
+
+async function readLocal(location: string, file: string, maxBytes: number): Promise<SourceText> {
   const absolute = location.startsWith('file:') ? fileURLToPath(location) : path.resolve(location);
   try {
-    return { text: await readFile(absolute, 'utf8'), location: absolute, remote: false };
+    return { text: (await readLocalBytes(absolute, maxBytes)).toString('utf8'), location: absolute, remote: false };
   } catch (error) {
+    if (error instanceof TooLargeError) throw tooLarge(file, error);
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
       throw readError(file, 'file not found', 'Check the path; a relative path is resolved from the current directory.');
@@ -48,7 +127,7 @@ async function readLocal(location: string, file: string): Promise<SourceText> {
   }
 }
 
-async function fetchText(url: string, file: string): Promise<SourceText> {
+async function fetchText(url: string, file: string, maxBytes: number): Promise<SourceText> {
   let response: Response;
   try {
     response = await fetch(url, {
@@ -70,5 +149,11 @@ async function fetchText(url: string, file: string): Promise<SourceText> {
       'Check the URL, or download the spec and pass the local file.',
     );
   }
-  return { text: await response.text(), location: response.url || url, remote: true };
+  try {
+    return { text: (await readResponseBytes(response, maxBytes)).toString('utf8'), location: response.url || url, remote: true };
+  } catch (error) {
+    if (error instanceof TooLargeError) throw tooLarge(file, error);
+    const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
+    throw readError(file, `cannot read the response: ${cause}`, 'Check the URL and your network, or pass a local file.');
+  }
 }

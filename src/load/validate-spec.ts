@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import type { IssueCollector } from '../errors.js';
 import { isRecord } from '../normalize/pointer.js';
 import type { SpecVersion } from '../normalize/types.js';
+import { MAX_DEPTH } from './limits.js';
 import { schemaValidator } from './openapi-schemas.js';
 import { schemaErrorsToIssues, type AjvError } from './schema-issues.js';
 import { semanticErrorToIssue } from './semantic-issues.js';
@@ -30,6 +31,22 @@ export async function validateSpec(
   version: SpecVersion,
   issues: IssueCollector,
 ): Promise<void> {
+  try {
+    await validateDocument(document, location, version, issues);
+  } catch (error) {
+    // Validation follows `$ref`s recursively: chains of references, each within the depth limit, can still
+    // nest deeper than the stack allows.
+    if (!(error instanceof RangeError)) throw error;
+    issues.error(
+      'ERR_SPEC_TOO_DEEP',
+      '#',
+      `nested too deeply to validate once its $refs are followed; at most ${MAX_DEPTH} levels are accepted`,
+      'Shorten chains of $refs that nest schemas inside one another.',
+    );
+  }
+}
+
+async function validateDocument(document: Record<string, unknown>, location: string, version: SpecVersion, issues: IssueCollector): Promise<void> {
   const validate = schemaValidator(version);
   // swagger-parser validated a 3.1 document with neither paths nor webhooks with `paths: {}` (see below).
   const inPlace = document.paths === undefined && document.webhooks === undefined ? { ...document, paths: {} } : document;

@@ -33,6 +33,12 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/1: $ref "./does-not-exist.yaml#/limit" points to a file that does not exist (specs/invalid/does-not-exist.yaml). Fix the path; it is relative to the file that contains the $ref. [ERR_SPEC_REF]',
     'specs/invalid/broken-local-ref.yaml#/paths/~1pets/get/parameters/2: $ref "#components/parameters/limit" is not a valid JSON pointer. A pointer starts with "#/", e.g. "#/components/schemas/Pet". [ERR_SPEC_REF]',
   ],
+  // #16: a $ref may not copy a file from outside the spec's folder into the output, wherever the $ref sits.
+  'local-file-ref.yaml': [
+    'specs/invalid/local-file-ref.yaml#/paths/~1pets/get/parameters/0: $ref "../../../../../../../../../../../../../../../../etc/passwd" points to /etc/passwd, which is outside the folder of the spec (specs/invalid), symbolic links followed. Copy the file into specs/invalid and point the $ref at the copy. [ERR_SPEC_LOCAL_REF]',
+    'specs/invalid/local-file-ref.yaml#/paths/~1pets/get/responses/200/content/application~1json/schema/example: $ref "file:///etc/passwd" points to /etc/passwd, which is outside the folder of the spec (specs/invalid), symbolic links followed. Copy the file into specs/invalid and point the $ref at the copy. [ERR_SPEC_LOCAL_REF]',
+    'specs/invalid/local-file-ref.yaml#/paths/~1pets/get/responses/200/content/application~1json/schema/x-leak: $ref "/etc/hostname" points to /etc/hostname, which is outside the folder of the spec (specs/invalid), symbolic links followed. Copy the file into specs/invalid and point the $ref at the copy. [ERR_SPEC_LOCAL_REF]',
+  ],
   'unsupported-version.yaml': [`specs/invalid/unsupported-version.yaml#/openapi: unsupported OpenAPI version "4.0.0". ${SUPPORTED} [ERR_SPEC_VERSION]`],
   'swagger-version-number.yaml': [
     'specs/invalid/swagger-version-number.yaml#/swagger: the Swagger version must be the string "2.0", not the number 2. Quote it: swagger: "2.0". [ERR_SPEC_VERSION]',
