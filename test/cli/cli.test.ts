@@ -96,7 +96,7 @@ describe('portcullis generate', () => {
   it('documents every option in --help', async () => {
     const { code, stdout } = await cli('generate', '--help');
     expect(code).toBe(0);
-    for (const option of ['--out', '--config', '--name', '--allow-remote-refs', '--strict', '--quiet', '--force', '--watch', '--fail-on-security-change']) {
+    for (const option of ['--out', '--config', '--name', '--allow-remote-refs', '--max-spec-size', '--strict', '--quiet', '--force', '--watch', '--fail-on-security-change']) {
       expect(stdout).toContain(option);
     }
     for (const command of ['check', 'diff']) {
