@@ -122,8 +122,10 @@ function summarizeTool(tool: ToolModel, definitions: Readonly<Record<string, Jso
 
 function resolve(schema: JsonSchema | undefined, definitions: Readonly<Record<string, JsonSchema>>): JsonSchema | undefined {
   const ref = schema?.['$ref'];
-  if (typeof ref === 'string' && ref.startsWith('#/$defs/')) return definitions[decodeURIComponent(ref.slice('#/$defs/'.length)).replace(/~1/g, '/').replace(/~0/g, '~')];
-  return schema;
+  if (typeof ref !== 'string' || !ref.startsWith('#/$defs/')) return schema;
+  const name = decodeURIComponent(ref.slice('#/$defs/'.length)).replace(/~1/g, '/').replace(/~0/g, '~');
+  // Definition names come from the spec: `__proto__` or `constructor` must not reach Object.prototype.
+  return Object.hasOwn(definitions, name) ? definitions[name] : undefined;
 }
 
 /** Parses a manifest read from disk; undefined when it is missing or not one. */

@@ -133,7 +133,7 @@ export function sourcePointer(document: unknown, instancePath: string): string {
   };
   for (const segment of parsePointer(instancePath) ?? []) {
     if (segment !== '$ref') followRefs();
-    node = Array.isArray(node) ? node[Number(segment)] : isRecord(node) ? node[segment] : undefined;
+    node = Array.isArray(node) ? node[Number(segment)] : isRecord(node) && Object.hasOwn(node, segment) ? node[segment] : undefined;
     at.push(segment);
   }
   followRefs();

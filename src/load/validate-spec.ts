@@ -154,7 +154,7 @@ function items(node: unknown, check: (value: unknown) => boolean): boolean {
 function fields(node: Record<string, unknown>, known: Readonly<Record<string, (value: unknown) => boolean>>, data: readonly string[] = []): boolean {
   for (const key in node) {
     if (isExtension(key) || data.includes(key)) continue;
-    const check = known[key];
+    const check = Object.hasOwn(known, key) ? known[key] : undefined;
     if (!(check ? check(node[key]) : noRefs(node[key]))) return false;
   }
   return true;
