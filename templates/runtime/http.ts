@@ -218,7 +218,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   /** Reads and parses the JSON body, or answers 413 / 400 itself (audited) and returns NO_BODY. */
   async function readJsonBody(req: IncomingMessage, res: ServerResponse, trail: Trail): Promise<unknown> {
     const text = await readBody(req, maxBodyBytes);
-    if (text === undefined) {
+    if (text === CLIENT_GONE) {
+      // Gone mid-body (or cut by MCP_REQUEST_TIMEOUT_MS, which Node answers 408 itself): there is no one to answer.
+      denyAll(trail, 'client_closed', true);
+      return NO_BODY;
+    }
+    if (text === TOO_LARGE) {
       // The rest of the body is not read: the connection is closed once the answer is sent.
       refuse(res, trail, 413, 'body_too_large', `Request body larger than ${maxBodyBytes} bytes`);
       return NO_BODY;
@@ -520,10 +525,16 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
 const NO_BODY = Symbol('no body');
 
-/** The body as text, or undefined as soon as it is known to exceed `maxBytes` (declared or as received). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
+const TOO_LARGE = Symbol('too large');
+const CLIENT_GONE = Symbol('client gone');
+
+/**
+ * The body as text; TOO_LARGE as soon as it is known to exceed `maxBytes` (declared or as received); CLIENT_GONE when
+ * the connection ends or fails before the whole body has arrived.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | typeof TOO_LARGE | typeof CLIENT_GONE> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -531,13 +542,13 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
       if (size <= maxBytes) return void chunks.push(chunk);
       // Stop reading without destroying the socket, which would lose the 413 answer.
       req.off('data', onData).pause();
-      resolve(undefined);
+      resolve(TOO_LARGE);
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-    // A client that goes away mid-body: settles the promise (a no-op when it already has) so nothing waits forever.
-    req.once('close', () => reject(new Error('the client closed the connection before sending the whole body')));
+    // A client that goes away mid-body settles the promise (a no-op when it already has), so nothing waits for ever.
+    req.once('error', () => resolve(CLIENT_GONE));
+    req.once('close', () => resolve(CLIENT_GONE));
   });
 }
 

@@ -81,11 +81,12 @@ const DEFAULT_LOG_LEVEL: LogLevel = 'info';
 /**
  * Memory arithmetic behind the defaults of MCP_MAX_BODY_BYTES and MCP_MAX_CONCURRENT_REQUESTS, against the 256 MiB
  * limit of the emitted Deployment. JSON.parse of a hostile body costs far more than its size (1 MiB of `[{},{},…]` is
- * about 21 MiB of objects), so http.ts refuses a body with more than MAX_JSON_ITEMS values and keys before parsing
- * it: a 1 MiB body then costs at most ~7 MiB (1 MiB of chunks, ≤2 MiB of text, ≤4 MiB parsed at ≤80 bytes per item).
- * One tools/call adds at most ~5 MiB (a 1 MiB upstream response held as bytes, text and parsed value, plus the
- * serialized answer). So one MCP request costs at most ~12 MiB, and 16 of them ~192 MiB, which leaves ~64 MiB for
- * Node itself, the SDK and the compiled schemas (about 60 MiB resident when idle) within 256 MiB.
+ * about 21 MiB of objects), so http.ts refuses a body of more than MAX_JSON_ITEMS values and members before parsing
+ * it (json-shape.ts): a 1 MiB body then costs at most ~6 MiB (its chunks and their concatenation, 1 MiB of text, ≤4 MiB
+ * parsed at ≤80 bytes per item). One tools/call or tools/list page adds at most ~5 MiB (a 1 MiB upstream response held
+ * as bytes, text and parsed value, or a 1 MiB page, plus the serialized answer). So one MCP request costs at most
+ * ~11 MiB, and 16 of them ~176 MiB, which leaves ~80 MiB for Node itself, the SDK and the compiled schemas (~70 MiB
+ * resident when idle, measured on Node 20) within 256 MiB. A batch takes one slot per message, so it cannot multiply this.
  */
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
@@ -179,7 +180,7 @@ export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'> 
     {
       variable: 'MCP_MAX_CONCURRENT_REQUESTS',
       default: String(DEFAULT_MAX_CONCURRENT_REQUESTS),
-      description: 'MCP requests in flight at once (each message of a batch counts); beyond it requests are answered 503 with Retry-After before their body is read. Sized so that the worst case (~12 MiB each) fits a 256 MiB memory limit.',
+      description: 'MCP requests in flight at once (each message of a batch counts); beyond it requests are answered 503 with Retry-After before their body is read. Sized so that the worst case (~11 MiB each) fits a 256 MiB memory limit; raise it with the memory limit.',
       example: EXAMPLES.MCP_MAX_CONCURRENT_REQUESTS,
     },
     {

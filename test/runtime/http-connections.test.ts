@@ -189,7 +189,8 @@ describe('#16 timeouts and the connection cap', () => {
   });
 
   it('#16 answers 408 and closes a request whose body trickles past MCP_REQUEST_TIMEOUT_MS', async () => {
-    const { url, upstream } = await openServer({ MCP_HEADERS_TIMEOUT_MS: '300', MCP_REQUEST_TIMEOUT_MS: '600' });
+    const errors: string[] = [];
+    const { url, upstream } = await openServer({ MCP_HEADERS_TIMEOUT_MS: '300', MCP_REQUEST_TIMEOUT_MS: '600' }, { log: (level, message) => void (level === 'error' && errors.push(message)) });
     const connection = await open(url);
     connection.socket.write(head(url, { 'Content-Length': '100000' }));
     let closed = false;
@@ -201,6 +202,9 @@ describe('#16 timeouts and the connection cap', () => {
     expect(closed).toBe(true);
     expect(answerHead(connection.received())).toMatch(/^http\/1\.1 408 /);
     expect(upstream.received).toHaveLength(0);
+    // A client cut off mid-body is not a server error.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(errors).toEqual([]);
   });
 
   it('#16 with MCP_MAX_CONNECTIONS=2 a third concurrent connection is closed at once, and served again once one ends', async () => {
