@@ -197,15 +197,21 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // One in-flight slot, taken before the body is read, bounds the memory of bodies being read and parsed.
     const slot = requestLimit.tryTake();
     if (!slot) return overloaded(res, trail);
-    res.once('close', slot);
+    const slots = [slot];
+    // Slots are freed once the response has closed and the work it started has ended: a client that goes away does
+    // not free the slot of a call still running.
+    let work: Promise<void> = Promise.resolve();
+    const release = () => slots.splice(0).forEach((free) => free());
+    res.once('close', () => void work.then(release, release));
     const body = await readJsonBody(req, res, trail);
     if (body === NO_BODY) return;
     bodyRead();
     const messages = auditMessages(body, trail);
     if (batchingRefused(req, body, res, trail)) return;
-    if (Array.isArray(body) && !chargeBatch(body.length, authenticated.caller, res, trail)) return;
+    if (Array.isArray(body) && !chargeBatch(body.length, authenticated.caller, res, trail, slots)) return;
     if (stepUpRefused(messages, body, authenticated.caller, res, trail)) return;
-    await handleMcp(req, res, authenticated, body, trail);
+    work = handleMcp(req, res, authenticated, body, trail);
+    await work;
   }
 
   /** Answers 503 with Retry-After: every in-flight slot is taken (MCP_MAX_CONCURRENT_REQUESTS). */
@@ -260,7 +266,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
    * Pays for the messages of a batch after the first (paid for before the body was read): one rate-limit token and one
    * in-flight slot each, all or none. A refused batch is refused whole: nothing in it runs.
    */
-  function chargeBatch(count: number, caller: CallerContext, res: ServerResponse, trail: Trail): boolean {
+  function chargeBatch(count: number, caller: CallerContext, res: ServerResponse, trail: Trail, slots: (() => void)[]): boolean {
     if (count <= 1) return true;
     if (!rateLimiter.fits(count)) {
       refuse(res, trail, 429, 'rate_limited', `Too many requests: a batch may hold at most ${settings.rateLimitBurst} requests; send fewer at once`);
@@ -276,12 +282,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       refuse(res, trail, 400, 'batch_too_large', `Invalid Request: a batch may hold at most ${requestLimit.max} requests`, -32600);
       return false;
     }
-    const slots = requestLimit.tryTake(count - 1);
-    if (!slots) {
+    const more = requestLimit.tryTake(count - 1);
+    if (!more) {
       overloaded(res, trail);
       return false;
     }
-    res.once('close', slots);
+    slots.push(more);
     return true;
   }
 
@@ -386,7 +392,9 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
   /** Serves one MCP POST whose body has been read: a fresh transport and Server, both closed with the response. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail): Promise<void> {
+    const work: Promise<unknown>[] = [];
     const server = createMcpServer(definition, {
+      track: (call) => void work.push(call),
       upstream,
       caller: authenticated.caller,
       policy,
@@ -407,6 +415,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     await server.connect(transport);
     // Request handlers get the caller's AuthInfo as extra.authInfo, as with the SDK's transport.
     await transport.handle(req, res, body, authenticated.authInfo);
+    // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.
+    await Promise.allSettled(work);
   }
 
   function hostAllowed(req: IncomingMessage): boolean {

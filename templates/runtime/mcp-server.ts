@@ -50,6 +50,11 @@ export interface McpServerContext {
   readonly pageSize?: number;
   /** Serialized bytes per tools/list page (tests shrink it); default MAX_PAGE_BYTES. */
   readonly pageBytes?: number;
+  /**
+   * Told of each tool call's work as it starts, a promise that settles when the call has ended — even when its client
+   * has gone and its answer will be dropped — so the transport can hold the call's share of the server until then.
+   */
+  readonly track?: (call: Promise<unknown>) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
 }
@@ -92,8 +97,14 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     return { tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name, arguments: args = {} } = request.params;
+  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+    const call = callTool(request.params.name, request.params.arguments ?? {}, extra.requestId);
+    context.track?.(call);
+    return call;
+  });
+
+  /** Runs one tools/call: authorization, validation, hooks, the upstream request. */
+  async function callTool(name: string, args: Record<string, unknown>, requestId: string | number): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
@@ -103,7 +114,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     if (!decision.allowed) return toolError(decision.reason);
 
     const report = context.onUpstreamResponse;
-    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId: extra.requestId, tool: tool.name, status }) } : context.upstream;
+    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId, tool: tool.name, status }) } : context.upstream;
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
@@ -118,7 +129,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       }
       throw error;
     }
-  });
+  }
 
   return server;
 }

@@ -97,6 +97,25 @@ describe('#16 MCP_MAX_CONCURRENT_REQUESTS', () => {
     expect(server.requestLimit.inFlight).toBe(0);
   });
 
+  it('#16 a call whose client has gone keeps its slot until its work ends', async () => {
+    const { upstream, server, url } = await openServer({ MCP_MAX_CONCURRENT_REQUESTS: '1' });
+    const hold = holdUpstream(upstream);
+    const abandon = new AbortController();
+    const abandoned = fetch(url, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(toolsCall('get_pet', { petId: 1 })), signal: abandon.signal }).catch(() => 'aborted');
+    await hold.arrived;
+    abandon.abort();
+    expect(await abandoned).toBe('aborted');
+    // The upstream call still runs: its slot is still taken.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.requestLimit.inFlight).toBe(1);
+    expect((await rpc(url, undefined, toolsCall('get_pet', { petId: 2 }))).status).toBe(503);
+
+    hold.release();
+    for (let i = 0; i < 100 && server.requestLimit.inFlight > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(server.requestLimit.inFlight).toBe(0);
+    expect((await rpc(url, undefined, toolsCall('get_pet', { petId: 3 }))).status).toBe(200);
+  });
+
   it('#16 a batch takes a slot per message: larger than the cap → 400, not fitting now → 503, nothing runs', async () => {
     const { upstream, server, url } = await openServer({ MCP_MAX_CONCURRENT_REQUESTS: '4' });
     const batch = (count: number, from: number) => Array.from({ length: count }, (_, index) => toolsCall('get_pet', { petId: from + index }, from + index));
