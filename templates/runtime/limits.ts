@@ -1,6 +1,7 @@
 /**
  * Limits that keep one caller, or a slow upstream, from taking the server down: a per-caller token bucket (requests
- * per minute with a burst) and a cap on concurrent upstream requests with a bounded queue.
+ * per minute with a burst), a cap on MCP requests in flight, and a cap on concurrent upstream requests with a bounded
+ * queue.
  */
 
 /** Outcome of RateLimiter.take: allowed, or refused with the seconds until a request would be allowed. */
@@ -25,8 +26,13 @@ export class RateLimiter {
     return this.perMinute > 0;
   }
 
-  /** Takes one token of `key`'s bucket. */
-  take(key: string): RateDecision {
+  /** Whether `count` tokens could ever be taken at once (a bucket never holds more than `burst`). */
+  fits(count: number): boolean {
+    return !this.enabled || count <= this.burst;
+  }
+
+  /** Takes `count` tokens of `key`'s bucket, all or none: a batch is paid for whole or refused whole. */
+  take(key: string, count = 1): RateDecision {
     if (!this.enabled) return { allowed: true };
     const now = this.now();
     const ratePerMs = this.perMinute / 60_000;
@@ -37,11 +43,36 @@ export class RateLimiter {
     bucket.updated = now;
     this.buckets.set(key, bucket);
     if (this.buckets.size > MAX_BUCKETS) this.buckets.delete(this.buckets.keys().next().value!);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
+    if (bucket.tokens >= count) {
+      bucket.tokens -= count;
       return { allowed: true };
     }
-    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerMs / 1000)) };
+    const wanted = Math.min(count, this.burst);
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((wanted - bucket.tokens) / ratePerMs / 1000)) };
+  }
+}
+
+/** At most `max` units in flight at once, taken without waiting: what does not fit is refused at once. */
+export class InFlightLimit {
+  private active = 0;
+
+  constructor(readonly max: number) {}
+
+  /** Units in flight right now (tests and metrics). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** Takes `count` units, all or none; returns their release function (idempotent), or undefined when they do not fit. */
+  tryTake(count = 1): (() => void) | undefined {
+    if (this.active + count > this.max) return undefined;
+    this.active += count;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active -= count;
+    };
   }
 }
 

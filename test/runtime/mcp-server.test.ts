@@ -313,20 +313,20 @@ describe('the HTTP endpoint', () => {
     expect(response.status).toBe(200);
   });
 
-  it('answers 413 to a body declared larger than 4 MiB, before reading it', async () => {
-    const response = await postRaw(server.url, 1024, 4 * 1024 * 1024 + 1);
+  it('answers 413 to a body declared larger than 1 MiB (the default), before reading it', async () => {
+    const response = await postRaw(server.url, 1024, 1024 * 1024 + 1);
     expect(response.status).toBe(413);
-    expect(JSON.parse(response.body).error.message).toContain('4194304');
+    expect(JSON.parse(response.body).error.message).toContain('1048576');
   });
 
-  it('answers 413 to a streamed body that grows past 4 MiB', async () => {
-    const response = await postRaw(server.url, 5 * 1024 * 1024);
+  it('answers 413 to a streamed body that grows past 1 MiB', async () => {
+    const response = await postRaw(server.url, 2 * 1024 * 1024);
     expect(response.status).toBe(413);
   });
 
-  it('accepts a body just under 4 MiB', async () => {
+  it('accepts a body of exactly 1 MiB', async () => {
     const json = JSON.stringify(INITIALIZE);
-    const padded = json + ' '.repeat(4 * 1024 * 1024 - json.length);
+    const padded = json + ' '.repeat(1024 * 1024 - json.length);
     const response = await fetch(server.url, { method: 'POST', headers: MCP_HEADERS, body: padded });
     expect(response.status).toBe(200);
   });
@@ -366,6 +366,8 @@ describe('the HTTP endpoint', () => {
 
 describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transports)', () => {
   const post = (body: unknown, headers: Record<string, string> = MCP_HEADERS) => fetch(server.url, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  /** Batching exists only up to protocol revision 2025-03-26. */
+  const BATCH_HEADERS = { ...MCP_HEADERS, 'MCP-Protocol-Version': '2025-03-26' };
   const TOOLS_LIST = { jsonrpc: '2.0', id: 7, method: 'tools/list' };
 
   it.each([
@@ -404,13 +406,13 @@ describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transpor
     ['an empty batch', []],
     ['a batch with one invalid entry', [TOOLS_LIST, { jsonrpc: '2.0', id: 2 }]],
   ])('answers 400 with -32600 to %s', async (_name, body) => {
-    const response = await post(body);
+    const response = await post(body, BATCH_HEADERS);
     expect(response.status).toBe(400);
     expect(((await response.json()) as JsonRpcError).error.code).toBe(-32600);
   });
 
   it('answers 400 to an initialize request that does not come alone', async () => {
-    const response = await post([INITIALIZE, TOOLS_LIST]);
+    const response = await post([INITIALIZE, TOOLS_LIST], BATCH_HEADERS);
     expect(response.status).toBe(400);
     expect(((await response.json()) as JsonRpcError).error.message).toMatch(/only one initialization/i);
   });
@@ -419,7 +421,7 @@ describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transpor
     const notification = await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     expect(notification.status).toBe(202);
     expect(await notification.text()).toBe('');
-    const batch = await post([{ jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 'srv-1', result: {} }]);
+    const batch = await post([{ jsonrpc: '2.0', method: 'notifications/initialized' }, { jsonrpc: '2.0', id: 'srv-1', result: {} }], BATCH_HEADERS);
     expect(batch.status).toBe(202);
     expect(await batch.text()).toBe('');
   });
@@ -436,7 +438,7 @@ describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transpor
       { jsonrpc: '2.0', method: 'notifications/initialized' },
       { jsonrpc: '2.0', id: 'a', method: 'tools/call', params: { name: 'no_such_tool', arguments: {} } },
       { jsonrpc: '2.0', id: 3, method: 'ping' },
-    ]);
+    ], BATCH_HEADERS);
     expect(batch.status).toBe(200);
     const answers = (await batch.json()) as { id: unknown; result?: any; error?: { code: number } }[];
     expect(answers.map((answer) => answer.id)).toEqual(['b', 'a', 3]);

@@ -141,7 +141,13 @@ describe('readSettings', () => {
 describe('describeSettings', () => {
   it('reads the limits and shutdown settings, with their defaults, refusing values out of range by name', () => {
     expect(readSettings({ ...OAUTH }, definition)).toMatchObject({
-      maxBodyBytes: 4_194_304,
+      maxBodyBytes: 1_048_576,
+      maxConcurrentRequests: 16,
+      toolsPageSize: 100,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
+      maxConnections: 1000,
       rateLimitPerMinute: 600,
       rateLimitBurst: 100,
       upstreamMaxConcurrency: 64,
@@ -162,6 +168,31 @@ describe('describeSettings', () => {
     expect(settingError({ ...OAUTH, SHUTDOWN_TIMEOUT_MS: '-1' }).variable).toBe('SHUTDOWN_TIMEOUT_MS');
   });
 
+  it('#16 reads the connection and request limits, refusing malformed ones by name', () => {
+    expect(
+      readSettings(
+        { ...OAUTH, MCP_HEADERS_TIMEOUT_MS: '300', MCP_REQUEST_TIMEOUT_MS: '300', MCP_KEEP_ALIVE_TIMEOUT_MS: '1', MCP_MAX_CONNECTIONS: '2', MCP_MAX_CONCURRENT_REQUESTS: '1', MCP_TOOLS_PAGE_SIZE: '1000' },
+        definition,
+      ),
+    ).toMatchObject({ headersTimeoutMs: 300, requestTimeoutMs: 300, keepAliveTimeoutMs: 1, maxConnections: 2, maxConcurrentRequests: 1, toolsPageSize: 1000 });
+    for (const [variable, value] of [
+      ['MCP_HEADERS_TIMEOUT_MS', '0'],
+      ['MCP_HEADERS_TIMEOUT_MS', '10s'],
+      ['MCP_REQUEST_TIMEOUT_MS', '2147483648'],
+      ['MCP_KEEP_ALIVE_TIMEOUT_MS', '-5'],
+      ['MCP_MAX_CONNECTIONS', '0'],
+      ['MCP_MAX_CONCURRENT_REQUESTS', '1.5'],
+      ['MCP_TOOLS_PAGE_SIZE', '0'],
+      ['MCP_TOOLS_PAGE_SIZE', '1001'],
+    ] as const) {
+      expect(settingError({ ...OAUTH, [variable]: value }).variable).toBe(variable);
+    }
+    // Node refuses a headers timeout longer than the request timeout, which covers the headers too.
+    expect(settingError({ ...OAUTH, MCP_HEADERS_TIMEOUT_MS: '20000', MCP_REQUEST_TIMEOUT_MS: '10000' }).message).toBe(
+      'MCP_HEADERS_TIMEOUT_MS: 20000 is longer than MCP_REQUEST_TIMEOUT_MS (10000), which covers the headers too. Example: MCP_HEADERS_TIMEOUT_MS=5000',
+    );
+  });
+
   it('documents every variable readSettings reads, each with an accepted example', () => {
     const described = describeSettings();
     expect(described.map((setting) => setting.variable)).toEqual([
@@ -174,6 +205,12 @@ describe('describeSettings', () => {
       'UPSTREAM_MAX_QUEUE',
       'UPSTREAM_RETRIES',
       'MCP_MAX_BODY_BYTES',
+      'MCP_MAX_CONCURRENT_REQUESTS',
+      'MCP_TOOLS_PAGE_SIZE',
+      'MCP_HEADERS_TIMEOUT_MS',
+      'MCP_REQUEST_TIMEOUT_MS',
+      'MCP_KEEP_ALIVE_TIMEOUT_MS',
+      'MCP_MAX_CONNECTIONS',
       'RATE_LIMIT_PER_MINUTE',
       'RATE_LIMIT_BURST',
       'SHUTDOWN_TIMEOUT_MS',
