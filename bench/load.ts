@@ -68,6 +68,8 @@ try {
         // rate-limit test, so it is raised (it still runs).
         RATE_LIMIT_PER_MINUTE: '1000000',
         RATE_LIMIT_BURST: '1000000',
+        // 64 clients at once: above the default in-flight cap of 16, which is sized for a 256Mi pod.
+        MCP_MAX_CONCURRENT_REQUESTS: '64',
         LOG_LEVEL: 'warn',
       },
       logFile: join(runDir, 'portcullis.log'),

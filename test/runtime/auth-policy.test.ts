@@ -177,7 +177,7 @@ describe('over HTTP', () => {
 
   it('a batch with one call lacking scopes is refused whole, nothing runs', async () => {
     const bearer = await token('pets:read');
-    const response = await rpc(mcp.url, bearer, [toolsCall('get_pet', { petId: 1 }, 1), toolsCall('create_pet', { body: { name: 'x' } }, 2), toolsCall('delete_pet', { petId: 1 }, 3)]);
+    const response = await rpc(mcp.url, bearer, [toolsCall('get_pet', { petId: 1 }, 1), toolsCall('create_pet', { body: { name: 'x' } }, 2), toolsCall('delete_pet', { petId: 1 }, 3)], { 'MCP-Protocol-Version': '2025-03-26' });
     expect(response.status).toBe(403);
     // create_pet's alternative, the held pets:read, then delete_pet's first alternative (a tie of two missing each).
     expect(challengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: 'pets:write pets:read pets:admin owners:write' });
