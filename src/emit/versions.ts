@@ -8,6 +8,7 @@ export const EMITTED_DEPENDENCIES = {
   jose: '6.2.18',
   'ajv-formats': '3.0.1',
   pino: '10.4.0',
+  re2js: '2.10.0',
 } as const;
 
 export const EMITTED_DEV_DEPENDENCIES = {

@@ -59,7 +59,7 @@ export async function runWithHooks(
     const decision = await hooks.authorize(context.identity, context.tool, context.args);
     if (!decision.allowed) return { rejected: decision.reason };
   }
-  const chain = [hooks.tools?.['*'], hooks.tools?.[context.tool.name]].filter((entry): entry is ToolHooks => entry !== undefined);
+  const chain = [toolHooks(hooks, '*'), toolHooks(hooks, context.tool.name)].filter((entry): entry is ToolHooks => entry !== undefined);
   for (const entry of chain) {
     const decision = await entry.before?.(context);
     if (decision && !decision.allowed) return { rejected: decision.reason };
@@ -70,4 +70,9 @@ export async function runWithHooks(
     if (replaced) result = replaced;
   }
   return { result };
+}
+
+/** The hooks registered under `name`: an own entry only, so a tool named `constructor` or `toString` finds none. */
+function toolHooks(hooks: ServerHooks, name: string): ToolHooks | undefined {
+  return hooks.tools && Object.hasOwn(hooks.tools, name) ? hooks.tools[name] : undefined;
 }

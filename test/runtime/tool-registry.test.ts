@@ -97,24 +97,29 @@ describe('validate', () => {
   });
 
   it('checks deep inside recursive definitions, and formats', () => {
-    const error = inputError(() =>
-      registry.validate(createPet, { body: { name: 'Rex', children: [{ name: 'Pup', children: [{ name: '' }] }], owner: { email: 'not-an-email' } } }),
-    );
-    expect(error.message).toContain('/body/children/0/children/0/name: must NOT have fewer than 1 characters');
-    expect(error.message).toContain('/body/owner/email: must match format "email"');
+    const deep = inputError(() => registry.validate(createPet, { body: { name: 'Rex', children: [{ name: 'Pup', children: [{ name: '' }] }] } }));
+    expect(deep.message).toBe('/body/children/0/children/0/name: must NOT have fewer than 1 characters');
+    const format = inputError(() => registry.validate(createPet, { body: { name: 'Rex', owner: { email: 'not-an-email' } } }));
+    expect(format.message).toBe('/body/owner/email: must match format "email"');
   });
 
-  it('reports every problem in one message', () => {
+  it('#16 reports the first problem only: validation stops at the first failing keyword', () => {
     const error = inputError(() => registry.validate(getPet, { petId: 0, tags: ['a', 3], color: 'red' }));
-    expect(error.message).toContain('/petId: must be >= 1');
-    expect(error.message).toContain('/tags/1: must be string');
-    expect(error.message).toContain('/color: is not an allowed property');
+    expect(error.message).toBe('/color: is not an allowed property');
+    expect(error.field).toBe('/color');
   });
 
-  it('bounds the message however many problems there are', () => {
+  it('#16 reports one problem however many items are wrong', () => {
     const error = inputError(() => registry.validate(getPet, { petId: 1, tags: Array.from({ length: 500 }, (_, index) => index) }));
+    expect(error.message).toBe('/tags/0: must be string');
+  });
+
+  it('bounds the message however many problems there are (each failed alternative reports its own)', () => {
+    const branches = Array.from({ length: 40 }, (_, index) => ({ type: 'object', required: [`field${index}`] }));
+    const either: ToolDefinition = { ...getPet, inputSchema: { type: 'object', properties: { value: { anyOf: branches } } } };
+    const error = inputError(() => createToolRegistry({ ...definition, tools: [either] }).validate(either, { value: {} }));
     expect(error.message.length).toBeLessThan(1_100);
-    expect(error.message).toMatch(/and \d+ more$/);
+    expect(error.message).toMatch(/^\/value\/field0: is required; \/value\/field1: is required; .*; and 33 more$/);
   });
 
   it('shows the allowed values of an enum', () => {
