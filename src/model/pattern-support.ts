@@ -7,6 +7,7 @@
  * @see https://github.com/google/re2/wiki/Syntax
  */
 import { createRequire } from 'node:module';
+import { toRe2Syntax } from '../../templates/runtime/re2-syntax.js';
 
 type Re2js = typeof import('re2js');
 let re2js: Re2js | undefined;
@@ -20,7 +21,10 @@ function engine(): Re2js {
 /** Why a pattern cannot be used: not a valid regular expression at all, or one RE2 cannot run (with RE2's reason). */
 export type PatternProblem = { readonly kind: 'invalid' } | { readonly kind: 'unsupported'; readonly reason: string };
 
-/** Checks patterns exactly as the emitted server compiles them (`RE2JS.compile(pattern)`, no flags), each once. */
+/**
+ * Checks patterns exactly as the emitted server compiles them (`RE2JS.compile(toRe2Syntax(pattern))`, no flags: see
+ * templates/runtime/re2-syntax.ts), each once.
+ */
 export class PatternChecker {
   private readonly results = new Map<string, PatternProblem | null>();
 
@@ -42,7 +46,8 @@ function check(pattern: string): PatternProblem | null {
     return { kind: 'invalid' };
   }
   try {
-    engine().RE2JS.compile(pattern);
+    const { RE2JS } = engine();
+    RE2JS.compile(toRe2Syntax(pattern));
     return null;
   } catch (error) {
     const reason = error instanceof Error ? error.message.replace(/^error parsing regexp:\s*/, '') : String(error);

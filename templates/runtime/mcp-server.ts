@@ -8,7 +8,7 @@
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
@@ -97,14 +97,16 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     return { tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
   });
 
-  server.setRequestHandler(CallToolRequestSchema, (request, extra) => {
+  // The SDK's Server wraps every tools/call handler in a second parse with its own CallToolRequestSchema, which
+  // CALL_TOOL_REQUEST exists to avoid; the handler is registered one level down, on the Protocol, with our schema.
+  PROTOCOL_SET_REQUEST_HANDLER.call(server, CALL_TOOL_REQUEST, (request: CallToolRequest, extra: { requestId: string | number }) => {
     const call = callTool(request.params.name, request.params.arguments ?? {}, extra.requestId);
     context.track?.(call);
     return call;
   });
 
   /** Runs one tools/call: authorization, validation, hooks, the upstream request. */
-  async function callTool(name: string, args: Record<string, unknown>, requestId: string | number): Promise<CallToolResult> {
+  async function callTool(name: string, args: unknown, requestId: string | number): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
@@ -133,6 +135,15 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
   return server;
 }
+
+/**
+ * tools/call as the SDK defines it, except that `arguments` is passed on exactly as sent. The SDK's record schema
+ * refuses an object with an own `constructor` key and drops a `__proto__` key — names an OpenAPI parameter may have —
+ * so the tool's own input schema (a `type: object` checked against own properties) judges the arguments instead.
+ */
+const CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: CallToolRequestParamsSchema.omit({ arguments: true }).loose() });
+type CallToolRequest = { readonly params: { readonly name: string; readonly arguments?: unknown } };
+const PROTOCOL_SET_REQUEST_HANDLER = (Object.getPrototypeOf(Server.prototype) as { setRequestHandler: (...args: unknown[]) => void }).setRequestHandler;
 
 /** A tool's tools/list entry, without the fields it does not set. */
 function listEntry(registry: ToolRegistry, tool: ToolDefinition): Tool {

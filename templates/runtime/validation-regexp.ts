@@ -7,6 +7,7 @@
  * @see https://github.com/google/re2/wiki/Syntax (the dialect: no backreferences, no lookarounds)
  */
 import { RE2JS } from 're2js';
+import { toRe2Syntax } from './re2-syntax.js';
 
 /**
  * Longest string a pattern is run on. RE2 is linear, so the bound only caps the cost of one string: at the slowest
@@ -32,12 +33,13 @@ export interface LinearRegExp {
 }
 
 /**
- * Ajv's `code.regExp`: compiles `pattern` with RE2 exactly as the generator checked it (`RE2JS.compile(pattern)`,
- * no flags; RE2 matches Unicode code points as Ajv's `u` flag does), throwing when RE2 cannot compile it.
+ * Ajv's `code.regExp`: compiles `pattern` with RE2 exactly as the generator checked it
+ * (`RE2JS.compile(toRe2Syntax(pattern))`: `\uXXXX` escapes rewritten into RE2's spelling, no flags;
+ * RE2 matches Unicode code points as Ajv's `u` flag does), throwing when RE2 cannot compile it.
  * Matching is unanchored, as JSON Schema requires (ECMA-262 `test` semantics).
  */
 export function linearRegExp(pattern: string, _flags?: string): LinearRegExp {
-  const compiled = RE2JS.compile(pattern);
+  const compiled = RE2JS.compile(toRe2Syntax(pattern));
   const text = `/${pattern}/`;
   return {
     test(input: string): boolean {

@@ -43,6 +43,13 @@ describe('decide', () => {
     expect([...expandScopes(['admin', 'c'], IMPLIED)].sort()).toEqual(['a', 'admin', 'b', 'c']);
   });
 
+  it('#16 treats token scopes named like built-in object properties as plain scopes', () => {
+    const names = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
+    expect([...expandScopes(names, IMPLIED)].sort()).toEqual([...names].sort());
+    expect(decide(caller(names), tool([['a']]), IMPLIED)).toMatchObject({ denied: 'scope' });
+    expect(decide(caller(['constructor']), tool([['constructor']]), {})).toEqual({ allowed: true });
+  });
+
   it('checks roles first (any of them), and a role refusal is never a scope challenge', () => {
     expect(decide(caller([]), tool([['a']], ['ops']), {})).toEqual({ allowed: false, denied: 'role' });
     expect(decide(caller(['a']), tool([['a']], ['ops', 'admin']), {}).allowed).toBe(false);

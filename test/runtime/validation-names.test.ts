@@ -9,6 +9,8 @@ import { loadUpstreamCredentials, UpstreamAuthenticationError } from '../../temp
 import type { BodyDefinition, JsonSchema, ParameterDefinition, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { ToolInputError } from '../../templates/runtime/errors.js';
 import { runWithHooks } from '../../templates/runtime/hooks.js';
+import { startHttpServer } from '../../templates/runtime/http.js';
+import { readSettings } from '../../templates/runtime/settings.js';
 import { buildRequest } from '../../templates/runtime/request.js';
 import { createToolRegistry } from '../../templates/runtime/tool-registry.js';
 import type { ToolRegistry } from '../../templates/runtime/tool-registry.js';
@@ -239,5 +241,34 @@ describe('#16 colliding names on the wire', () => {
     const sent = new Map<string, string>();
     for (let index = 0; index < received.rawHeaders.length; index += 2) sent.set(received.rawHeaders[index]!, received.rawHeaders[index + 1]!);
     for (const name of NAMES) expect(sent.get(name.toLowerCase())).toBe(`v-${name}`);
+  });
+
+  it('#16 tools/call over HTTP passes arguments named constructor and __proto__ to the tool as sent', async () => {
+    const definition = definitionWithCollidingNames();
+    const settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: upstream.origin, LOG_LEVEL: 'error', AUTH_MODE: 'none' }, definition);
+    const server = await startHttpServer(definition, settings, { audit: () => undefined });
+    try {
+      const post = async (argumentsJson: string) => {
+        const response = await fetch(server.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+          // Written as text: an object literal with `__proto__` would set a prototype, not send a key.
+          body: `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"in_query","arguments":${argumentsJson}}}`,
+        });
+        return (await response.json()) as { result?: { isError?: boolean; content: { text: string }[] }; error?: unknown };
+      };
+      const sent = await post('{"constructor":"c","__proto__":"p"}');
+      expect(sent.error).toBeUndefined();
+      expect(sent.result?.isError).toBeUndefined();
+      expect(upstream.received.at(-1)!.url).toBe('/things?__proto__=p&constructor=c');
+      // Not an object: refused by the tool's schema as a tool error, before anything is sent.
+      const count = upstream.received.length;
+      const refused = await post('["x"]');
+      expect(refused.result?.isError).toBe(true);
+      expect(refused.result?.content[0]!.text).toContain('must be object');
+      expect(upstream.received).toHaveLength(count);
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import type { JsonSchema, ServerDefinition, ToolDefinition } from '../../templat
 import { ToolInputError } from '../../templates/runtime/errors.js';
 import { createToolRegistry } from '../../templates/runtime/tool-registry.js';
 import { createArgumentAjv } from '../../templates/runtime/validation-ajv.js';
+import { toRe2Syntax } from '../../templates/runtime/re2-syntax.js';
 import { linearRegExp, MAX_PATTERN_INPUT_LENGTH } from '../../templates/runtime/validation-regexp.js';
 
 function definitionWith(inputSchema: JsonSchema, name = 'patterned'): { definition: ServerDefinition; tool: ToolDefinition } {
@@ -174,5 +175,24 @@ describe('#16 format checks run in linear time', () => {
     expect(check('mailto:ann@example.com')).toBe('/value: must match format "url"');
     expect(check('https://exa mple.com')).toBe('/value: must match format "url"');
     expect(cpuMs(() => check(`http://${':'.repeat(200_000)}!`))).toBeLessThan(500);
+  });
+});
+
+describe('#16 RE2 spelling of JavaScript escapes', () => {
+  it('#16 rewrites \\uXXXX and \\u{…} into \\x{…} and leaves everything else as written', () => {
+    expect(toRe2Syntax('^[\\u0000-\\u007F]*$')).toBe('^[\\x{0000}-\\x{007F}]*$');
+    expect(toRe2Syntax('\\u{1F600}+')).toBe('\\x{1F600}+');
+    // An escaped backslash followed by `u` is a literal backslash and a literal `u`.
+    expect(toRe2Syntax('\\\\u0041')).toBe('\\\\u0041');
+    // Backreferences are not rewritten into something that compiles with another meaning.
+    expect(toRe2Syntax('(?<n>a)\\k<n>')).toBe('(?<n>a)\\k<n>');
+    expect(toRe2Syntax('a\\')).toBe('a\\');
+  });
+
+  it('#16 a pattern with \\u escapes is enforced like the JavaScript pattern', () => {
+    const ascii = linearRegExp('^[\\u0000-\\u007F]*$');
+    expect(ascii.test('plain text')).toBe(true);
+    expect(ascii.test('caf\u00e9')).toBe(false);
+    expect(linearRegExp('^\\u00e9$').test('\u00e9')).toBe(true);
   });
 });
