@@ -8,6 +8,7 @@ import { diffModels, formatChanges, type Change } from '../diff/diff-models.js';
 import { ConfigError, formatIssue, SpecError, type Issue } from '../errors.js';
 import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
 import { VERSION } from '../version.js';
+import { ForeignOutputError } from '../write/api-identity.js';
 import { WriteConflictError } from '../write/write-files.js';
 import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
 
@@ -120,6 +121,7 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       return lines.length > 0 || (command.failOnSecurityChange && securityChange) ? 1 : 0;
     }
 
+    if (planned.foreign) throw new ForeignOutputError(command.outDir, planned.foreign.existing, planned.foreign.current);
     printChanges(planned.changes, command, io);
     if (command.failOnSecurityChange && securityChange) {
       io.stderr('error: security-relevant changes (--fail-on-security-change); nothing was written\n');
@@ -136,6 +138,10 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       for (const issue of error.issues) io.stderr(`${formatIssue(issue)}\n`);
       const errors = error.issues.filter((i) => i.severity === 'error').length;
       io.stderr(`error: ${errors} problem${errors === 1 ? '' : 's'} found; nothing was written\n`);
+      return 1;
+    }
+    if (error instanceof ForeignOutputError) {
+      io.stderr(`error: ${error.message} Nothing was written.\n`);
       return 1;
     }
     if (error instanceof WriteConflictError) {
