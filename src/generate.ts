@@ -10,6 +10,7 @@ import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { VERSION } from './version.js';
 import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
+import { checkHooks, staleHookChanges, type StaleHook } from './write/stale-hooks.js';
 import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
 
 export interface GenerateOptions {
@@ -104,22 +105,31 @@ export interface PlannedGeneration extends GenerateResult {
   readonly plan: WritePlan;
   /** What changed since the generation recorded in the output's manifest; undefined when there is none. */
   readonly changes?: readonly Change[];
+  /** Keys of `tools` in the user's src/hooks.ts that name no tool of this generation. */
+  readonly staleHooks: readonly StaleHook[];
+  /** `staleHooks` as security-relevant entries of the change summary. */
+  readonly hookChanges: readonly Change[];
   /** Set when the output holds the server of another API and `force` was not given: writing refuses. */
   readonly foreign?: { readonly existing: ApiIdentity; readonly current: ApiIdentity };
 }
 
 /** Generates, and works out what writing into `outDir` would change (files, and tools for people); writes nothing. */
 export async function planGeneration(options: GenerateOptions & { readonly outDir: string; readonly force?: boolean }): Promise<PlannedGeneration> {
-  const result = await generateFiles(options);
+  const generated = await generateFiles(options);
+  const plan = await planWrite(options.outDir, generated.files, { force: options.force ?? false });
+  const current = generated.manifest.api;
+  const existing = options.force ? undefined : foreignApi(plan.previous, current);
+  // Another API's hooks are not stale hooks of this one: the foreign-folder refusal comes first.
+  const hooks = existing ? { stale: [], warnings: [] } : await checkHooks(options.outDir, generated.manifest.model.tools, plan.previous?.model.tools);
+  const result = { ...generated, warnings: [...generated.warnings, ...hooks.warnings] };
   if (options.strict && result.warnings.length > 0) {
     throw new SpecError(result.warnings.map((warning) => ({ ...warning, severity: 'error' as const })));
   }
-  const plan = await planWrite(options.outDir, result.files, { force: options.force ?? false });
-  const current = result.manifest.api;
-  const existing = options.force ? undefined : foreignApi(plan.previous, current);
   return {
     ...result,
     plan,
+    staleHooks: hooks.stale,
+    hookChanges: staleHookChanges(hooks.stale),
     ...(plan.previous ? { changes: diffModels(plan.previous.model, result.manifest.model) } : {}),
     ...(existing ? { foreign: { existing, current } } : {}),
   };

@@ -96,10 +96,10 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
     };
     const planned = await planGeneration(options);
     for (const line of warningLines(planned.warnings)) io.stderr(`${line}\n`);
-    const securityChange = (planned.changes ?? []).some((change) => change.security);
+    const securityChange = [...(planned.changes ?? []), ...planned.hookChanges].some((change) => change.security);
 
     if (mode === 'diff') {
-      const changes = planned.changes ?? diffModels({ securitySchemes: {}, tools: [] }, planned.manifest.model);
+      const changes = [...(planned.changes ?? diffModels({ securitySchemes: {}, tools: [] }, planned.manifest.model)), ...planned.hookChanges];
       if (!planned.changes) io.stdout(`no earlier generation in ${command.outDir} (no portcullis.manifest.json): everything is new\n`);
       io.stdout(formatChanges(changes));
       return command.failOnSecurityChange && changes.some((change) => change.security) ? 1 : 0;
@@ -116,13 +116,14 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
         if (!command.quiet) io.stdout(`${command.outDir} is up to date\n`);
       } else {
         io.stdout(`${command.outDir} is out of date:\n${lines.join('\n')}\n`);
-        if (planned.changes?.length) io.stdout(formatChanges(planned.changes));
+        if (planned.changes?.length) io.stdout(formatChanges([...planned.changes, ...planned.hookChanges]));
       }
+      if ((lines.length === 0 || !planned.changes?.length) && planned.hookChanges.length > 0) io.stdout(formatChanges(planned.hookChanges));
       return lines.length > 0 || (command.failOnSecurityChange && securityChange) ? 1 : 0;
     }
 
     if (planned.foreign) throw new ForeignOutputError(command.outDir, planned.foreign.existing, planned.foreign.current);
-    printChanges(planned.changes, command, io);
+    printChanges(planned.changes || planned.hookChanges.length ? [...(planned.changes ?? []), ...planned.hookChanges] : undefined, command, io);
     if (command.failOnSecurityChange && securityChange) {
       io.stderr('error: security-relevant changes (--fail-on-security-change); nothing was written\n');
       return 1;
