@@ -30,7 +30,8 @@ export type IssueCode =
   | 'WARN_SPEC_UNSUPPORTED'
   | 'WARN_SPEC_IGNORED'
   | 'WARN_SPEC_UNPROTECTED_WRITE'
-  | 'WARN_SPEC_PATTERN';
+  | 'WARN_SPEC_PATTERN'
+  | 'WARN_HOOKS_UNREADABLE';
 
 export type Severity = 'error' | 'warning';
 

@@ -3,12 +3,14 @@ import type { PortcullisConfig } from './config/types.js';
 import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
 import { buildManifest, canonicalJson, digestOf, manifestFile, type Manifest } from './emit/manifest.js';
-import { IssueCollector, SpecError, type Issue } from './errors.js';
+import { formatIssue, IssueCollector, SpecError, type Issue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { VERSION } from './version.js';
+import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
+import { checkHooks, staleHookChanges, type StaleHook } from './write/stale-hooks.js';
 import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
 
 export interface GenerateOptions {
@@ -28,7 +30,7 @@ export interface GenerateResult {
   readonly model: ServerModel;
   /** Every file, the manifest included. */
   readonly files: readonly EmittedFile[];
-  readonly manifest: Manifest;
+  readonly manifest: Manifest & { readonly api: ApiIdentity };
   /** Warnings found on the way (errors throw a SpecError). */
   readonly warnings: readonly Issue[];
 }
@@ -54,47 +56,93 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
     },
     (s) => `${s.operations.length} operations`,
   );
-  issues.throwIfErrors();
+  // Every problem in one run: the model stage still runs on what normalize could read (it skips the rest), so its
+  // problems are reported together with normalize's rather than one stage per run.
+  const normalizeFailed = issues.errors.length > 0;
   const model = await timed(
     'model',
-    () => buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) }),
+    () => {
+      try {
+        return buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) });
+      } catch (error) {
+        // A model stage tripping over what normalize already refused must not hide those located problems.
+        if (normalizeFailed && !(error instanceof SpecError)) throw new SpecError(uniqueIssues(issues.issues));
+        throw error;
+      }
+    },
     (m) => `${m.tools.length} tools, ${m.scopes.length} scopes, ${Object.keys(m.definitions).length} schemas`,
   );
-  issues.throwIfErrors();
+  if (issues.errors.length > 0) throw new SpecError(uniqueIssues(issues.issues));
   const { files, manifest } = await timed(
     'emit',
     () => {
       const emitted = emitServer(model);
-      const manifest = buildManifest(model, emitted, {
-        generator: `portcullis ${VERSION}`,
-        specDigest: digestOf(canonicalJson(loaded.document)),
-        configDigest: digestOf(canonicalJson(options.config)),
-      });
+      const manifest: Manifest & { readonly api: ApiIdentity } = {
+        ...buildManifest(model, emitted, {
+          generator: `portcullis ${VERSION}`,
+          specDigest: digestOf(canonicalJson(loaded.document)),
+          configDigest: digestOf(canonicalJson(options.config)),
+        }),
+        api: apiIdentity(model.title, options.spec),
+      };
       return { files: [...emitted, manifestFile(manifest)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), manifest };
     },
     (f) => `${f.files.length} files`,
   );
-  return { model, files, manifest, warnings: issues.warnings };
+  return { model, files, manifest, warnings: uniqueIssues(issues.warnings) };
+}
+
+/** Issues in the order the stages found them (load, normalize, model), each reported once. */
+function uniqueIssues(issues: readonly Issue[]): Issue[] {
+  const seen = new Set<string>();
+  return issues.filter((issue) => {
+    const key = formatIssue(issue);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export interface PlannedGeneration extends GenerateResult {
   readonly plan: WritePlan;
   /** What changed since the generation recorded in the output's manifest; undefined when there is none. */
   readonly changes?: readonly Change[];
+  /** Keys of `tools` in the user's src/hooks.ts that name no tool of this generation. */
+  readonly staleHooks: readonly StaleHook[];
+  /** `staleHooks` as security-relevant entries of the change summary. */
+  readonly hookChanges: readonly Change[];
+  /** Set when the output holds the server of another API and `force` was not given: writing refuses. */
+  readonly foreign?: { readonly existing: ApiIdentity; readonly current: ApiIdentity };
 }
 
 /** Generates, and works out what writing into `outDir` would change (files, and tools for people); writes nothing. */
 export async function planGeneration(options: GenerateOptions & { readonly outDir: string; readonly force?: boolean }): Promise<PlannedGeneration> {
-  const result = await generateFiles(options);
+  const generated = await generateFiles(options);
+  const plan = await planWrite(options.outDir, generated.files, { force: options.force ?? false });
+  const current = generated.manifest.api;
+  const existing = options.force ? undefined : foreignApi(plan.previous, current);
+  // Another API's hooks are not stale hooks of this one: the foreign-folder refusal comes first.
+  const hooks = existing ? { stale: [], warnings: [] } : await checkHooks(options.outDir, generated.manifest.model.tools, plan.previous?.model.tools);
+  const result = { ...generated, warnings: [...generated.warnings, ...hooks.warnings] };
   if (options.strict && result.warnings.length > 0) {
     throw new SpecError(result.warnings.map((warning) => ({ ...warning, severity: 'error' as const })));
   }
-  const plan = await planWrite(options.outDir, result.files, { force: options.force ?? false });
-  return { ...result, plan, ...(plan.previous ? { changes: diffModels(plan.previous.model, result.manifest.model) } : {}) };
+  return {
+    ...result,
+    plan,
+    staleHooks: hooks.stale,
+    hookChanges: staleHookChanges(hooks.stale),
+    ...(plan.previous ? { changes: diffModels(plan.previous.model, result.manifest.model) } : {}),
+    ...(existing ? { foreign: { existing, current } } : {}),
+  };
 }
 
-/** Writes a planned generation; throws WriteConflictError, writing nothing, when the plan has conflicts. */
+/**
+ * Writes a planned generation; throws ForeignOutputError when the output holds another API's server, and
+ * WriteConflictError when the plan has conflicts, writing nothing either way.
+ */
 export async function writePlanned(planned: PlannedGeneration): Promise<WriteResult> {
+  if (planned.foreign) throw new ForeignOutputError(planned.plan.outDir, planned.foreign.existing, planned.foreign.current);
   if (planned.plan.conflicts.length > 0) throw new WriteConflictError(planned.plan.conflicts);
   return applyPlan(planned.plan);
 }

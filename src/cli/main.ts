@@ -9,6 +9,7 @@ import { ConfigError, formatIssue, SpecError, type Issue } from '../errors.js';
 import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
 import { DEFAULT_MAX_SPEC_MIB } from '../load/limits.js';
 import { VERSION } from '../version.js';
+import { ForeignOutputError } from '../write/api-identity.js';
 import { WriteConflictError } from '../write/write-files.js';
 import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
 
@@ -98,10 +99,10 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
     };
     const planned = await planGeneration(options);
     for (const line of warningLines(planned.warnings)) io.stderr(`${line}\n`);
-    const securityChange = (planned.changes ?? []).some((change) => change.security);
+    const securityChange = [...(planned.changes ?? []), ...planned.hookChanges].some((change) => change.security);
 
     if (mode === 'diff') {
-      const changes = planned.changes ?? diffModels({ securitySchemes: {}, tools: [] }, planned.manifest.model);
+      const changes = [...(planned.changes ?? diffModels({ securitySchemes: {}, tools: [] }, planned.manifest.model)), ...planned.hookChanges];
       if (!planned.changes) io.stdout(`no earlier generation in ${command.outDir} (no portcullis.manifest.json): everything is new\n`);
       io.stdout(formatChanges(changes));
       return command.failOnSecurityChange && changes.some((change) => change.security) ? 1 : 0;
@@ -118,12 +119,14 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
         if (!command.quiet) io.stdout(`${command.outDir} is up to date\n`);
       } else {
         io.stdout(`${command.outDir} is out of date:\n${lines.join('\n')}\n`);
-        if (planned.changes?.length) io.stdout(formatChanges(planned.changes));
+        if (planned.changes?.length) io.stdout(formatChanges([...planned.changes, ...planned.hookChanges]));
       }
+      if ((lines.length === 0 || !planned.changes?.length) && planned.hookChanges.length > 0) io.stdout(formatChanges(planned.hookChanges));
       return lines.length > 0 || (command.failOnSecurityChange && securityChange) ? 1 : 0;
     }
 
-    printChanges(planned.changes, command, io);
+    if (planned.foreign) throw new ForeignOutputError(command.outDir, planned.foreign.existing, planned.foreign.current);
+    printChanges(planned.changes || planned.hookChanges.length ? [...(planned.changes ?? []), ...planned.hookChanges] : undefined, command, io);
     if (command.failOnSecurityChange && securityChange) {
       io.stderr('error: security-relevant changes (--fail-on-security-change); nothing was written\n');
       return 1;
@@ -139,6 +142,10 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       for (const issue of error.issues) io.stderr(`${formatIssue(issue)}\n`);
       const errors = error.issues.filter((i) => i.severity === 'error').length;
       io.stderr(`error: ${errors} problem${errors === 1 ? '' : 's'} found; nothing was written\n`);
+      return 1;
+    }
+    if (error instanceof ForeignOutputError) {
+      io.stderr(`error: ${error.message} Nothing was written.\n`);
       return 1;
     }
     if (error instanceof WriteConflictError) {

@@ -62,6 +62,7 @@ const RENDERED: Readonly<Record<string, string>> = {
   'deploy/kubernetes/service.yaml.hbs': 'deploy/kubernetes/service.yaml',
   'deploy/kubernetes/hpa.yaml.hbs': 'deploy/kubernetes/hpa.yaml',
   'src/index.ts.hbs': 'src/index.ts',
+  'src/tool-names.ts.hbs': 'src/tool-names.ts',
 };
 
 /** Files the user owns: created once from these templates when missing, never overwritten. */

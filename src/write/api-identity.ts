@@ -1,0 +1,56 @@
+/**
+ * Which API an output folder holds, so `generate` does not silently replace one API's server with another's. The
+ * identity is the spec's title (`info.title`); the spec file's name is recorded too, for the message, but a new
+ * file name with the same title (petstore-v1.yaml → petstore-v2.yaml) is a new version of the same API.
+ */
+import { basename } from 'node:path';
+import type { Manifest } from '../emit/manifest.js';
+
+/** The API an output folder was generated from, as recorded in its manifest under `api`. */
+export interface ApiIdentity {
+  /** `info.title` of the spec. */
+  readonly title: string;
+  /** The spec's file name (no folder), or the last segment of its URL. */
+  readonly specFile: string;
+}
+
+/** A manifest with the identity of its API (manifests written before it was recorded have none). */
+export type IdentifiedManifest = Manifest & { readonly api?: ApiIdentity };
+
+/** The identity of the API generated from `spec` (a path or an http(s) URL) with the title `title`. */
+export function apiIdentity(title: string, spec: string): ApiIdentity {
+  const path = /^https?:\/\//i.test(spec) ? new URL(spec).pathname : spec;
+  return { title, specFile: basename(path) || spec };
+}
+
+/**
+ * The identity recorded in `previous` when it belongs to another API than `current`; undefined when it is the same
+ * API, or when the manifest records none (an older manifest: treated as the same API).
+ */
+export function foreignApi(previous: Manifest | undefined, current: ApiIdentity): ApiIdentity | undefined {
+  const recorded: unknown = (previous as IdentifiedManifest | undefined)?.api;
+  if (!recorded || typeof recorded !== 'object') return undefined;
+  const { title, specFile } = recorded as Record<string, unknown>;
+  if (typeof title !== 'string' || title === current.title) return undefined;
+  return { title, specFile: typeof specFile === 'string' ? specFile : 'unknown' };
+}
+
+/** The output folder holds the server of another API; nothing was written. */
+export class ForeignOutputError extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly existing: ApiIdentity,
+    readonly current: ApiIdentity,
+  ) {
+    super(
+      `${outDir} holds the server of ${quoted(existing.title)} (spec ${quoted(existing.specFile)}); this spec is ${quoted(current.title)}` +
+        ` (spec ${quoted(current.specFile)}). Use another --out, or --force to replace it.`,
+    );
+    this.name = 'ForeignOutputError';
+  }
+}
+
+/** A JSON string literal with C1 controls escaped too: the manifest read from disk may hold anything. */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
