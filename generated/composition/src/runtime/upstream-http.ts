@@ -58,7 +58,8 @@ export async function send(request: UpstreamRequest, timeoutMs: number): Promise
   const secure = url.protocol === 'https:';
   const { bytes, contentType } = await serializeBody(request.body);
   // fetch's defaults (some APIs refuse a request without User-Agent), less its browser-only sec-fetch-mode.
-  const headers: OutgoingHttpHeaders = { accept: '*/*', 'accept-language': '*', 'user-agent': 'node', 'accept-encoding': 'gzip, deflate, br' };
+  // Null prototype: a header parameter named `__proto__` (a valid field name) must become a header, not a prototype.
+  const headers: OutgoingHttpHeaders = Object.assign(Object.create(null) as OutgoingHttpHeaders, { accept: '*/*', 'accept-language': '*', 'user-agent': 'node', 'accept-encoding': 'gzip, deflate, br' });
   request.headers.forEach((value, name) => {
     headers[name] = value;
   });

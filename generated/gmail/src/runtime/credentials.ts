@@ -277,13 +277,15 @@ function missingCredentials(
   schemes: Readonly<Record<string, UpstreamSchemeDefinition>>,
   appliers: Map<string, Apply>,
 ): Error {
-  const configurable = tool.upstreamSecurity.find((names) => names.every((name) => schemes[name] && schemes[name].type !== 'unsupported'));
+  // Own entries only: a scheme name such as `constructor` must not find Object's member.
+  const scheme = (name: string) => (Object.hasOwn(schemes, name) ? schemes[name] : undefined);
+  const configurable = tool.upstreamSecurity.find((names) => names.every((name) => scheme(name) !== undefined && scheme(name)!.type !== 'unsupported'));
   if (!configurable) {
     const names = tool.upstreamSecurity.flat().map((name) => `"${printable(name)}"`).join(', ');
     return new UpstreamAuthenticationError(`tool ${tool.name} needs upstream security schemes this server cannot provide: ${names}`);
   }
   const variables = configurable.filter((name) => !appliers.has(name))
-    .flatMap((name) => variablesOf(schemes[name]!).map(({ part }) => `${schemes[name]!.envPrefix}_${part}`));
+    .flatMap((name) => variablesOf(scheme(name)!).map(({ part }) => `${scheme(name)!.envPrefix}_${part}`));
   return new UpstreamCredentialsError(variables);
 }
 

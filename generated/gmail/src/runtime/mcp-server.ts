@@ -9,12 +9,13 @@
 
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
+import { toolPage } from './tool-pages.js';
 import { toolRegistryFor } from './tool-registry.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
@@ -46,9 +47,21 @@ export interface McpServerContext {
   readonly policy?: ToolPolicy;
   /** The user's hooks (src/hooks.ts); defaults to NO_HOOKS. */
   readonly hooks?: ServerHooks;
+  /** Tools per tools/list page; default DEFAULT_PAGE_SIZE. */
+  readonly pageSize?: number;
+  /** Serialized bytes per tools/list page (tests shrink it); default MAX_PAGE_BYTES. */
+  readonly pageBytes?: number;
+  /**
+   * Told of each tool call's work as it starts, a promise that settles when the call has ended — even when its client
+   * has gone and its answer will be dropped — so the transport can hold the call's share of the server until then.
+   */
+  readonly track?: (call: Promise<unknown>) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
 }
+
+/** Tools per tools/list page when the context names no page size (MCP_TOOLS_PAGE_SIZE's default). */
+export const DEFAULT_PAGE_SIZE = 100;
 
 export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
 
@@ -78,12 +91,23 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     { capabilities: { tools: {} }, jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: registry.tools.filter((tool) => policy.canSee(caller, tool)).map((tool) => listEntry(registry, tool)),
-  }));
+  // 2025-11-25 server/utilities/pagination: pages in the definition's order, each filtered by the caller's policy.
+  const limits = { size: context.pageSize ?? DEFAULT_PAGE_SIZE, ...(context.pageBytes === undefined ? {} : { maxBytes: context.pageBytes }) };
+  server.setRequestHandler(ListToolsRequestSchema, (request) => {
+    const page = toolPage(registry.tools, request.params?.cursor, limits, (tool) => policy.canSee(caller, tool), (tool) => listEntry(registry, tool));
+    return { tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+  });
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
-    const { name, arguments: args = {} } = request.params;
+  // The SDK's Server wraps every tools/call handler in a second parse with its own CallToolRequestSchema, which
+  // CALL_TOOL_REQUEST exists to avoid; the handler is registered one level down, on the Protocol, with our schema.
+  PROTOCOL_SET_REQUEST_HANDLER.call(server, CALL_TOOL_REQUEST, (request: CallToolRequest, extra: { requestId: string | number }) => {
+    const call = callTool(request.params.name, request.params.arguments ?? {}, extra.requestId);
+    context.track?.(call);
+    return call;
+  });
+
+  /** Runs one tools/call: authorization, validation, hooks, the upstream request. */
+  async function callTool(name: string, args: unknown, requestId: string | number): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
     if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
@@ -93,7 +117,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     if (!decision.allowed) return toolError(decision.reason);
 
     const report = context.onUpstreamResponse;
-    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId: extra.requestId, tool: tool.name, status }) } : context.upstream;
+    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId, tool: tool.name, status }) } : context.upstream;
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
@@ -108,10 +132,19 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       }
       throw error;
     }
-  });
+  }
 
   return server;
 }
+
+/**
+ * tools/call as the SDK defines it, except that `arguments` is passed on exactly as sent. The SDK's record schema
+ * refuses an object with an own `constructor` key and drops a `__proto__` key — names an OpenAPI parameter may have —
+ * so the tool's own input schema (a `type: object` checked against own properties) judges the arguments instead.
+ */
+const CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: CallToolRequestParamsSchema.omit({ arguments: true }).loose() });
+type CallToolRequest = { readonly params: { readonly name: string; readonly arguments?: unknown } };
+const PROTOCOL_SET_REQUEST_HANDLER = (Object.getPrototypeOf(Server.prototype) as { setRequestHandler: (...args: unknown[]) => void }).setRequestHandler;
 
 /** A tool's tools/list entry, without the fields it does not set. */
 function listEntry(registry: ToolRegistry, tool: ToolDefinition): Tool {

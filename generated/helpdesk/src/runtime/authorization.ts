@@ -23,7 +23,8 @@ type ImpliedScopes = ServerDefinition['impliedScopes'];
 /** The caller's scopes plus every narrower scope they imply (2026-07-28 scope hierarchies; impliedScopes is closed). */
 export function expandScopes(scopes: readonly string[], impliedScopes: ImpliedScopes): Set<string> {
   const expanded = new Set(scopes);
-  for (const scope of scopes) for (const narrower of impliedScopes[scope] ?? []) expanded.add(narrower);
+  // Scopes come from the token: `constructor` or `__proto__` must not reach Object.prototype.
+  for (const scope of scopes) if (Object.hasOwn(impliedScopes, scope)) for (const narrower of impliedScopes[scope]!) expanded.add(narrower);
   return expanded;
 }
 

@@ -5,8 +5,10 @@
  *
  * Stateless: every POST gets a fresh transport and a fresh Server, closed when its response ends, so nothing is shared
  * between requests or callers and any instance behind a load balancer can answer any request (contract §8). A request
- * passes, in order: routing → Host/Origin check → `authenticate` (401) → method check → body → step-up check (403) →
- * the MCP server. Every request carries its own token: there is no session to trust (contract §3).
+ * passes, in order: routing → Host/Origin check → `authenticate` (401) → rate limit (429) → method check (405) →
+ * in-flight cap (503) → body (413, 400) → batching check (400) → rate limit and in-flight cap for the rest of a batch
+ * (429, 503) → step-up check (403) → the MCP server. Every request carries its own token: there is no session to
+ * trust (contract §3). Whatever is refused before its body is read closes its connection (connection-limits.ts).
  */
 
 import { createServer } from 'node:http';
@@ -18,13 +20,15 @@ import { openAuditSink, requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
 import { createToolPolicy, decide } from './authorization.js';
 import { insufficientScopeChallenge, stepUpScopes, unauthorizedChallenge } from './challenges.js';
-import type { ServerDefinition } from './definition.js';
+import type { ServerDefinition, ToolDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
 import { JsonResponseTransport } from './json-transport.js';
 import { ALLOW_ALL, ANONYMOUS_CALLER, createMcpServer } from './mcp-server.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, serveMetadata } from './resource-metadata.js';
-import { ConcurrencyLimiter, RateLimiter } from './limits.js';
+import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
+import { jsonShapeProblem, MAX_JSON_DEPTH, MAX_JSON_ITEMS } from './json-shape.js';
+import { ConcurrencyLimiter, InFlightLimit, RateLimiter } from './limits.js';
 import { createLog } from './log.js';
 import type { Log, Settings } from './settings.js';
 import { AuthServerUnavailableError, createTokenVerifier, InvalidTokenError, RETRY_AFTER_FAILURE_MS } from './token-verifier.js';
@@ -38,6 +42,10 @@ const READINESS_PATH = '/readyz';
 const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id';
 /** Response headers a browser client must be able to read: the challenge (contract §3) and the session id. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
+/** 2025-06-18 changelog: JSON-RPC batching was removed from the protocol in this revision. */
+const FIRST_VERSION_WITHOUT_BATCHING = '2025-06-18';
+/** Seconds a client is asked to wait when every in-flight slot is taken: requests are short. */
+const RETRY_AFTER_OVERLOAD_SECONDS = 1;
 
 export interface HttpServerOptions {
   /** Largest accepted request body; a larger one is answered 413. Default settings.maxBodyBytes (MCP_MAX_BODY_BYTES). */
@@ -69,6 +77,8 @@ export interface RunningHttpServer {
   readonly publicUrl: string;
   /** Caps concurrent upstream requests (UPSTREAM_MAX_CONCURRENCY); readable for tests and metrics. */
   readonly upstreamLimiter: ConcurrencyLimiter;
+  /** Caps MCP requests in flight (MCP_MAX_CONCURRENT_REQUESTS); readable for tests and metrics. */
+  readonly requestLimit: InFlightLimit;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then resolves.
    * Readiness answers 503 from the moment it is called.
@@ -84,6 +94,22 @@ interface Authenticated {
 
 /** One audit entry in the making; `id` is the JSON-RPC id it belongs to. */
 type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'subject' | 'clientId' | 'grantedScopes'> & { id?: unknown; upstreamStatus?: number };
+
+/** A JSON-RPC message of the body with its audit entry, and the tool it calls (tools/call of a known tool). */
+interface AuditedMessage {
+  readonly entry: Entry;
+  readonly id: unknown;
+  readonly tool?: ToolDefinition | undefined;
+}
+
+/**
+ * Marks the request's entries as refused for `reason` — those still allowed, or with `every` all of them (the whole
+ * body was refused for this reason) — or records one refusal when the body is not known.
+ */
+function denyAll(trail: Trail, reason: string, every = false): void {
+  if (trail.entries.length === 0) return void trail.entries.push({ decision: 'deny', reason });
+  for (const entry of trail.entries) if (every || entry.decision === 'allow') Object.assign(entry, { decision: 'deny', reason });
+}
 
 /** What one HTTP request has decided so far; written to the audit when the response ends. */
 interface Trail {
@@ -102,6 +128,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const audit = options.audit ?? openAuditSink(auth.auditLog);
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const rateLimiter = new RateLimiter(settings.rateLimitPerMinute, settings.rateLimitBurst, options.rateLimitClock);
+  const requestLimit = new InFlightLimit(settings.maxConcurrentRequests);
   const upstream: UpstreamContext = {
     baseUrl: settings.upstreamBaseUrl,
     credentials: settings.credentials,
@@ -128,7 +155,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   let verifier: TokenVerifier | undefined;
   let closing = false;
 
-  async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void): Promise<void> {
     // While closing, answered connections are not kept alive, so they do not hold close() up.
     if (closing) res.setHeader('Connection', 'close');
     res.setHeader('X-Request-Id', trail.requestId);
@@ -155,7 +182,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const authenticated = await authenticate(req, res, trail);
     if (!authenticated) return;
     trail.caller = authenticated.caller;
-    // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each.
+    // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each. The
+    // token pays for the first message of the body; the rest of a batch is paid for once it is parsed.
     const limited = rateLimiter.take(rateKeyOf(authenticated.caller));
     if (!limited.allowed) {
       res.setHeader('Retry-After', String(limited.retryAfterSeconds));
@@ -167,10 +195,101 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       res.setHeader('Allow', 'POST');
       return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server accepts only POST');
     }
-    const body = await readJsonBody(req, res, maxBodyBytes);
+    // One in-flight slot, taken before the body is read, bounds the memory of bodies being read and parsed.
+    const slot = requestLimit.tryTake();
+    if (!slot) return overloaded(res, trail);
+    const slots = [slot];
+    // Slots are freed once the response has closed and the work it started has ended: a client that goes away does
+    // not free the slot of a call still running.
+    let work: Promise<void> = Promise.resolve();
+    const release = () => slots.splice(0).forEach((free) => free());
+    res.once('close', () => void work.then(release, release));
+    const body = await readJsonBody(req, res, trail);
     if (body === NO_BODY) return;
-    if (stepUpRefused(body, authenticated.caller, res, trail)) return;
-    await handleMcp(req, res, authenticated, body, trail);
+    bodyRead();
+    const messages = auditMessages(body, trail);
+    if (batchingRefused(req, body, res, trail)) return;
+    if (Array.isArray(body) && !chargeBatch(body.length, authenticated.caller, res, trail, slots)) return;
+    if (stepUpRefused(messages, body, authenticated.caller, res, trail)) return;
+    work = handleMcp(req, res, authenticated, body, trail);
+    await work;
+  }
+
+  /** Answers 503 with Retry-After: every in-flight slot is taken (MCP_MAX_CONCURRENT_REQUESTS). */
+  function overloaded(res: ServerResponse, trail: Trail): void {
+    res.setHeader('Retry-After', String(RETRY_AFTER_OVERLOAD_SECONDS));
+    denyAll(trail, 'overloaded', true);
+    sendJsonRpcError(res, 503, 'Service unavailable: too many requests in flight; retry after the Retry-After delay');
+  }
+
+  /** Reads and parses the JSON body, or answers 413 / 400 itself (audited) and returns NO_BODY. */
+  async function readJsonBody(req: IncomingMessage, res: ServerResponse, trail: Trail): Promise<unknown> {
+    const text = await readBody(req, maxBodyBytes);
+    if (text === CLIENT_GONE) {
+      // Gone mid-body (or cut by MCP_REQUEST_TIMEOUT_MS, which Node answers 408 itself): there is no one to answer.
+      denyAll(trail, 'client_closed', true);
+      return NO_BODY;
+    }
+    if (text === TOO_LARGE) {
+      // The rest of the body is not read: the connection is closed once the answer is sent.
+      refuse(res, trail, 413, 'body_too_large', `Request body larger than ${maxBodyBytes} bytes`);
+      return NO_BODY;
+    }
+    // RFC 8259 §9: parsing is bounded before it starts, so a small body cannot become a huge object graph.
+    const shape = jsonShapeProblem(text);
+    if (shape !== undefined) {
+      if (shape === 'items') refuse(res, trail, 413, 'body_too_complex', `Request body holds more than ${MAX_JSON_ITEMS} JSON values and members`);
+      else refuse(res, trail, 400, 'body_too_deep', `Invalid Request: JSON nested deeper than ${MAX_JSON_DEPTH} levels`, -32600);
+      return NO_BODY;
+    }
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      refuse(res, trail, 400, 'parse_error', 'Parse error: the body is not JSON', -32700);
+      return NO_BODY;
+    }
+  }
+
+  /**
+   * JSON-RPC batching was removed in protocol revision 2025-06-18: a client naming that revision or a later one in
+   * MCP-Protocol-Version (2025-11-25 basic/transports#protocol-version-header) gets 400 for an array body.
+   */
+  function batchingRefused(req: IncomingMessage, body: unknown, res: ServerResponse, trail: Trail): boolean {
+    const version = req.headers['mcp-protocol-version'];
+    if (!Array.isArray(body) || typeof version !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(version)) return false;
+    // Revisions are dates, so their text order is their order.
+    if (version < FIRST_VERSION_WITHOUT_BATCHING) return false;
+    refuse(res, trail, 400, 'batching_unsupported', `Invalid Request: batching is not supported in protocol version ${version}`, -32600);
+    return true;
+  }
+
+  /**
+   * Pays for the messages of a batch after the first (paid for before the body was read): one rate-limit token and one
+   * in-flight slot each, all or none. A refused batch is refused whole: nothing in it runs.
+   */
+  function chargeBatch(count: number, caller: CallerContext, res: ServerResponse, trail: Trail, slots: (() => void)[]): boolean {
+    if (count <= 1) return true;
+    if (!rateLimiter.fits(count)) {
+      refuse(res, trail, 429, 'rate_limited', `Too many requests: a batch may hold at most ${settings.rateLimitBurst} requests; send fewer at once`);
+      return false;
+    }
+    const limited = rateLimiter.take(rateKeyOf(caller), count - 1);
+    if (!limited.allowed) {
+      res.setHeader('Retry-After', String(limited.retryAfterSeconds));
+      refuse(res, trail, 429, 'rate_limited', 'Too many requests: slow down and retry after the Retry-After delay');
+      return false;
+    }
+    if (count > requestLimit.max) {
+      refuse(res, trail, 400, 'batch_too_large', `Invalid Request: a batch may hold at most ${requestLimit.max} requests`, -32600);
+      return false;
+    }
+    const more = requestLimit.tryTake(count - 1);
+    if (!more) {
+      overloaded(res, trail);
+      return false;
+    }
+    slots.push(more);
+    return true;
   }
 
   /**
@@ -228,35 +347,44 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     }
   }
 
-  /**
-   * Records a decision per JSON-RPC message and answers 403 with a step-up challenge when a tools/call lacks scopes
-   * (contract §5), before anything runs. A role refusal is left to the tool's answer: it never asks for scopes (§6).
-   */
-  function stepUpRefused(body: unknown, caller: CallerContext, res: ServerResponse, trail: Trail): boolean {
-    const wanted: string[] = [];
-    const refusedTools: string[] = [];
-    let firstRefusedId: unknown = null;
+  /** One audit entry per JSON-RPC message of the body (its id, method and tool), each `allow` until decided otherwise. */
+  function auditMessages(body: unknown, trail: Trail): AuditedMessage[] {
+    const messages: AuditedMessage[] = [];
     for (const message of Array.isArray(body) ? body : [body]) {
       if (!isObject(message) || typeof message.method !== 'string') continue;
       const entry: Entry = { id: message.id, method: message.method.slice(0, 100), decision: 'allow', reason: protect ? 'ok' : 'auth_disabled' };
+      const name = message.method === 'tools/call' && isObject(message.params) && typeof message.params.name === 'string' ? message.params.name : undefined;
+      if (name !== undefined) {
+        const tool = tools.get(name);
+        Object.assign(entry, { tool: name.slice(0, 200) }, tool ? { requiredScopes: tool.scopes } : { decision: 'deny', reason: 'unknown_tool' });
+      }
       trail.entries.push(entry);
-      if (message.method !== 'tools/call') continue;
-      const name = isObject(message.params) && typeof message.params.name === 'string' ? message.params.name : undefined;
-      if (name === undefined) continue;
-      const tool = tools.get(name);
-      Object.assign(entry, { tool: name.slice(0, 200) }, tool ? { requiredScopes: tool.scopes } : { decision: 'deny', reason: 'unknown_tool' });
+      messages.push({ entry, id: message.id, ...(name === undefined ? {} : { tool: tools.get(name) }) });
+    }
+    return messages;
+  }
+
+  /**
+   * Decides each tools/call and answers 403 with a step-up challenge when one lacks scopes (contract §5), before
+   * anything runs. A role refusal is left to the tool's answer: it never asks for scopes (§6).
+   */
+  function stepUpRefused(messages: readonly AuditedMessage[], body: unknown, caller: CallerContext, res: ServerResponse, trail: Trail): boolean {
+    const wanted: string[] = [];
+    const refusedTools: string[] = [];
+    let firstRefusedId: unknown = null;
+    for (const { entry, id, tool } of messages) {
       if (!tool || !protect) continue;
       const decision = decide(caller, tool, definition.impliedScopes);
       if (decision.allowed) continue;
       Object.assign(entry, { decision: 'deny', reason: decision.denied === 'role' ? 'role' : 'insufficient_scope' });
       if (decision.denied !== 'scope') continue;
-      if (refusedTools.length === 0) firstRefusedId = message.id ?? null;
+      if (refusedTools.length === 0) firstRefusedId = id ?? null;
       refusedTools.push(tool.name);
       wanted.push(...stepUpScopes(decision.challengeScopes, caller.scopes, serverScopes));
     }
     if (refusedTools.length === 0) return false;
     // The whole request is refused: nothing in it runs, so nothing in it is audited as allowed.
-    for (const entry of trail.entries) if (entry.decision === 'allow') Object.assign(entry, { decision: 'deny', reason: 'batch_refused' });
+    denyAll(trail, 'batch_refused');
     const description = `The access token lacks scopes needed by ${refusedTools.join(', ')}`;
     res.setHeader('WWW-Authenticate', insufficientScopeChallenge({ resourceMetadataUrl, scopes: [...new Set(wanted)], description }));
     sendJson(res, 403, { jsonrpc: '2.0', error: { code: -32000, message: `Forbidden: ${description}` }, id: Array.isArray(body) ? null : firstRefusedId });
@@ -265,10 +393,13 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
   /** Serves one MCP POST whose body has been read: a fresh transport and Server, both closed with the response. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail): Promise<void> {
+    const work: Promise<unknown>[] = [];
     const server = createMcpServer(definition, {
+      track: (call) => void work.push(call),
       upstream,
       caller: authenticated.caller,
       policy,
+      pageSize: settings.toolsPageSize,
       ...(options.hooks ? { hooks: options.hooks } : {}),
       onUpstreamResponse: ({ requestId, status }) => {
         const entry = trail.entries.find((candidate) => candidate.id === requestId);
@@ -285,6 +416,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     await server.connect(transport);
     // Request handlers get the caller's AuthInfo as extra.authInfo, as with the SDK's transport.
     await transport.handle(req, res, body, authenticated.authInfo);
+    // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.
+    await Promise.allSettled(work);
   }
 
   function hostAllowed(req: IncomingMessage): boolean {
@@ -297,9 +430,10 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     return isLoopbackHost(name) || name === hostnameOf(publicUrl);
   }
 
-  function refuse(res: ServerResponse, trail: Trail, status: number, reason: string, message: string): void {
-    trail.entries.push({ decision: 'deny', reason });
-    sendJsonRpcError(res, status, message);
+  /** Answers with a JSON-RPC error and audits the request as refused for `reason`: each of its messages, if known. */
+  function refuse(res: ServerResponse, trail: Trail, status: number, reason: string, message: string, code?: number): void {
+    denyAll(trail, reason, true);
+    sendJsonRpcError(res, status, message, code);
   }
 
   /** Writes the request's audit lines (contract §9) once its response has ended. */
@@ -320,8 +454,10 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
   /** Responses not yet closed: a shutdown tells their connections not to stay open once they are answered. */
   const active = new Set<ServerResponse>();
-  const server = createServer((req, res) => {
+  const server = createServer(httpServerOptions(settings), (req, res) => {
     active.add(res);
+    // While closing, a connection is not kept alive, whether or not its body has been read.
+    const bodyRead = closeUnlessBodyRead(req, res, () => !closing);
     res.once('close', () => active.delete(res));
     const trail: Trail = { requestId: requestIdOf(req), started: Date.now(), entries: [] };
     // The path only: a query string might carry a token (contract §3: never logged).
@@ -332,12 +468,14 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       log(level, 'request', { requestId: trail.requestId, method: req.method, path, status: res.statusCode, durationMs: Date.now() - trail.started });
     });
     res.once('close', () => writeAudit(trail));
-    handle(req, res, trail).catch((error: unknown) => {
+    handle(req, res, trail, bodyRead).catch((error: unknown) => {
       log('error', 'request failed', { requestId: trail.requestId, method: req.method, path: pathOf(req), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (!res.headersSent) sendJsonRpcError(res, 500, 'Internal error');
       else res.destroy();
     });
   });
+
+  limitConnections(server, settings);
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -374,6 +512,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     url: `http://${host}:${port}${auth.path}`,
     publicUrl,
     upstreamLimiter,
+    requestLimit,
     close() {
       closing = true;
       // A keep-alive connection whose request finishes after this point would otherwise hold close() up until its
@@ -397,27 +536,16 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
 const NO_BODY = Symbol('no body');
 
-/** Reads and parses the JSON body, or answers 413 / 400 itself and returns NO_BODY. */
-async function readJsonBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): Promise<unknown> {
-  const text = await readBody(req, maxBytes);
-  if (text === undefined) {
-    // The rest of the body is not drained: the connection is closed once the answer is sent.
-    res.setHeader('Connection', 'close');
-    sendJsonRpcError(res, 413, `Request body larger than ${maxBytes} bytes`);
-    return NO_BODY;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    sendJsonRpcError(res, 400, 'Parse error: the body is not JSON', -32700);
-    return NO_BODY;
-  }
-}
+const TOO_LARGE = Symbol('too large');
+const CLIENT_GONE = Symbol('client gone');
 
-/** The body as text, or undefined as soon as it is known to exceed `maxBytes` (declared or as received). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
+/**
+ * The body as text; TOO_LARGE as soon as it is known to exceed `maxBytes` (declared or as received); CLIENT_GONE when
+ * the connection ends or fails before the whole body has arrived.
+ */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<string | typeof TOO_LARGE | typeof CLIENT_GONE> {
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
@@ -425,13 +553,13 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<string | unde
       if (size <= maxBytes) return void chunks.push(chunk);
       // Stop reading without destroying the socket, which would lose the 413 answer.
       req.off('data', onData).pause();
-      resolve(undefined);
+      resolve(TOO_LARGE);
     };
     req.on('data', onData);
     req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-    // A client that goes away mid-body: settles the promise (a no-op when it already has) so nothing waits forever.
-    req.once('close', () => reject(new Error('the client closed the connection before sending the whole body')));
+    // A client that goes away mid-body settles the promise (a no-op when it already has), so nothing waits for ever.
+    req.once('error', () => resolve(CLIENT_GONE));
+    req.once('close', () => resolve(CLIENT_GONE));
   });
 }
 

@@ -34,6 +34,7 @@ export async function startStdioServer(definition: ServerDefinition, settings: S
       limiter: new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue),
       retries: settings.upstreamRetries,
     },
+    pageSize: settings.toolsPageSize,
     ...(hooks ? { hooks } : {}),
   });
   const closed = new Promise<void>((resolve) => {

@@ -4,6 +4,11 @@
  *
  * The generator writes this file; the runtime reads it. Keeping the per-spec part as JSON (not code) means no text
  * from a spec can ever change the meaning of the emitted program.
+ *
+ * Every record below keyed by a name from the spec (`definitions`, `securitySchemes`, `impliedScopes`, a body's
+ * `properties`, and tool arguments) may hold keys such as `__proto__`, `constructor` or `toString`, all legal in
+ * OpenAPI: read them with `Object.hasOwn`, never with `record[name]` alone, and build them with `Object.fromEntries`
+ * or as a `Map`, never by assignment (`record['__proto__'] = x` sets the prototype).
  */
 
 export type JsonSchema = { readonly [key: string]: unknown };

@@ -36,15 +36,18 @@ export interface ToolHooks {
   after?(context: ToolCallContext, result: CallToolResult): CallToolResult | void | Promise<CallToolResult | void>;
 }
 
-/** Everything the user's `src/hooks.ts` may export as `hooks`. */
-export interface ServerHooks {
+/**
+ * Everything the user's `src/hooks.ts` may export as `hooks`. `N` is the union of tool names (`ServerHooks<ToolName>`
+ * from ./tool-names.ts): a key of `tools` naming no tool is then a type error. Without it any name type-checks.
+ */
+export interface ServerHooks<N extends string = string> {
   /**
    * Object-level check, run for every call once scopes, roles and arguments have passed: e.g. "may this subject
    * read this ticket?". A denial is a tool error with `reason`.
    */
-  authorize?(identity: VerifiedIdentity, tool: ToolDefinition, args: Readonly<Record<string, unknown>>): HookDecision | Promise<HookDecision>;
+  authorize?(identity: VerifiedIdentity, tool: ToolDefinition & { readonly name: N }, args: Readonly<Record<string, unknown>>): HookDecision | Promise<HookDecision>;
   /** Hooks by tool name; `'*'` applies to every tool (before the tool's own). */
-  tools?: Readonly<Record<string, ToolHooks>>;
+  tools?: { readonly [name in N | '*']?: ToolHooks };
 }
 
 /** No hooks: every call goes straight upstream. */
@@ -60,7 +63,7 @@ export async function runWithHooks(
     const decision = await hooks.authorize(context.identity, context.tool, context.args);
     if (!decision.allowed) return { rejected: decision.reason };
   }
-  const chain = [hooks.tools?.['*'], hooks.tools?.[context.tool.name]].filter((entry): entry is ToolHooks => entry !== undefined);
+  const chain = [toolHooks(hooks, '*'), toolHooks(hooks, context.tool.name)].filter((entry): entry is ToolHooks => entry !== undefined);
   for (const entry of chain) {
     const decision = await entry.before?.(context);
     if (decision && !decision.allowed) return { rejected: decision.reason };
@@ -71,4 +74,9 @@ export async function runWithHooks(
     if (replaced) result = replaced;
   }
   return { result };
+}
+
+/** The hooks registered under `name`: an own entry only, so a tool named `constructor` or `toString` finds none. */
+function toolHooks(hooks: ServerHooks, name: string): ToolHooks | undefined {
+  return hooks.tools && Object.hasOwn(hooks.tools, name) ? hooks.tools[name] : undefined;
 }

@@ -30,8 +30,33 @@ const FORBIDDEN_HEADERS = new Set([
   'transfer-encoding', 'upgrade',
 ]);
 
+/**
+ * Longest request URL sent, in characters: four times the 8,000 octets RFC 9110 §4.1 asks every recipient to support,
+ * and the most that common front ends accept (nginx, Apache and Node refuse far less). Arguments that would make a
+ * longer URL are refused before they are serialized, so a huge array never becomes millions of encoded strings.
+ */
+export const MAX_URL_LENGTH = 32_768;
+/** Longest header field value (and Cookie header) an argument may make: Node's default limit for a whole header section. */
+export const MAX_HEADER_LENGTH = 16_384;
+/**
+ * Most fields (parts) in a form or multipart body: ten times the defaults of Express (`parameterLimit`), Django
+ * (`DATA_UPLOAD_MAX_NUMBER_FIELDS`) and PHP (`max_input_vars`), so a huge array cannot become millions of parts.
+ */
+export const MAX_FORM_FIELDS = 10_000;
+
 /** Builds the upstream request for `tool` from its (already validated) arguments; throws ToolInputError when it cannot. */
 export function buildRequest(tool: ToolDefinition, args: Record<string, unknown>, baseUrl: string): UpstreamRequest {
+  try {
+    return requestFor(tool, args, baseUrl);
+  } catch (error) {
+    // JSON.stringify and the checks below recurse into the arguments; nesting deeper than the stack is the caller's.
+    if (error instanceof RangeError) throw new ToolInputError('', 'the arguments are nested too deeply to be sent');
+    throw error;
+  }
+}
+
+/** buildRequest without the translation of stack overflows. */
+function requestFor(tool: ToolDefinition, args: Record<string, unknown>, baseUrl: string): UpstreamRequest {
   const base = parseBaseUrl(baseUrl);
   const basePath = base.pathname.replace(/\/$/, '');
   const path = expandPath(tool, args);
@@ -41,6 +66,9 @@ export function buildRequest(tool: ToolDefinition, args: Record<string, unknown>
 
   // String concatenation, never `new URL(path, base)`: resolution would let a path like `//evil.example` pick the host.
   const href = base.origin + basePath + (path.startsWith('/') ? path : `/${path}`) + (query.length ? `?${query.join('&')}` : '');
+  if (href.length > MAX_URL_LENGTH) {
+    throw new ToolInputError('', `the arguments would make a URL of ${href.length} characters; at most ${MAX_URL_LENGTH} are sent`);
+  }
   const url = new URL(href);
   // Defence in depth: whatever went into the URL, it still points into the configured API.
   if (url.origin !== base.origin || !(url.pathname === basePath || url.pathname.startsWith(`${basePath}/`))) {
@@ -61,11 +89,15 @@ export function buildRequest(tool: ToolDefinition, args: Record<string, unknown>
       rejectLineBreaks(p.argument, value);
       return cookiePairs(p, value).map((pair) => checkHeaderValue(p.argument, pair));
     }));
-  if (cookies.length) headers.set('cookie', cookies.join('; '));
+  if (cookies.length) {
+    const cookie = cookies.join('; ');
+    if (cookie.length > MAX_HEADER_LENGTH) throw new ToolInputError('', `the cookie arguments would make a Cookie header of ${cookie.length} characters; at most ${MAX_HEADER_LENGTH} are sent`);
+    headers.set('cookie', cookie);
+  }
 
   const request: UpstreamRequest = { method: tool.method, url, headers };
   if (tool.body) {
-    const body = buildBody(tool.body, args[tool.body.argument], tool.method);
+    const body = buildBody(tool.body, argumentValue(args, tool.body.argument), tool.method);
     if (body !== undefined) {
       request.body = body;
       // For multipart, fetch writes the Content-Type itself because only it knows the boundary.
@@ -104,13 +136,23 @@ function parseBaseUrl(baseUrl: string): URL {
   return base;
 }
 
+/**
+ * The argument called `name`: an own property of `args` only, so that an argument named `constructor`, `toString` or
+ * `__proto__` that the caller did not send is absent rather than Object.prototype's member.
+ */
+function argumentValue(args: Record<string, unknown>, name: string): unknown {
+  return Object.hasOwn(args, name) ? args[name] : undefined;
+}
+
 /** Calls `serialize` with the argument of `p`, or returns [] when it is absent (undefined or null). */
 function withArgument<T>(p: ParameterDefinition, args: Record<string, unknown>, serialize: (value: unknown) => T): T | [] {
-  const value = args[p.argument];
+  const value = argumentValue(args, p.argument);
   if (value === undefined || value === null) {
     if (p.required) throw new ToolInputError(pointer(p.argument), `the required ${p.in} parameter "${p.name}" is missing`);
     return [];
   }
+  const [limit, what] = p.in === 'path' || p.in === 'query' ? [MAX_URL_LENGTH, 'a URL'] : [MAX_HEADER_LENGTH, 'a header'];
+  if (exceedsLength(value, limit)) throw new ToolInputError(pointer(p.argument), `is too long for ${what}: at most ${limit} characters are sent`);
   try {
     return serialize(value);
   } catch (error) {
@@ -256,9 +298,9 @@ function buildBody(body: BodyDefinition, value: unknown, method: string): string
       if (typeof value !== 'string') throw new ToolInputError(field, 'must be a string for a binary body');
       return value;
     case 'form':
-      return formPairs(body, objectBody(field, value)).join('&');
+      return formPairs(body, fieldsChecked(body, field, objectBody(field, value))).join('&');
     case 'multipart':
-      return multipart(body, objectBody(field, value));
+      return multipart(body, fieldsChecked(body, field, objectBody(field, value)));
   }
 }
 
@@ -268,13 +310,29 @@ function objectBody(field: string, value: unknown): Record<string, unknown> {
   return value;
 }
 
+/** The Encoding Object of a form or multipart property: an own entry only (a property may be named `constructor`). */
+function encodingOf(body: BodyDefinition, key: string): NonNullable<BodyDefinition['properties']>[string] | undefined {
+  return body.properties && Object.hasOwn(body.properties, key) ? body.properties[key] : undefined;
+}
+
+/** The body object, once it is known to make at most MAX_FORM_FIELDS fields (counted without building them). */
+function fieldsChecked(body: BodyDefinition, field: string, value: Record<string, unknown>): Record<string, unknown> {
+  let fields = 0;
+  for (const [key, item] of definedEntries(value)) {
+    const styled = body.encoding === 'form' && (encodingOf(body, key)?.style !== undefined || encodingOf(body, key)?.explode !== undefined);
+    fields += Array.isArray(item) ? item.length : styled && isObject(item) ? Object.keys(item).length : 1;
+    if (fields > MAX_FORM_FIELDS) throw new ToolInputError(field, `would make more than ${MAX_FORM_FIELDS} form fields`);
+  }
+  return value;
+}
+
 /**
  * application/x-www-form-urlencoded (OAS 3.1 §4.8.15): a property whose Encoding Object sets `style` or `explode` is
  * serialized like a query parameter; otherwise by content type: objects as JSON text, arrays as repeated fields.
  */
 function formPairs(body: BodyDefinition, value: Record<string, unknown>): string[] {
   return definedEntries(value).flatMap(([key, item]) => {
-    const encoding = body.properties?.[key];
+    const encoding = encodingOf(body, key);
     if (encoding?.style !== undefined || encoding?.explode !== undefined) {
       const style = encoding.style ?? 'form';
       return styledPairs(key, item, style, encoding.explode ?? style === 'form', encodeStrict);
@@ -291,7 +349,7 @@ function formPairs(body: BodyDefinition, value: Record<string, unknown>): string
 function multipart(body: BodyDefinition, value: Record<string, unknown>): FormData {
   const form = new FormData();
   for (const [key, item] of definedEntries(value)) {
-    const declared = body.properties?.[key]?.contentType;
+    const declared = encodingOf(body, key)?.contentType;
     for (const element of Array.isArray(item) ? item : [item]) {
       if (declared === undefined && !isObject(element) && !Array.isArray(element)) {
         form.append(key, scalarText(element));
@@ -339,12 +397,41 @@ function hasLineBreak(value: unknown): boolean {
   return false;
 }
 
-/** RFC 9110 §5.5 field values: visible characters, space, tab and obs-text only. */
+/** RFC 9110 §5.5 field values: visible characters, space, tab and obs-text only; at most MAX_HEADER_LENGTH long. */
 function checkHeaderValue(argument: string, value: string): string {
+  if (value.length > MAX_HEADER_LENGTH) throw new ToolInputError(pointer(argument), `is too long for a header: at most ${MAX_HEADER_LENGTH} characters are sent`);
   if (/[^\t\x20-\x7e\x80-\xff]/.test(value)) {
     throw new ToolInputError(pointer(argument), 'contains control characters or characters outside ISO-8859-1, which a header cannot carry');
   }
   return value;
+}
+
+/**
+ * Whether the value, serialized in a URL or header, would surely be longer than `limit`: a lower bound on its length
+ * (string lengths, one character per item or entry for delimiters) computed without building anything, so that a
+ * two-million-item array is refused before two million encoded strings exist.
+ */
+function exceedsLength(value: unknown, limit: number): boolean {
+  let total = 0;
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') total += item.length;
+    else if (typeof item === 'number' || typeof item === 'boolean') total += 1;
+    else if (Array.isArray(item)) {
+      // n items need at least n - 1 delimiters.
+      total += Math.max(0, item.length - 1);
+      if (total > limit) return true;
+      pending.push(...item);
+    } else if (isObject(item)) {
+      const keys = Object.keys(item);
+      total += keys.length;
+      if (total > limit) return true;
+      for (const key of keys) pending.push(key, item[key]);
+    }
+    if (total > limit) return true;
+  }
+  return false;
 }
 
 /** Plain objects (not arrays, not null). */

@@ -32,9 +32,9 @@ export interface Settings {
   readonly logLevel: LogLevel;
   /** Largest accepted MCP request body in bytes; a larger one is answered 413. */
   readonly maxBodyBytes: number;
-  /** Tool calls (HTTP requests) a caller may make per minute on average; 0 turns rate limiting off. */
+  /** MCP requests (each message of a batch counts) a caller may make per minute on average; 0 turns rate limiting off. */
   readonly rateLimitPerMinute: number;
-  /** How many requests a caller may make at once before the per-minute rate applies (token bucket size). */
+  /** How many MCP requests a caller may make at once before the per-minute rate applies (token bucket size). */
   readonly rateLimitBurst: number;
   /** Upstream requests in flight at once; further calls wait in a queue. */
   readonly upstreamMaxConcurrency: number;
@@ -44,6 +44,18 @@ export interface Settings {
   readonly upstreamRetries: number;
   /** How long a shutdown lets in-flight requests finish before cutting them. */
   readonly shutdownTimeoutMs: number;
+  /** How long a client may take to send a request's headers before its connection is closed. */
+  readonly headersTimeoutMs: number;
+  /** How long a client may take to send a whole request (headers and body) before it is answered 408 and closed. */
+  readonly requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  readonly keepAliveTimeoutMs: number;
+  /** TCP connections open at once; further ones are closed as soon as they are accepted. */
+  readonly maxConnections: number;
+  /** MCP (JSON-RPC) requests in flight at once, a batch counting each; beyond it requests are answered 503. */
+  readonly maxConcurrentRequests: number;
+  /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
+  readonly toolsPageSize: number;
   readonly credentials: UpstreamCredentials;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
@@ -67,7 +79,27 @@ const DEFAULT_PORT = 3000;
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_RESPONSE_BYTES = 1_048_576;
 const DEFAULT_LOG_LEVEL: LogLevel = 'info';
-const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+/**
+ * Memory arithmetic behind the defaults of MCP_MAX_BODY_BYTES and MCP_MAX_CONCURRENT_REQUESTS, against the 256 MiB
+ * limit of the emitted Deployment. JSON.parse of a hostile body costs far more than its size (1 MiB of `[{},{},…]` is
+ * about 21 MiB of objects), so http.ts refuses a body of more than MAX_JSON_ITEMS values and members before parsing
+ * it (json-shape.ts): a 1 MiB body then costs at most ~6 MiB (its chunks and their concatenation, 1 MiB of text, ≤4 MiB
+ * parsed at ≤80 bytes per item). One tools/call or tools/list page adds at most ~5 MiB (a 1 MiB upstream response held
+ * as bytes, text and parsed value, or a 1 MiB page, plus the serialized answer). So one MCP request costs at most
+ * ~11 MiB, and 16 of them ~176 MiB, which leaves ~80 MiB for Node itself, the SDK and the compiled schemas (~70 MiB
+ * resident when idle, measured on Node 20) within 256 MiB. A batch takes one slot per message, so it cannot multiply this.
+ */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
+/** A client on a slow link sends its headers (at most 16 KiB) in far less; a slowloris connection is cut after it. */
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+/** Enough for a 1 MiB body at ~35 KB/s; a client trickling a body is cut after it. */
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Node's own default: long enough for a client's next request, short enough that idle connections free their slot. */
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/** An idle connection costs a few tens of KiB (socket, parser, ≤16 KiB of headers): 1000 of them fit in ~30 MiB. */
+const DEFAULT_MAX_CONNECTIONS = 1000;
+const DEFAULT_TOOLS_PAGE_SIZE = 100;
 const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 const DEFAULT_RATE_LIMIT_BURST = 100;
 const DEFAULT_UPSTREAM_MAX_CONCURRENCY = 64;
@@ -91,6 +123,12 @@ const EXAMPLES = {
   UPSTREAM_MAX_QUEUE: '200',
   UPSTREAM_RETRIES: '0',
   SHUTDOWN_TIMEOUT_MS: '25000',
+  MCP_HEADERS_TIMEOUT_MS: '5000',
+  MCP_REQUEST_TIMEOUT_MS: '60000',
+  MCP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+  MCP_MAX_CONNECTIONS: '200',
+  MCP_MAX_CONCURRENT_REQUESTS: '8',
+  MCP_TOOLS_PAGE_SIZE: '50',
 } as const;
 
 /** Lists the server's own settings (not the upstream credentials) for the emitted README and .env.example. */
@@ -137,19 +175,55 @@ export function describeSettings(definition?: Pick<ServerDefinition, 'baseUrl'> 
     {
       variable: 'MCP_MAX_BODY_BYTES',
       default: String(DEFAULT_MAX_BODY_BYTES),
-      description: 'Largest MCP request body, in bytes; a larger one is answered 413.',
+      description: 'Largest MCP request body, in bytes; a larger one is answered 413 and its connection closed. Raising it costs memory: see MCP_MAX_CONCURRENT_REQUESTS.',
       example: EXAMPLES.MCP_MAX_BODY_BYTES,
+    },
+    {
+      variable: 'MCP_MAX_CONCURRENT_REQUESTS',
+      default: String(DEFAULT_MAX_CONCURRENT_REQUESTS),
+      description: 'MCP requests in flight at once (each message of a batch counts); beyond it requests are answered 503 with Retry-After before their body is read. Sized so that the worst case (~11 MiB each) fits a 256 MiB memory limit; raise it with the memory limit.',
+      example: EXAMPLES.MCP_MAX_CONCURRENT_REQUESTS,
+    },
+    {
+      variable: 'MCP_TOOLS_PAGE_SIZE',
+      default: String(DEFAULT_TOOLS_PAGE_SIZE),
+      description: 'Tools per tools/list page (1 to 1000); a page is also cut at 1 MiB, and clients follow nextCursor for the rest.',
+      example: EXAMPLES.MCP_TOOLS_PAGE_SIZE,
+    },
+    {
+      variable: 'MCP_HEADERS_TIMEOUT_MS',
+      default: String(DEFAULT_HEADERS_TIMEOUT_MS),
+      description: 'Milliseconds a client may take to send the headers of a request before its connection is closed (at most MCP_REQUEST_TIMEOUT_MS).',
+      example: EXAMPLES.MCP_HEADERS_TIMEOUT_MS,
+    },
+    {
+      variable: 'MCP_REQUEST_TIMEOUT_MS',
+      default: String(DEFAULT_REQUEST_TIMEOUT_MS),
+      description: 'Milliseconds a client may take to send a whole request, body included, before it is answered 408 and its connection closed.',
+      example: EXAMPLES.MCP_REQUEST_TIMEOUT_MS,
+    },
+    {
+      variable: 'MCP_KEEP_ALIVE_TIMEOUT_MS',
+      default: String(DEFAULT_KEEP_ALIVE_TIMEOUT_MS),
+      description: "Milliseconds an idle keep-alive connection stays open. Behind a proxy that reuses connections, set it above the proxy's idle timeout.",
+      example: EXAMPLES.MCP_KEEP_ALIVE_TIMEOUT_MS,
+    },
+    {
+      variable: 'MCP_MAX_CONNECTIONS',
+      default: String(DEFAULT_MAX_CONNECTIONS),
+      description: 'TCP connections open at once; further ones are closed as soon as they are accepted.',
+      example: EXAMPLES.MCP_MAX_CONNECTIONS,
     },
     {
       variable: 'RATE_LIMIT_PER_MINUTE',
       default: String(DEFAULT_RATE_LIMIT_PER_MINUTE),
-      description: 'Requests per minute each caller (token subject, else client id) may make on average; more are answered 429 with Retry-After. 0 turns the limit off.',
+      description: 'MCP requests per minute each caller (token subject, else client id) may make on average, each message of a batch counting as one; more are answered 429 with Retry-After. 0 turns the limit off.',
       example: EXAMPLES.RATE_LIMIT_PER_MINUTE,
     },
     {
       variable: 'RATE_LIMIT_BURST',
       default: String(DEFAULT_RATE_LIMIT_BURST),
-      description: 'Requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size).',
+      description: 'MCP requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size); a batch larger than it is always refused.',
       example: EXAMPLES.RATE_LIMIT_BURST,
     },
     {
@@ -180,6 +254,10 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     upstreamMaxQueue: readInteger(env, 'UPSTREAM_MAX_QUEUE', DEFAULT_UPSTREAM_MAX_QUEUE, 0, 1_000_000),
     upstreamRetries: readInteger(env, 'UPSTREAM_RETRIES', DEFAULT_UPSTREAM_RETRIES, 0, 10),
     shutdownTimeoutMs: readInteger(env, 'SHUTDOWN_TIMEOUT_MS', DEFAULT_SHUTDOWN_TIMEOUT_MS, 0, MAX_TIMEOUT_MS),
+    ...readConnectionTimeouts(env),
+    maxConnections: readInteger(env, 'MCP_MAX_CONNECTIONS', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000),
+    maxConcurrentRequests: readInteger(env, 'MCP_MAX_CONCURRENT_REQUESTS', DEFAULT_MAX_CONCURRENT_REQUESTS, 1, 100_000),
+    toolsPageSize: readInteger(env, 'MCP_TOOLS_PAGE_SIZE', DEFAULT_TOOLS_PAGE_SIZE, 1, 1000),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host),
   });
@@ -211,6 +289,17 @@ function readInteger(env: NodeJS.ProcessEnv, variable: keyof typeof EXAMPLES, fa
     throw new SettingError(variable, `"${value}" is not an integer from ${min} to ${max}`, EXAMPLES[variable]);
   }
   return number;
+}
+
+/** The three connection timeouts; Node refuses a headers timeout longer than the request timeout, so this does too. */
+function readConnectionTimeouts(env: NodeJS.ProcessEnv): Pick<Settings, 'headersTimeoutMs' | 'requestTimeoutMs' | 'keepAliveTimeoutMs'> {
+  const headersTimeoutMs = readInteger(env, 'MCP_HEADERS_TIMEOUT_MS', DEFAULT_HEADERS_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+  const requestTimeoutMs = readInteger(env, 'MCP_REQUEST_TIMEOUT_MS', DEFAULT_REQUEST_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new SettingError('MCP_HEADERS_TIMEOUT_MS', `${headersTimeoutMs} is longer than MCP_REQUEST_TIMEOUT_MS (${requestTimeoutMs}), which covers the headers too`, EXAMPLES.MCP_HEADERS_TIMEOUT_MS);
+  }
+  const keepAliveTimeoutMs = readInteger(env, 'MCP_KEEP_ALIVE_TIMEOUT_MS', DEFAULT_KEEP_ALIVE_TIMEOUT_MS, 1, MAX_TIMEOUT_MS);
+  return { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs };
 }
 
 function readBaseUrl(env: NodeJS.ProcessEnv, definition: ServerDefinition): string {

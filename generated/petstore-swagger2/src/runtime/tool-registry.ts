@@ -6,14 +6,12 @@
  * starts at once and pays for a tool only when it is listed or called.
  */
 
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import type { JsonSchema, ServerDefinition, ToolDefinition } from './definition.js';
 import { ToolInputError } from './errors.js';
-
-// ajv-formats is CommonJS; under NodeNext its default export is the module object.
-const addFormats = addFormatsModule.default;
+import { createArgumentAjv } from './validation-ajv.js';
+import { PatternInputTooLongError } from './validation-regexp.js';
+import { ajvSchema } from './validation-schema.js';
 
 /** At most this many problems are reported for one call, and the message is cut at MAX_MESSAGE_LENGTH. */
 const MAX_PROBLEMS = 8;
@@ -25,7 +23,7 @@ export interface ToolRegistry {
   get(name: string): ToolDefinition | undefined;
   /** The tool's input schema as served in tools/list: its own schema plus only the `$defs` it reaches. */
   inputSchema(tool: ToolDefinition): JsonSchema;
-  /** Checks `args` against the tool's schema; throws ToolInputError naming every offending field. */
+  /** Checks `args` against the tool's schema; throws ToolInputError naming the first offending field(s). */
   validate(tool: ToolDefinition, args: unknown): Record<string, unknown>;
 }
 
@@ -60,11 +58,11 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
   function validator(tool: ToolDefinition): ValidateFunction {
     let validate = validators.get(tool);
     if (!validate) {
-      ajv ??= createAjv();
+      ajv ??= createArgumentAjv();
       try {
-        validate = ajv.compile(inputSchema(tool));
+        validate = ajv.compile(ajvSchema(inputSchema(tool)));
       } catch (error) {
-        // A schema the generator emitted but Ajv cannot compile (e.g. a pattern invalid as a unicode regex) is a bug
+        // A schema the generator emitted but Ajv cannot compile (e.g. a pattern RE2 cannot compile) is a bug
         // of the emitted server, not of the caller; name the tool so it can be found.
         throw new Error(`the input schema of tool ${tool.name} cannot be compiled: ${(error as Error).message}`);
       }
@@ -79,7 +77,7 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
     inputSchema,
     validate(tool, args) {
       const validate = validator(tool);
-      if (!validate(args)) throw toolInputError(validate.errors ?? []);
+      if (!check(validate, args)) throw toolInputError(validate.errors ?? []);
       return args as Record<string, unknown>;
     },
   };
@@ -88,29 +86,27 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
 /** `{ ...inputSchema, $defs }` with only the definitions the tool reaches; `$defs` is omitted when there are none. */
 function withDefinitions(tool: ToolDefinition, definition: ServerDefinition): JsonSchema {
   if (tool.definitions.length === 0) return tool.inputSchema;
-  const defs: Record<string, JsonSchema> = {};
-  for (const name of tool.definitions) {
-    const schema = definition.definitions[name];
-    if (schema === undefined) throw new Error(`tool ${tool.name} refers to the missing definition ${name}`);
-    defs[name] = schema;
-  }
-  return { ...tool.inputSchema, $defs: defs };
+  // Own properties only: a definition named `constructor` must not find Object, nor `__proto__` Object.prototype.
+  const entries = tool.definitions.map((name) => {
+    if (!Object.hasOwn(definition.definitions, name)) throw new Error(`tool ${tool.name} refers to the missing definition ${name}`);
+    return [name, definition.definitions[name]!] as const;
+  });
+  // Object.fromEntries defines own properties, so a definition named `__proto__` stays one (assignment would not).
+  return { ...tool.inputSchema, $defs: Object.fromEntries(entries) };
 }
 
-function createAjv(): Ajv2020 {
-  const ajv = new Ajv2020({
-    // Specs carry keywords Ajv does not know (`example`, `x-*`, OpenAPI's `discriminator`): ignore, do not throw.
-    strict: false,
-    allErrors: true,
-    // The caller's arguments are checked as sent; the upstream must receive exactly what the model chose.
-    coerceTypes: false,
-    removeAdditional: false,
-    useDefaults: false,
-    // Unknown formats (e.g. `phone`) are annotations; a warning per tool on stderr would only be noise.
-    logger: { log: () => {}, warn: () => {}, error: (...args: unknown[]) => console.error(...args) },
-  });
-  addFormats(ajv);
-  return ajv;
+/**
+ * Runs a validator, turning the ways an argument can be too big to check into refusals of the call: a string too long
+ * for its pattern, and nesting deeper than the stack (a recursive schema follows the data as deep as it goes).
+ */
+function check(validate: ValidateFunction, args: unknown): boolean {
+  try {
+    return validate(args);
+  } catch (error) {
+    if (error instanceof PatternInputTooLongError) throw new ToolInputError('', `${error.message}, so it is refused`);
+    if (error instanceof RangeError) throw new ToolInputError('', 'the arguments are nested too deeply to be checked');
+    throw error;
+  }
 }
 
 interface Problem {
@@ -118,7 +114,7 @@ interface Problem {
   readonly message: string;
 }
 
-/** One ToolInputError listing every problem Ajv found (bounded), the first one's field named as the error's field. */
+/** One ToolInputError listing the problems Ajv found (bounded), the first one's field named as the error's field. */
 function toolInputError(errors: readonly ErrorObject[]): ToolInputError {
   const unique = new Map<string, Problem>();
   for (const problem of errors.map(describe)) unique.set(`${problem.field}\n${problem.message}`, problem);

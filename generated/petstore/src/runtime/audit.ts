@@ -20,7 +20,10 @@ export interface AuditRecord {
   /** The tool's name, for tools/call. */
   readonly tool?: string;
   readonly decision: 'allow' | 'deny';
-  /** E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`. */
+  /**
+   * E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`, `rate_limited`,
+   * `overloaded`, `batching_unsupported`, `body_too_large`.
+   */
   readonly reason: string;
   /** The tool's scope alternatives (OR of AND-sets). */
   readonly requiredScopes?: readonly (readonly string[])[];
