@@ -214,3 +214,18 @@ describe('#8 every problem of the model stage in one run', () => {
     ]);
   });
 });
+
+describe('#8 provenance in the manifest', () => {
+  it('#8 each tool summary records where its scopes came from', async () => {
+    const { summarizeModel } = await import('../../src/emit/manifest.js');
+    const { model } = build({ public: { operations: ['listTasks'] }, scopes: { require: [{ tags: ['admin'], scopes: ['asana:admin'], override: true }] } });
+    expect(summarizeModel(model).tools.map((tool) => [tool.name, tool.from])).toEqual([
+      ['listTasks', 'public opt-in'],
+      ['headTasks', 'none'],
+      ['createTask', 'none'],
+      ['deleteUser', 'config rule 1'],
+      ['readAudit', 'config rule 1'],
+      ['patchTask', 'x-mcp-scopes'],
+    ]);
+  });
+});
