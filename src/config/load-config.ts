@@ -5,9 +5,20 @@ import { ConfigError, type Issue, pointerJoin } from '../errors.js';
 import { roleNameIssue, scopeNameIssue } from '../normalize/names.js';
 import type { OperationSelector, PortcullisConfig } from './types.js';
 
+/** The file each validated config was read from, for locating issues found later (e.g. a rule that matches nothing). */
+const CONFIG_FILES = new WeakMap<PortcullisConfig, string>();
+
+/** The file a config returned by parseConfig/loadConfig came from. */
+export function configFileOf(config: PortcullisConfig): string | undefined {
+  return CONFIG_FILES.get(config);
+}
+
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public'];
+const SCOPES_KEYS = ['rename', 'implies', 'require'];
+const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
+const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
 /** npm package names: lower case, URL-safe, optionally scoped. */
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
@@ -48,7 +59,10 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   if (value.name !== undefined && (typeof value.name !== 'string' || !PACKAGE_NAME.test(value.name))) {
     fail('#/name', 'must be a valid npm package name', 'Use lower case letters, digits, "-" and "."; for example name: petstore-mcp.');
   }
-  for (const key of ['include', 'exclude'] as const) {
+  if (value.unprotected !== undefined && !UNPROTECTED_MODES.includes(value.unprotected as string)) {
+    fail('#/unprotected', `must be one of ${UNPROTECTED_MODES.join(', ')}`, 'For example unprotected: exclude (operations without scopes or roles are left out).');
+  }
+  for (const key of ['include', 'exclude', 'public'] as const) {
     if (value[key] !== undefined) checkSelector(value[key], pointerJoin('#', key), fail);
   }
   if (value.roles !== undefined) {
@@ -64,7 +78,9 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   if (value.scopes !== undefined) checkScopes(value.scopes, fail);
 
   if (issues.length > 0) throw new ConfigError(issues);
-  return value as PortcullisConfig;
+  const config = value as PortcullisConfig;
+  CONFIG_FILES.set(config, file);
+  return config;
 }
 
 type Fail = (pointer: string, message: string, hint: string) => void;
@@ -98,8 +114,9 @@ function checkScopes(scopes: unknown, fail: Fail): void {
     return;
   }
   for (const key of Object.keys(scopes)) {
-    if (key !== 'rename' && key !== 'implies') fail(pointerJoin('#/scopes', key), `unknown key "${key}"`, 'Allowed keys: rename, implies.');
+    if (!SCOPES_KEYS.includes(key)) fail(pointerJoin('#/scopes', key), `unknown key "${key}"`, `Allowed keys: ${SCOPES_KEYS.join(', ')}.`);
   }
+  if (scopes.require !== undefined) checkRequire(scopes.require, fail);
   if (scopes.rename !== undefined) {
     if (!isRecord(scopes.rename) || !Object.values(scopes.rename).every((v) => typeof v === 'string' && v.length > 0)) {
       fail('#/scopes/rename', 'must map scope names to non-empty scope names', 'For example rename: { "write:pets": pets.write }.');
@@ -117,6 +134,54 @@ function checkScopes(scopes: unknown, fail: Fail): void {
         (narrower as string[]).forEach((scope, index) => checkScopeNames([scope], pointerJoin(at, index), fail));
       }
     }
+  }
+}
+
+const RULE_EXAMPLE = 'For example require: [{ methods: [GET, HEAD], scopes: [api:read] }, { all: true, scopes: [api:write] }].';
+
+/** `scopes.require`: an ordered list of rules, each with scopes, a selector (or `all: true`) and maybe `override`. */
+function checkRequire(rules: unknown, fail: Fail): void {
+  if (!Array.isArray(rules)) {
+    fail('#/scopes/require', 'must be a list of rules', RULE_EXAMPLE);
+    return;
+  }
+  rules.forEach((rule, index) => {
+    const at = pointerJoin('#/scopes/require', index);
+    if (!isRecord(rule)) {
+      fail(at, 'must be an object with scopes and a selector (tags, operations, paths, methods) or all: true', RULE_EXAMPLE);
+      return;
+    }
+    for (const key of Object.keys(rule)) {
+      if (!RULE_KEYS.includes(key)) fail(pointerJoin(at, key), `unknown key "${key}"`, `Allowed keys: ${RULE_KEYS.join(', ')}.`);
+    }
+    checkRuleScopes(rule.scopes, pointerJoin(at, 'scopes'), fail);
+    for (const flag of ['override', 'all'] as const) {
+      if (rule[flag] !== undefined && typeof rule[flag] !== 'boolean') fail(pointerJoin(at, flag), 'must be true or false', `For example ${flag}: true.`);
+    }
+    const selector = Object.fromEntries(Object.entries(rule).filter(([key]) => SELECTOR_KEYS.includes(key)));
+    const hasSelector = Object.keys(selector).length > 0;
+    if (hasSelector) checkSelector(selector, at, fail);
+    if (rule.all === true && hasSelector) {
+      fail(pointerJoin(at, 'all'), 'all: true cannot be combined with tags, operations, paths or methods', 'Remove all: true, or remove the selector.');
+    } else if (rule.all !== true && !hasSelector) {
+      fail(at, 'the rule selects no operation', 'Add tags, operations, paths or methods, or all: true to apply it to every operation.');
+    }
+  });
+}
+
+/** A rule's scopes have the shape of `x-mcp-scopes` and name scopes a token can carry; `[]` would mean public. */
+function checkRuleScopes(scopes: unknown, at: string, fail: Fail): void {
+  const example = 'For example scopes: [api:read] (all of them) or scopes: [[api:read], [api:admin]] (any one list).';
+  if (scopes === undefined) {
+    fail(at, 'missing: the scopes this rule requires', example);
+  } else if (!Array.isArray(scopes) || scopes.length === 0) {
+    fail(at, 'must be a non-empty list of scopes, or a list of such lists', `${example} To make operations public on purpose, use public: instead.`);
+  } else if (isStringList(scopes)) {
+    scopes.forEach((scope, index) => checkScopeNames([scope], pointerJoin(at, index), fail));
+  } else if (scopes.every((set) => isStringList(set) && set.length > 0)) {
+    (scopes as string[][]).forEach((set, i) => set.forEach((scope, j) => checkScopeNames([scope], pointerJoin(at, i, j), fail)));
+  } else {
+    fail(at, 'must be a non-empty list of scopes, or a list of such lists', example);
   }
 }
 

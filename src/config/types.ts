@@ -11,6 +11,22 @@ export interface OperationSelector {
   readonly methods?: readonly MethodName[];
 }
 
+/** `x-mcp-scopes` shape: `[a, b]` all of them; `[[a], [b, c]]` any one of the lists. */
+export type ScopeRequirement = readonly string[] | readonly (readonly string[])[];
+
+/**
+ * One `scopes.require` rule: the operations its selector matches (or every operation with `all: true`) need
+ * `scopes`. Without `override` it only fills in for operations the spec leaves without caller scopes.
+ */
+export interface ScopeRule extends OperationSelector {
+  readonly scopes: ScopeRequirement;
+  readonly all?: boolean;
+  readonly override?: boolean;
+}
+
+/** What happens to an operation that ends up with neither scopes nor roles (and is not public on purpose). */
+export type UnprotectedMode = 'expose' | 'exclude' | 'error';
+
 export interface PortcullisConfig {
   /** Package name of the emitted project. */
   readonly name?: string;
@@ -25,7 +41,13 @@ export interface PortcullisConfig {
     readonly rename?: Readonly<Record<string, string>>;
     /** A broader scope → the narrower scopes it implies. */
     readonly implies?: Readonly<Record<string, readonly string[]>>;
+    /** Ordered rules; the first that applies to an operation sets its scopes. */
+    readonly require?: readonly ScopeRule[];
   };
+  /** Default `expose` (with a warning for operations that change data). */
+  readonly unprotected?: UnprotectedMode;
+  /** Operations that are public on purpose (like `x-mcp-public: true`): kept, never warned about. */
+  readonly public?: OperationSelector;
 }
 
 export const EMPTY_CONFIG: PortcullisConfig = {};

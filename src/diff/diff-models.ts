@@ -90,12 +90,12 @@ function accessChanges(old: ToolSummary, tool: ToolSummary): Change[] {
   const changes: Change[] = [];
   const wasPublic = isPublic(old);
   if (!wasPublic && isPublic(tool)) {
-    return [change('became-public', tool.name, `tool ${tool.name} became public: it required ${describeAccess(old)}, now anyone may call it`, true)];
+    return [change('became-public', tool.name, `tool ${tool.name} became public: it required ${describeAccess(old)}, now anyone may call it${provenanceChange(old, tool)}`, true)];
   }
   if (scopesLooser(old.scopes, tool.scopes)) {
-    changes.push(change('scopes-loosened', tool.name, `tool ${tool.name}: required scopes loosened from ${formatScopes(old.scopes)} to ${formatScopes(tool.scopes)}`, true));
+    changes.push(change('scopes-loosened', tool.name, `tool ${tool.name}: required scopes loosened from ${formatScopes(old.scopes)} to ${formatScopes(tool.scopes)}${provenanceChange(old, tool)}`, true));
   } else if (scopesLooser(tool.scopes, old.scopes)) {
-    changes.push(change('scopes-tightened', tool.name, `tool ${tool.name}: required scopes tightened from ${formatScopes(old.scopes)} to ${formatScopes(tool.scopes)}`));
+    changes.push(change('scopes-tightened', tool.name, `tool ${tool.name}: required scopes tightened from ${formatScopes(old.scopes)} to ${formatScopes(tool.scopes)}${provenanceChange(old, tool)}`));
   }
   if (old.roles.length > 0 && tool.roles.length === 0) {
     changes.push(change('role-dropped', tool.name, `tool ${tool.name}: role requirement dropped (was one of ${old.roles.join(', ')})`, true));
@@ -115,6 +115,12 @@ export function scopesLooser(before: readonly (readonly string[])[], after: read
   if (before.length === 0) return false;
   if (after.length === 0) return true;
   return after.some((set) => !before.some((required) => required.every((scope) => set.includes(scope))));
+}
+
+/** ` (from spec, was config rule 2)` when the scopes' provenance changed; `` when it did not or is unknown. */
+function provenanceChange(old: ToolSummary, tool: ToolSummary): string {
+  if (old.from === undefined || tool.from === undefined || old.from === tool.from) return '';
+  return ` (from ${tool.from}, was ${old.from})`;
 }
 
 function isPublic(tool: ToolSummary): boolean {

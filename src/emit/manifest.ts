@@ -6,6 +6,7 @@
  * JSON files cannot carry the generated-file header; a JSON file is generator-owned when the manifest lists it.
  */
 import { createHash } from 'node:crypto';
+import { provenanceOf } from '../model/security.js';
 import type { JsonSchema, ServerModel, ToolModel } from '../model/types.js';
 import type { EmittedFile } from './emit-server.js';
 
@@ -18,6 +19,8 @@ export interface ToolSummary {
   readonly path: string;
   /** Alternatives (OR) of scope sets (AND); `[]`: no scope required. */
   readonly scopes: readonly (readonly string[])[];
+  /** Where `scopes` came from: `spec`, `x-mcp-scopes`, `config rule n`, `public opt-in` or `none` (absent in older manifests). */
+  readonly from?: string;
   /** Any one of these roles; `[]`: no role required. */
   readonly roles: readonly string[];
   /** Whether calling it may change data (not read-only). */
@@ -112,6 +115,7 @@ function summarizeTool(tool: ToolModel, definitions: Readonly<Record<string, Jso
     method: tool.method,
     path: tool.path,
     scopes: tool.security.scopes,
+    from: provenanceOf(tool.security),
     roles: tool.roles,
     changesData: tool.annotations.readOnlyHint !== true,
     properties: properties.sort(),

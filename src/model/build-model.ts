@@ -1,4 +1,5 @@
 /** Builds the ServerModel from a normalized spec and the config: one tool per selected operation. */
+import { configFileOf } from '../config/load-config.js';
 import type { PortcullisConfig } from '../config/types.js';
 import { IssueCollector, pointerJoin } from '../errors.js';
 import { ownValue } from '../normalize/dictionary.js';
@@ -8,16 +9,19 @@ import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js'
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
 import { buildToolArguments } from './input-schema.js';
 import { SchemaConverter } from './json-schema.js';
+import { applyPolicy, isUnprotected, newPolicyUsage, warnUnusedPolicy, type PolicyUsage } from './policy.js';
 import { isSelected, matchesSelector } from './selection.js';
 import { impliedScopesOf, securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
 import { assignToolNames } from './tool-name.js';
-import type { ScopeModel, ServerModel, ToolModel } from './types.js';
+import type { ExcludedToolModel, ScopeModel, ServerModel, ToolModel } from './types.js';
 
 export { serverUrl };
 
 export interface BuildModelOptions {
   /** Package name of the emitted project (from --name or the config); derived from the title otherwise. */
   readonly name?: string;
+  /** The config file, to locate issues about it; by default the file the config was loaded from. */
+  readonly configFile?: string;
 }
 
 /** Turns the normalized spec into the model; problems go to `issues` (the caller fails on errors). */
@@ -34,9 +38,14 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
 
   const converter = new SchemaConverter(spec.document, spec.schemaDialect, issues);
   const names = assignToolNames(operations, issues);
-  const tools = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, converter, issues));
+  const usage = newPolicyUsage();
+  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, converter, issues, usage));
+  warnUnusedPolicy(config, usage, issues, options.configFile ?? configFileOf(config) ?? 'portcullis.config.yaml');
 
-  warnUnprotectedWrites(tools, issues);
+  const { tools, excluded } = applyUnprotected(candidates, config, issues);
+  if (tools.length === 0 && candidates.length > 0) {
+    issues.error('ERR_SPEC_NO_TOOLS', '#/paths', `all ${candidates.length} tools require no scope or role, and unprotected: exclude leaves them out`, 'Give operations scopes (security, x-mcp-scopes or scopes.require in the config), or mark public ones with x-mcp-public: true.');
+  }
 
   const usedSchemes = new Set(tools.flatMap((tool) => tool.upstreamSecurity.flat()));
   const scopesByScheme = new Map<string, Set<string>>();
@@ -64,7 +73,40 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
     roles: [...new Set(tools.flatMap((tool) => tool.roles))].sort(),
     definitions,
     tools,
+    excluded,
   };
+}
+
+/**
+ * What `unprotected` does with tools that require neither scopes nor roles and are not public on purpose: `expose`
+ * keeps them (warning for those that change data), `exclude` leaves them out, `error` reports each at its operation.
+ */
+function applyUnprotected(
+  tools: readonly ToolModel[],
+  config: PortcullisConfig,
+  issues: IssueCollector,
+): { tools: ToolModel[]; excluded: ExcludedToolModel[] } {
+  const mode = config.unprotected ?? 'expose';
+  if (mode === 'expose') {
+    warnUnprotectedWrites(tools, issues);
+    return { tools: [...tools], excluded: [] };
+  }
+  const kept: ToolModel[] = [];
+  const excluded: ExcludedToolModel[] = [];
+  for (const tool of tools) {
+    if (!isUnprotected(tool)) kept.push(tool);
+    else if (mode === 'exclude') excluded.push({ name: tool.name, method: tool.method, path: tool.path, source: tool.source });
+    else {
+      kept.push(tool);
+      issues.error(
+        'ERR_SPEC_UNPROTECTED',
+        tool.source,
+        `${tool.method} ${tool.path} (tool ${tool.name}) requires no scope or role, and the config says unprotected: error`,
+        "Give it scopes (security, x-mcp-scopes or a scopes.require rule in the config) or a role, mark it public on purpose with x-mcp-public: true or the config's public selector, or exclude it.",
+      );
+    }
+  }
+  return { tools: kept, excluded };
 }
 
 function buildTool(
@@ -74,9 +116,10 @@ function buildTool(
   config: PortcullisConfig,
   converter: SchemaConverter,
   issues: IssueCollector,
+  usage: PolicyUsage,
 ): ToolModel {
   const args = buildToolArguments(operation, converter, issues);
-  const security = securityOf(operation, spec, issues, config.scopes?.rename);
+  const security = applyPolicy(operation, securityOf(operation, spec, issues, config.scopes?.rename), config, issues, usage);
   const operationServer = operation.servers?.[0];
   return {
     name,
@@ -100,9 +143,9 @@ function buildTool(
   };
 }
 
-/** Changes data (an unsafe method, RFC 9110 §9.2.1) yet asks the caller for no scope and no role. */
+/** Changes data (an unsafe method, RFC 9110 §9.2.1) yet asks the caller for no scope and no role, and nobody said that was intended. */
 export function isUnprotectedWrite(tool: ToolModel): boolean {
-  return ['POST', 'PUT', 'PATCH', 'DELETE'].includes(tool.method) && tool.security.scopes.length === 0 && tool.roles.length === 0;
+  return ['POST', 'PUT', 'PATCH', 'DELETE'].includes(tool.method) && isUnprotected(tool);
 }
 
 /** Operations that change data but ask nothing of the caller deserve a reviewer's look. */
@@ -113,7 +156,7 @@ function warnUnprotectedWrites(tools: readonly ToolModel[], issues: IssueCollect
         'WARN_SPEC_UNPROTECTED_WRITE',
         tool.source,
         `${tool.method} ${tool.path} (tool ${tool.name}) changes data but requires no scope or role: any caller with a valid token may use it`,
-        'Add security with scopes, x-mcp-scopes or x-mcp-roles, or exclude the operation if that is not intended.',
+        'Add security with scopes, x-mcp-scopes, x-mcp-roles or a scopes.require rule in the config, mark it x-mcp-public: true if that is intended, or exclude the operation.',
       );
     }
   }

@@ -76,7 +76,7 @@ function checkScopeNames(value: readonly unknown[], pointer: string, issues: Iss
 }
 
 /** `[a, b]` → `[[a, b]]`; `[[a], [b]]` as it is; anything else → undefined. `[]` means public. */
-function parseScopesExtension(value: unknown): string[][] | undefined {
+export function parseScopesExtension(value: unknown): string[][] | undefined {
   if (!Array.isArray(value)) return undefined;
   if (value.every((v) => typeof v === 'string' && v.length > 0)) return value.length === 0 ? [] : [value as string[]];
   if (value.every((v) => Array.isArray(v) && v.every((s) => typeof s === 'string' && s.length > 0))) return value as string[][];
@@ -84,7 +84,7 @@ function parseScopesExtension(value: unknown): string[][] | undefined {
 }
 
 /** Sorts each AND set, removes duplicate scopes and duplicate sets, keeps the order of alternatives. */
-function normalizeAlternatives(alternatives: readonly (readonly string[])[]): string[][] {
+export function normalizeAlternatives(alternatives: readonly (readonly string[])[]): string[][] {
   const seen = new Set<string>();
   const result: string[][] = [];
   for (const alternative of alternatives) {
@@ -96,6 +96,18 @@ function normalizeAlternatives(alternatives: readonly (readonly string[])[]): st
     }
   }
   return result.some((set) => set.length === 0) ? [] : result;
+}
+
+/** Where a tool's scopes came from, for people: `spec`, `x-mcp-scopes`, `config rule 2`, `public opt-in` or `none`. */
+export function provenanceOf(security: Pick<SecurityModel, 'scopesFrom' | 'rule'>): string {
+  switch (security.scopesFrom) {
+    case 'config':
+      return `config rule ${security.rule ?? '?'}`;
+    case 'public':
+      return 'public opt-in';
+    default:
+      return security.scopesFrom;
+  }
 }
 
 /** Scheme names per requirement object, for choosing upstream credentials at run time. */

@@ -32,8 +32,13 @@ export interface SecurityModel {
    * (only OAuth2 and OpenID Connect schemes carry caller scopes).
    */
   readonly scopes: readonly (readonly string[])[];
-  /** Where `scopes` came from. */
-  readonly scopesFrom: 'spec' | 'x-mcp-scopes' | 'none';
+  /**
+   * Where `scopes` came from: the spec's `security`, `x-mcp-scopes`, a config `scopes.require` rule (`rule`), a
+   * public opt-in (`x-mcp-public: true` or the config's `public` selector: public on purpose), or nowhere.
+   */
+  readonly scopesFrom: 'spec' | 'x-mcp-scopes' | 'config' | 'public' | 'none';
+  /** 1-based index of the `scopes.require` rule, when `scopesFrom` is `config`. */
+  readonly rule?: number;
   /** Pointer to the security list in force, or the operation when none. */
   readonly source: string;
 }
@@ -63,6 +68,14 @@ export interface ToolModel {
   readonly source: string;
 }
 
+/** An operation left out because it ended up with neither scopes nor roles (config `unprotected: exclude`). */
+export interface ExcludedToolModel {
+  readonly name: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  readonly source: string;
+}
+
 export interface ScopeModel {
   readonly name: string;
   readonly description?: string;
@@ -89,4 +102,6 @@ export interface ServerModel {
   readonly definitions: Readonly<Record<string, JsonSchema>>;
   /** Tools in document order. */
   readonly tools: readonly ToolModel[];
+  /** Operations `unprotected: exclude` left out, in document order (for the generate summary). */
+  readonly excluded: readonly ExcludedToolModel[];
 }

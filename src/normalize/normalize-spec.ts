@@ -8,6 +8,7 @@ import { IssueCollector, pointerJoin, type Issue } from '../errors.js';
 import type { LoadedSpec } from '../load/load-spec.js';
 import { optional, stringOf, type NormalizeContext } from './context.js';
 import { pickExtensions } from './extensions.js';
+import { checkMcpExtensions } from './mcp-extensions.js';
 import { normalizePathItem } from './path-item.js';
 import { pathTemplateProblem } from './path-safety.js';
 import { isRecord } from './pointer.js';
@@ -90,6 +91,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
   const operations = Object.entries(paths)
     .filter(([path]) => path.startsWith('/'))
     .flatMap(([path, item]) => normalizePathItem(context, securitySchemes, path, item, pointerJoin('#', 'paths', path)));
+  checkMcpExtensions(document, issues);
 
   const spec: NormalizedSpec = {
     specVersion: version,

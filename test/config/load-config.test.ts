@@ -29,7 +29,7 @@ describe('config', () => {
 
   it('reports every problem with its pointer', () => {
     expect(problems({ nme: 'x', include: { tag: ['a'] }, exclude: { methods: ['FETCH'], paths: ['pets'] }, roles: { admin: 'all' }, name: 'Bad Name' })).toEqual([
-      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/name: must be a valid npm package name. Use lower case letters, digits, "-" and "."; for example name: petstore-mcp. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/include/tag: unknown key "tag". Allowed keys: tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/exclude/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
@@ -77,5 +77,63 @@ describe('config', () => {
     const parsed = parseConfig(config, 'c.yaml');
     expect(Object.keys(parsed.roles!)).toEqual(['__proto__', 'constructor']);
     expect(Object.keys(parsed.scopes!.implies!)).toEqual(['__proto__']);
+  });
+});
+
+describe('#8 policy in the config', () => {
+  it('#8 accepts require rules, unprotected and public, and remembers the file', async () => {
+    const config = {
+      unprotected: 'exclude',
+      public: { operations: ['health'] },
+      scopes: {
+        require: [
+          { tags: ['admin'], scopes: ['asana:admin'], override: true },
+          { methods: ['GET', 'HEAD'], scopes: ['asana:read'] },
+          { all: true, scopes: [['asana:write'], ['asana:admin']] },
+        ],
+      },
+    };
+    const parsed = parseConfig(config, 'c.yaml');
+    expect(parsed).toEqual(config);
+    const { configFileOf } = await import('../../src/config/load-config.js');
+    expect(configFileOf(parsed)).toBe('c.yaml');
+  });
+
+  it('#8 reports every malformed rule, mode and selector, located in the config file', () => {
+    expect(
+      problems({
+        unprotected: 'deny',
+        public: { tag: ['x'] },
+        scopes: {
+          require: [
+            { scopes: ['a'] },
+            { all: true, methods: ['GET'], scopes: ['a'] },
+            { methods: ['FETCH'], scopes: [] },
+            { tags: ['t'] },
+            { tags: ['t'], scopes: ['ok', 'no way'], override: 'yes', score: 1 },
+            { paths: ['/a'], scopes: [['a'], 'b'] },
+            { paths: ['/a'], scopes: [['a'], ['b"c']] },
+            'GET',
+          ],
+        },
+      }),
+    ).toEqual([
+      'portcullis.yaml#/unprotected: must be one of expose, exclude, error. For example unprotected: exclude (operations without scopes or roles are left out). [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/public/tag: unknown key "tag". Allowed keys: tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/0: the rule selects no operation. Add tags, operations, paths or methods, or all: true to apply it to every operation. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/1/all: all: true cannot be combined with tags, operations, paths or methods. Remove all: true, or remove the selector. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/2/scopes: must be a non-empty list of scopes, or a list of such lists. For example scopes: [api:read] (all of them) or scopes: [[api:read], [api:admin]] (any one list). To make operations public on purpose, use public: instead. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/2/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/3/scopes: missing: the scopes this rule requires. For example scopes: [api:read] (all of them) or scopes: [[api:read], [api:admin]] (any one list). [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/4/score: unknown key "score". Allowed keys: scopes, override, all, tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/4/scopes/1: scope "no way" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/4/override: must be true or false. For example override: true. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/5/scopes: must be a non-empty list of scopes, or a list of such lists. For example scopes: [api:read] (all of them) or scopes: [[api:read], [api:admin]] (any one list). [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/6/scopes/1/0: scope "b\\"c" contains "\\"", so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/scopes/require/7: must be an object with scopes and a selector (tags, operations, paths, methods) or all: true. For example require: [{ methods: [GET, HEAD], scopes: [api:read] }, { all: true, scopes: [api:write] }]. [ERR_CONFIG_INVALID]',
+    ]);
+    expect(problems({ scopes: { require: { all: true } } })).toEqual([
+      'portcullis.yaml#/scopes/require: must be a list of rules. For example require: [{ methods: [GET, HEAD], scopes: [api:read] }, { all: true, scopes: [api:write] }]. [ERR_CONFIG_INVALID]',
+    ]);
   });
 });

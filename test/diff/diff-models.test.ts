@@ -120,3 +120,26 @@ describe('specs/diff/v1.yaml → v2.yaml', () => {
     expect(text).toContain('  + tool createEntry: field body.currency added (required)');
   });
 });
+
+describe('#8 provenance of scopes in the diff', () => {
+  const messages = (before: ToolSummary, after: ToolSummary) => diffModels(model([before]), model([after])).map((c) => [c.kind, c.message, c.security]);
+
+  it('#8 shows where scopes come from now and came from before, when they change', () => {
+    expect(messages(tool('a', { scopes: [['admin']], from: 'spec' }), tool('a', { scopes: [['read']], from: 'config rule 1' }))).toEqual([
+      ['scopes-loosened', 'tool a: required scopes loosened from [admin] to [read] (from config rule 1, was spec)', true],
+    ]);
+    expect(messages(tool('a', { scopes: [['read']], from: 'config rule 2' }), tool('a', { scopes: [['read', 'write']], from: 'x-mcp-scopes' }))).toEqual([
+      ['scopes-tightened', 'tool a: required scopes tightened from [read] to [read write] (from x-mcp-scopes, was config rule 2)', false],
+    ]);
+    expect(messages(tool('a', { scopes: [['read']], from: 'config rule 1' }), tool('a', { scopes: [], from: 'public opt-in' }))).toEqual([
+      ['became-public', 'tool a became public: it required scopes [read], now anyone may call it (from public opt-in, was config rule 1)', true],
+    ]);
+  });
+
+  it('#8 says nothing of provenance when it did not change, or an older manifest does not record it', () => {
+    expect(messages(tool('a', { scopes: [['admin']], from: 'config rule 1' }), tool('a', { scopes: [['read']], from: 'config rule 1' }))[0]![1]).toBe(
+      'tool a: required scopes loosened from [admin] to [read]',
+    );
+    expect(messages(tool('a', { scopes: [['admin']] }), tool('a', { scopes: [['read']], from: 'spec' }))[0]![1]).toBe('tool a: required scopes loosened from [admin] to [read]');
+  });
+});

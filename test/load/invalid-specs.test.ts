@@ -108,6 +108,16 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/unsatisfiable-scope-names.yaml#/components/securitySchemes/oauth/flows/clientCredentials/scopes/reports write: scope "reports write" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_SPEC_SCOPE_NAME]',
     'specs/invalid/unsatisfiable-scope-names.yaml#/paths/~1reports/post/security/0/oauth/0: scope "reports write" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_SPEC_SCOPE_NAME]',
   ],
+  // #8: misspelled or misplaced x-mcp-* extensions on the document, a path item, an operation, a parameter and a schema.
+  'extension-typos.yaml': [
+    'specs/invalid/extension-typos.yaml#/x-mcp-exlude: unknown extension "x-mcp-exlude" is close to "x-mcp-exclude", which portcullis reads on the document, path items and operations. Did you mean "x-mcp-exclude"? Rename it. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/extension-typos.yaml#/paths/~1tasks/x-mcp-role: unknown extension "x-mcp-role" is close to "x-mcp-roles", which portcullis reads on path items and operations. Did you mean "x-mcp-roles"? Rename it. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/extension-typos.yaml#/paths/~1tasks/get/x-mcp-scope: unknown extension "x-mcp-scope" is close to "x-mcp-scopes", which portcullis reads on path items and operations. Did you mean "x-mcp-scopes"? Rename it. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/extension-typos.yaml#/paths/~1tasks/get/x-mcp-public: x-mcp-public must be true or false, not the string "yes". For example x-mcp-public: true. [ERR_SPEC_EXTENSION]',
+    'warning: specs/invalid/extension-typos.yaml#/paths/~1tasks/get/x-mcp-rate-limit: portcullis does not read the extension "x-mcp-rate-limit". The extensions it reads are x-mcp-exclude, x-mcp-name, x-mcp-public, x-mcp-roles, x-mcp-scopes; remove it, or rename it outside the x-mcp- prefix. [WARN_SPEC_EXTENSION]',
+    'specs/invalid/extension-typos.yaml#/paths/~1tasks/get/parameters/0/x-mcp-scopes: x-mcp-scopes is not read here, so it would have no effect. portcullis reads x-mcp-scopes only on path items and operations: move it there. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/extension-typos.yaml#/components/schemas/Query/properties/x-mcp-name/x-mcp-nmae: unknown extension "x-mcp-nmae" is close to "x-mcp-name", which portcullis reads on path items and operations. Did you mean "x-mcp-name"? Rename it and move it to path items and operations. [ERR_SPEC_EXTENSION]',
+  ],
 };
 
 /** The lines a user sees for a spec: load's issues if it fails, else normalize's. */

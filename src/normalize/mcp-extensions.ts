@@ -1,0 +1,165 @@
+/**
+ * The `x-mcp-*` extensions portcullis reads, where it reads them, and a walk of the whole document that fails closed
+ * on a misspelled or misplaced one: a typo must never silently drop a scope, a role or an exclusion.
+ * @see https://spec.openapis.org/oas/v3.1.0#specification-extensions
+ */
+import { pointerJoin, type IssueCollector } from '../errors.js';
+import { isRecord } from './pointer.js';
+
+/** Read on operations and on path items (for every operation of the item; the operation's own value wins). */
+const OPERATION_EXTENSIONS = ['x-mcp-exclude', 'x-mcp-name', 'x-mcp-public', 'x-mcp-roles', 'x-mcp-scopes'] as const;
+/** Read on the document (the default for every operation). */
+const DOCUMENT_EXTENSIONS = ['x-mcp-exclude'] as const;
+/** Extensions whose value must be a boolean. */
+const BOOLEAN_EXTENSIONS: ReadonlySet<string> = new Set(['x-mcp-exclude', 'x-mcp-public']);
+/** Every extension portcullis reads somewhere. */
+export const KNOWN_EXTENSIONS: readonly string[] = OPERATION_EXTENSIONS;
+
+/** What an object in the document is, as far as `x-mcp-*` extensions care. */
+type Site = 'document' | 'paths' | 'path item' | 'operation' | 'map' | 'object';
+
+const READ_AT: Readonly<Partial<Record<Site, readonly string[]>>> = {
+  document: DOCUMENT_EXTENSIONS,
+  'path item': OPERATION_EXTENSIONS,
+  operation: OPERATION_EXTENSIONS,
+};
+
+const METHODS: ReadonlySet<string> = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+/** Fields holding data (examples, defaults, enumerations), never OpenAPI objects: not walked. */
+const DATA_KEYS: ReadonlySet<string> = new Set(['example', 'examples', 'default', 'enum', 'const']);
+/** Fields whose keys are names chosen by the author (a property may well be called `x-mcp-name`). */
+const MAP_KEYS: ReadonlySet<string> = new Set([
+  'properties', 'patternProperties', 'dependentSchemas', '$defs', 'definitions', 'schemas', 'parameters', 'responses',
+  'requestBodies', 'headers', 'securitySchemes', 'securityDefinitions', 'links', 'callbacks', 'content', 'encoding',
+  'variables', 'scopes', 'mapping', 'webhooks',
+]);
+
+interface Frame {
+  readonly value: unknown;
+  readonly site: Site;
+  readonly parent: Frame | undefined;
+  readonly key: string | number;
+}
+
+/** Builds the pointer of a frame only when an issue needs it: most of a large document has none. */
+function pointerOf(frame: Frame): string {
+  const segments: (string | number)[] = [];
+  for (let at: Frame | undefined = frame; at?.parent; at = at.parent) segments.push(at.key);
+  return pointerJoin('#', ...segments.reverse());
+}
+
+/**
+ * Reports every `x-mcp-*` key portcullis would not read: ERR_SPEC_EXTENSION for one read elsewhere or within a
+ * small edit distance of one it reads (a typo would otherwise leave a tool open), WARN_SPEC_EXTENSION for others;
+ * and ERR_SPEC_EXTENSION for a boolean extension whose value is not a boolean. Iterative: schemas can be deep.
+ */
+export function checkMcpExtensions(document: Readonly<Record<string, unknown>>, issues: IssueCollector): void {
+  const stack: Frame[] = [{ value: document, site: 'document', parent: undefined, key: '' }];
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const children: Frame[] = [];
+    if (Array.isArray(frame.value)) {
+      frame.value.forEach((item, index) => {
+        if (typeof item === 'object' && item !== null) children.push({ value: item, site: 'object', parent: frame, key: index });
+      });
+    } else if (isRecord(frame.value)) {
+      for (const [key, value] of Object.entries(frame.value)) {
+        const isExtension = (key.charCodeAt(0) | 0x20) === 0x78 && (key[1] === '-' || key[1] === '_');
+        if (isExtension && frame.site !== 'map') {
+          checkKey(frame, key, value, issues);
+          continue;
+        }
+        if (typeof value !== 'object' || value === null || (frame.site !== 'map' && frame.site !== 'paths' && DATA_KEYS.has(key))) continue;
+        children.push({ value, site: childSite(frame.site, key, value), parent: frame, key });
+      }
+    }
+    // Reversed, so that issues come in document order.
+    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+  }
+}
+
+function childSite(parent: Site, key: string, value: object): Site {
+  if (parent === 'paths') return 'path item';
+  if (parent === 'map') return 'object';
+  if (parent === 'document' && key === 'paths') return 'paths';
+  if (parent === 'path item' && METHODS.has(key)) return 'operation';
+  // components/pathItems (OpenAPI 3.1): path items that `$ref`s under paths may use; read like the paths' own.
+  if (key === 'pathItems' && !Array.isArray(value)) return 'paths';
+  return MAP_KEYS.has(key) && !Array.isArray(value) ? 'map' : 'object';
+}
+
+function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollector): void {
+  const readHere = READ_AT[frame.site] ?? [];
+  if (readHere.includes(key)) {
+    if (BOOLEAN_EXTENSIONS.has(key) && typeof value !== 'boolean') {
+      issues.error('ERR_SPEC_EXTENSION', pointerJoin(pointerOf(frame), key), `${key} must be true or false, not ${describe(value)}`, `For example ${key}: true.`);
+    }
+    return;
+  }
+  const normalized = key.toLowerCase().replace(/_/g, '-');
+  if (!normalized.startsWith('x-mcp')) return;
+  const at = pointerJoin(pointerOf(frame), key);
+  const intended = KNOWN_EXTENSIONS.includes(key) ? key : nearestKnown(normalized);
+  if (intended === undefined) {
+    issues.warn(
+      'WARN_SPEC_EXTENSION',
+      at,
+      `portcullis does not read the extension "${key}"`,
+      `The extensions it reads are ${KNOWN_EXTENSIONS.join(', ')}; remove it, or rename it outside the x-mcp- prefix.`,
+    );
+    return;
+  }
+  const where = whereRead(intended);
+  if (intended === key) {
+    issues.error('ERR_SPEC_EXTENSION', at, `${key} is not read here, so it would have no effect`, `portcullis reads ${key} only on ${where}: move it there.`);
+  } else {
+    issues.error(
+      'ERR_SPEC_EXTENSION',
+      at,
+      `unknown extension "${key}" is close to "${intended}", which portcullis reads on ${where}`,
+      readHere.includes(intended) ? `Did you mean "${intended}"? Rename it.` : `Did you mean "${intended}"? Rename it and move it to ${where}.`,
+    );
+  }
+}
+
+function whereRead(extension: string): string {
+  return (DOCUMENT_EXTENSIONS as readonly string[]).includes(extension) ? 'the document, path items and operations' : 'path items and operations';
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : `the ${typeof value} ${String(value)}`;
+}
+
+/** The known extension `key` (lower case, `_` as `-`) is a misspelling of: Damerau-Levenshtein ≤ 2 or a plural. */
+export function nearestKnown(key: string): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const known of KNOWN_EXTENSIONS) {
+    if (key === known || key === `${known}s` || `${key}s` === known || key === `${known}es` || `${key}es` === known) return known;
+    if (Math.abs(key.length - known.length) > 2) continue;
+    const distance = editDistance(key, known);
+    if (distance < bestDistance) {
+      best = known;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance (Damerau-Levenshtein with adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) rows[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = d;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
