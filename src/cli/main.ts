@@ -135,7 +135,14 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
     const write = await writePlanned(planned);
     const removed = write.removed.length ? `, ${write.removed.length} removed` : '';
     progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged${removed}`, performance.now() - start);
-    if (!command.quiet) io.stderr(`generated ${planned.model.tools.length} tools into ${command.outDir}\n`);
+    if (!command.quiet) {
+      io.stderr(`generated ${planned.model.tools.length} tools into ${command.outDir}\n`);
+      const excluded = planned.model.excluded;
+      if (excluded.length > 0) {
+        io.stderr(`left out ${excluded.length} operation${excluded.length === 1 ? '' : 's'} with neither scopes nor roles (unprotected: exclude):\n`);
+        for (const operation of excluded) io.stderr(`  - ${operation.name} — ${operation.method} ${operation.path}\n`);
+      }
+    }
     return 0;
   } catch (error) {
     if (error instanceof SpecError || error instanceof ConfigError) {

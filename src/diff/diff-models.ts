@@ -20,7 +20,9 @@ export type ChangeKind =
   | 'roles-loosened'
   | 'role-dropped'
   | 'new-data-changing-tool'
-  | 'new-upstream-scheme';
+  | 'new-upstream-scheme'
+  // a hook in the user's src/hooks.ts that names no tool any more (src/write/stale-hooks.ts)
+  | 'stale-hook';
 
 export interface Change {
   readonly kind: ChangeKind;

@@ -9,6 +9,7 @@ import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/d
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
 import { describeSettings } from '../../templates/runtime/settings.js';
 import { isUnprotectedWrite } from '../model/build-model.js';
+import { provenanceOf } from '../model/security.js';
 import type { ServerModel, ToolModel } from '../model/types.js';
 import { checkEmittedTypeScript as checkTypeScript } from './format-typescript.js';
 import { compileTemplate } from './handlebars.js';
@@ -227,7 +228,7 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
 }
 
 function toolRow(tool: ToolModel) {
-  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, roles: tool.roles, hints: hintsOf(tool) };
+  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, from: provenanceOf(tool.security), roles: tool.roles, hints: hintsOf(tool) };
 }
 
 function hintsOf(tool: ToolModel): string {

@@ -6,7 +6,7 @@
 import type { OperationSelector, PortcullisConfig, ScopeRule } from '../config/types.js';
 import { pointerJoin, type IssueCode, type IssueCollector } from '../errors.js';
 import type { NormalizedOperation } from '../normalize/types.js';
-import { matchesSelector } from './selection.js';
+import { matchesAllCriteria } from './selection.js';
 import { normalizeAlternatives, parseScopesExtension, provenanceOf } from './security.js';
 import type { SecurityModel, ToolModel } from './types.js';
 
@@ -24,7 +24,7 @@ export function newPolicyUsage(): PolicyUsage {
 
 /** True when the rule's selector (or `all: true`) picks the operation. */
 export function ruleMatches(operation: NormalizedOperation, rule: ScopeRule): boolean {
-  return rule.all === true || matchesSelector(operation, rule as OperationSelector);
+  return rule.all === true || matchesAllCriteria(operation, rule as OperationSelector);
 }
 
 /**
@@ -40,7 +40,7 @@ export function applyPolicy(
   usage: PolicyUsage,
 ): SecurityModel {
   const optInBySpec = operation.extensions['x-mcp-public'] === true;
-  const optInByConfig = config.public !== undefined && matchesSelector(operation, config.public);
+  const optInByConfig = config.public !== undefined && matchesAllCriteria(operation, config.public);
   if (optInByConfig) usage.publicMatched = true;
   const optIn = optInBySpec || optInByConfig;
   const specProtects = fromSpec.scopes.length > 0;

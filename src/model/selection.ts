@@ -13,6 +13,22 @@ export function matchesSelector(operation: NormalizedOperation, selector: Operat
 }
 
 /**
+ * True when an operation matches every kind of criterion the selector names (each kind: any of its entries), so
+ * `{ paths: [/items], methods: [GET] }` means GET on /items. Selectors that grant something (scope rules, the public
+ * opt-in) match this way: a broader match would give an operation a requirement meant for another, or none.
+ */
+export function matchesAllCriteria(operation: NormalizedOperation, selector: OperationSelector): boolean {
+  const { tags, operations, paths, methods } = selector;
+  return (
+    (tags === undefined || tags.some((tag) => operation.tags.includes(tag))) &&
+    (operations === undefined || operations.some((id) => id === operation.operationId)) &&
+    (paths === undefined || paths.some((pattern) => pathPatternToRegExp(pattern).test(operation.path))) &&
+    (methods === undefined || methods.some((method) => method === operation.method)) &&
+    [tags, operations, paths, methods].some((criterion) => criterion !== undefined)
+  );
+}
+
+/**
  * True when the operation becomes a tool.
  * `x-mcp-exclude` is read from the operation, else its path item, else the document (the nearest one wins, so an
  * operation can opt back in with `x-mcp-exclude: false`).

@@ -186,8 +186,7 @@ export function staleHookChanges(stale: readonly StaleHook[]): Change[] {
       ? `tool ${hook.renamedTo} is the same operation (${hook.operation}): rename the key to ${hook.renamedTo}`
       : `${hook.operation ? `its tool (${hook.operation}) was removed` : 'no tool has that name'}: delete the hook or give it a current tool name`;
     return {
-      // 'stale-hook' is not (yet) one of diff-models' ChangeKind values; formatChanges reads only message and security.
-      kind: 'stale-hook' as Change['kind'],
+      kind: 'stale-hook',
       subject: hook.name,
       message: `hook ${hook.name} in ${where} names no tool any more, so it no longer runs; ${fix}`,
       security: true,

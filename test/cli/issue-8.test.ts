@@ -193,3 +193,38 @@ describe('#8 every problem in one run', () => {
     expect(stderr).toContain('error: 1 problem found; nothing was written\n');
   });
 });
+
+describe('#8 the policy in the config, at the command line', () => {
+  const SPEC = [
+    'openapi: 3.0.3',
+    'info: { title: Policy API, version: 1.0.0 }',
+    'servers: [{ url: https://api.example.com }]',
+    'paths:',
+    '  /items:',
+    '    get: { operationId: listItems, responses: { "200": { description: ok } } }',
+    '    post: { operationId: createItem, responses: { "200": { description: ok } } }',
+    '  /status:',
+    '    get: { operationId: getStatus, x-mcp-public: true, responses: { "200": { description: ok } } }',
+    '  /purge:',
+    '    delete: { operationId: purgeAll, responses: { "200": { description: ok } } }',
+    '',
+  ].join('\n');
+  const CONFIG = ['unprotected: exclude', 'scopes:', '  require:', '    - { scopes: [items:read], paths: [/items], methods: [GET] }', '    - { scopes: [items:write], paths: [/items] }', ''].join('\n');
+
+  it('#8 generate lists what unprotected: exclude left out, and AUTHORIZATION.md says where each requirement came from', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-i8-policy-'));
+    await writeFile(join(dir, 'api.yaml'), SPEC);
+    await writeFile(join(dir, 'portcullis.yaml'), CONFIG);
+    const out = join(dir, 'out');
+    const run = await cli('generate', join(dir, 'api.yaml'), '--config', join(dir, 'portcullis.yaml'), '--out', out);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain('generated 3 tools into');
+    expect(run.stderr).toContain('left out 1 operation with neither scopes nor roles (unprotected: exclude):\n  - purgeAll — DELETE /purge\n');
+    const matrix = await readFile(join(out, 'AUTHORIZATION.md'), 'utf8');
+    expect(matrix).toContain('| tool | operation | scopes (any row of; all in a row) | from | roles (any of) | hints |');
+    expect(matrix).toMatch(/\| `listItems` \| `GET` `\/items` \| `items:read` \| config rule 1 \|/);
+    expect(matrix).toMatch(/\| `createItem` \| `POST` `\/items` \| `items:write` \| config rule 2 \|/);
+    expect(matrix).toMatch(/\| `getStatus` \| `GET` `\/status` \| \*\*public\*\* \| public opt-in \|/);
+    expect(matrix).not.toContain('purgeAll');
+  });
+});
