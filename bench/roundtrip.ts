@@ -251,6 +251,8 @@ async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, 
       // there to stop (default 600/min, burst 100: answered 429): set as high as it goes, so the limiter still runs.
       RATE_LIMIT_PER_MINUTE: '1000000',
       RATE_LIMIT_BURST: '1000000',
+      // c=32 is above the default in-flight cap (16, sized for a 256Mi pod; beyond it 503): raised, so it still runs.
+      MCP_MAX_CONCURRENT_REQUESTS: '64',
     },
     logFile: join(runDir, `${name}.log`),
     port,
