@@ -7,16 +7,10 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../src/cli/main.js';
 import { MANIFEST_PATH } from '../../src/emit/manifest.js';
 import { ROOT } from '../../scripts/examples.js';
+import { cli } from '../support/cli.js';
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(['node', 'portcullis', ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 const V1 = join(ROOT, 'specs/diff/v1.yaml');
 const V2 = join(ROOT, 'specs/diff/v2.yaml');

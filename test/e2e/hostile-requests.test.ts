@@ -2,7 +2,6 @@
  * #16: hostile requests against a server generated from a spec, run as its own process, whose memory and CPU time are
  * read from /proc: what one request can make the server do is bounded, whatever the machine's speed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import { ROOT } from '../../scripts/examples.js';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import { MAX_JSON_ITEMS } from '../../templates/runtime/json-shape.js';
+import { startNodeServer, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const spec = {
@@ -38,32 +38,12 @@ const spec = {
   },
 };
 
-interface Child {
-  readonly process: ChildProcess;
-  readonly url: string;
-  stderr(): string;
-}
-
 /** Starts the runtime (templates/runtime/main.ts, as an emitted src/index.ts does) over `toolsJson` in its own process. */
-async function startServer(toolsJson: string, env: Record<string, string>): Promise<Child> {
+async function startServer(toolsJson: string, env: Record<string, string>): Promise<RunningServer> {
   const entry = pathToFileURL(join(ROOT, 'templates', 'runtime', 'main.ts')).href;
   const script = `const { main } = await import(${JSON.stringify(entry)}); await main(new URL(${JSON.stringify(pathToFileURL(toolsJson).href)}));`;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', AUTH_MODE: 'none', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', AUDIT_LOG: '/dev/null', ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.setEncoding('utf8');
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (chunk: string) => {
-      stderr += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
-  });
-  return { process: child, url, stderr: () => stderr };
+  const settings = { AUTH_MODE: 'none', RATE_LIMIT_PER_MINUTE: '0', LOG_LEVEL: 'info', AUDIT_LOG: '/dev/null', ...env };
+  return startNodeServer(['--import', 'tsx', '--input-type=module', '-e', script], settings, ROOT);
 }
 
 /** Peak resident memory of a process in MiB (VmHWM). */
@@ -92,7 +72,7 @@ async function callTool(url: string, name: string, args: unknown, id = 1): Promi
 describe.skipIf(process.platform !== 'linux')('#16 hostile requests against a generated server', () => {
   let dir: string;
   let upstream: RecordingUpstream;
-  let server: Child;
+  let server: RunningServer;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'portcullis-hostile-requests-'));
@@ -104,7 +84,7 @@ describe.skipIf(process.platform !== 'linux')('#16 hostile requests against a ge
   });
 
   afterAll(async () => {
-    server?.process.kill('SIGKILL');
+    await server?.stop();
     await upstream?.close();
     await rm(dir, { recursive: true, force: true });
   });

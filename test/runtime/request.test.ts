@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BodyDefinition, ParameterDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
-import { SettingError, ToolInputError } from '../../templates/runtime/errors.js';
+import { SettingError } from '../../templates/runtime/errors.js';
 import { buildRequest, encodeStrict } from '../../templates/runtime/request.js';
+import { inputError } from './fixtures/input-error.js';
 
 const BASE = 'https://api.example.com/v3';
 const STRING = 'blue';
@@ -35,16 +36,6 @@ function tool(overrides: Partial<ToolDefinition> = {}): ToolDefinition {
   };
 }
 
-/** The ToolInputError buildRequest throws, or a failure when it throws nothing. */
-function inputError(run: () => unknown): ToolInputError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ToolInputError);
-    return error as ToolInputError;
-  }
-  throw new Error('expected a ToolInputError');
-}
 
 describe('path parameter styles (OAS 3.1.1 §4.8.12.6)', () => {
   const table: [ParameterDefinition['style'], boolean, unknown, string][] = [

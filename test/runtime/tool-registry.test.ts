@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
-import { ToolInputError } from '../../templates/runtime/errors.js';
 import { createToolRegistry, toolRegistryFor } from '../../templates/runtime/tool-registry.js';
 import { fixtureDefinition } from './fixtures/definition.js';
+import { inputError } from './fixtures/input-error.js';
 
 function tool(definition: ServerDefinition, name: string): ToolDefinition {
   const found = definition.tools.find((candidate) => candidate.name === name);
@@ -10,16 +10,6 @@ function tool(definition: ServerDefinition, name: string): ToolDefinition {
   return found;
 }
 
-/** The ToolInputError `validate` throws, or a failure when it accepts the arguments. */
-function inputError(run: () => unknown): ToolInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ToolInputError) return error;
-    throw error;
-  }
-  throw new Error('the arguments were accepted');
-}
 
 describe('inputSchema', () => {
   const definition = fixtureDefinition();

@@ -10,6 +10,7 @@ import { buildRequest, MAX_FORM_FIELDS, MAX_HEADER_LENGTH, MAX_URL_LENGTH } from
 import { createToolRegistry } from '../../templates/runtime/tool-registry.js';
 import { createArgumentAjv } from '../../templates/runtime/validation-ajv.js';
 import { firstDuplicate } from '../../templates/runtime/validation-unique-items.js';
+import { inputError } from './fixtures/input-error.js';
 
 const BASE = 'https://api.example.com/v1';
 const TWO_MILLION = 2_000_000;
@@ -42,16 +43,6 @@ function param(name: string, location: ParameterDefinition['in'], overrides: Par
   return { name, argument: name, in: location, style, explode: style === 'form', allowReserved: false, required: false, ...overrides };
 }
 
-/** The ToolInputError `run` throws, or a failure when it throws nothing. */
-function inputError(run: () => unknown): ToolInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ToolInputError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolInputError');
-}
 
 /** Heap growth (bytes) while `run` runs, measured before any collection can hide what it allocated and kept. */
 function heapGrowth(run: () => void): number {

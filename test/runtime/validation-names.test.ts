@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials, UpstreamAuthenticationError } from '../../templates/runtime/credentials.js';
 import type { BodyDefinition, JsonSchema, ParameterDefinition, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
-import { ToolInputError } from '../../templates/runtime/errors.js';
 import { runWithHooks } from '../../templates/runtime/hooks.js';
 import { startHttpServer } from '../../templates/runtime/http.js';
 import { readSettings } from '../../templates/runtime/settings.js';
@@ -16,6 +15,7 @@ import { createToolRegistry } from '../../templates/runtime/tool-registry.js';
 import type { ToolRegistry } from '../../templates/runtime/tool-registry.js';
 import { callUpstream } from '../../templates/runtime/upstream.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
+import { inputError } from './fixtures/input-error.js';
 
 const NAMES = ['__proto__', 'constructor', 'toString', 'valueOf', 'hasOwnProperty'] as const;
 const BASE = 'https://api.example.com/v1';
@@ -81,16 +81,6 @@ function definitionWithCollidingNames(): ServerDefinition {
   return JSON.parse(JSON.stringify(definition)) as ServerDefinition;
 }
 
-/** The ToolInputError `run` throws, or a failure when it throws nothing. */
-function inputError(run: () => unknown): ToolInputError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ToolInputError) return error;
-    throw error;
-  }
-  throw new Error('expected a ToolInputError');
-}
 
 /** Arguments as a caller's JSON makes them (JSON.parse), one own property per name. */
 function args(value: (name: string) => unknown): Record<string, unknown> {

@@ -21,8 +21,13 @@ export interface RunningServer {
 
 /** Starts `generated/<name>/dist/index.js` on an ephemeral port and resolves once it listens. */
 export async function startGenerated(name: string, env: Record<string, string>): Promise<RunningServer> {
-  const child = spawn(process.execPath, [join(ROOT, 'generated', name, 'dist', 'index.js')], {
-    cwd: join(ROOT, 'generated', name),
+  return startNodeServer([join(ROOT, 'generated', name, 'dist', 'index.js')], env, join(ROOT, 'generated', name));
+}
+
+/** Starts `node <args>` (an emitted server's entry) on an ephemeral loopback port and resolves once it listens. */
+export async function startNodeServer(args: readonly string[], env: Record<string, string>, cwd: string): Promise<RunningServer> {
+  const child = spawn(process.execPath, args, {
+    cwd,
     env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
