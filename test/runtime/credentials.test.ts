@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeUpstreamVariables, loadUpstreamCredentials, UpstreamAuthenticationError } from '../../templates/runtime/credentials.js';
 import type { ParameterDefinition, ToolDefinition, UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
-import { SettingError, UpstreamCredentialsError } from '../../templates/runtime/errors.js';
+import { SettingError } from '../../templates/runtime/errors.js';
 import { buildRequest } from '../../templates/runtime/request.js';
 import type { UpstreamRequest } from '../../templates/runtime/request.js';
 
@@ -57,8 +57,12 @@ describe('describeUpstreamVariables', () => {
       ['UP_TOKEN_TOKEN', 'token'],
       ['UP_CC_CLIENT_ID', 'cc'],
       ['UP_CC_CLIENT_SECRET', 'cc'],
+      ['UP_CC_TOKEN_URL', 'cc'],
+      ['UP_CC_SCOPE', 'cc'],
     ]);
-    expect(rows.every((row) => row.secret === true && row.description.length > 0 && row.example.length > 0)).toBe(true);
+    expect(rows.every((row) => row.description.length > 0 && row.example.length > 0)).toBe(true);
+    // #8: the token URL and scopes are settings, not secrets (ConfigMap, printed by --print-config).
+    expect(rows.filter((row) => !row.secret).map((row) => row.variable)).toEqual(['UP_CC_TOKEN_URL', 'UP_CC_SCOPE']);
     expect(rows[0]!.description).toContain('header "api_key"');
     expect(rows[7]!.description).toContain('http://127.0.0.1:1/token');
   });
@@ -131,10 +135,11 @@ describe('apply', () => {
     expect(r.headers.get('authorization')).toBe(`Basic ${Buffer.from('ü:p:wā', 'utf8').toString('base64')}`);
   });
 
-  it('names the variables of the first alternative when none is configured', async () => {
-    const error = await credentials.apply(tool([['cc', 'key'], ['mutual']]), request()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(UpstreamCredentialsError);
-    expect((error as UpstreamCredentialsError).variables).toEqual(['UP_CC_CLIENT_ID', 'UP_CC_CLIENT_SECRET']);
+  it('#8 sends nothing and names the unset variables of the first configurable alternative when none is configured', async () => {
+    const r = request();
+    expect(await credentials.apply(tool([['cc', 'key'], ['mutual']]), r)).toEqual({ kind: 'missing', variables: ['UP_CC_CLIENT_ID', 'UP_CC_CLIENT_SECRET'], schemes: ['cc'] });
+    expect([...r.headers.keys()]).toEqual([]);
+    expect(r.url.search).toBe('');
   });
 
   it('reports schemes the server cannot provide at all', async () => {

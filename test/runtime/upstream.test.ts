@@ -176,11 +176,11 @@ describe('credentials', () => {
     expect(seen.url).toBe('/api/v1/items?page=2&key=server-query-key');
   });
 
-  it('refuses a call whose credentials are not configured, naming the variables, and sends nothing', async () => {
+  it('#8 sends a call whose credentials are not configured without any, and lets the upstream decide', async () => {
     const result = await callUpstream(tool({ upstreamSecurity: [['bearer']] }), {}, context);
-    expect(result.isError).toBe(true);
-    expect(text(result)).toContain('UP_BEARER_TOKEN');
-    expect(api.received).toHaveLength(0);
+    expect(result.isError).toBeUndefined();
+    expect(api.received).toHaveLength(1);
+    expect(api.received[0]!.headers.authorization).toBeUndefined();
   });
 
   it('fetches a client-credentials token once and reuses it', async () => {
