@@ -189,13 +189,16 @@ function deployContext(definition: ServerDefinition) {
   const configured = configuredSettings(definition);
   const isSecret = (variable: string) => /SECRET|PASSWORD/.test(variable);
   const settings = describeSettings(definition);
+  const upstream = describeUpstreamVariables(definition.securitySchemes);
+  const entry = ({ variable, description }: { variable: string; description: string }) => ({ variable, description });
   return {
     configured,
-    optional: settings.filter((setting) => !isSecret(setting.variable) && !configured.some((entry) => entry.variable === setting.variable)),
-    secrets: [
-      ...describeUpstreamVariables(definition.securitySchemes).map(({ variable, description }) => ({ variable, description })),
-      ...settings.filter((setting) => isSecret(setting.variable)).map(({ variable, description }) => ({ variable, description })),
+    optional: [
+      ...settings.filter((setting) => !isSecret(setting.variable) && !configured.some((known) => known.variable === setting.variable)),
+      // Token URL and scope overrides of client-credentials schemes are settings, not secrets.
+      ...upstream.filter((variable) => !variable.secret).map(({ variable, description, example }) => ({ variable, description, example, default: undefined })),
     ],
+    secrets: [...upstream.filter((variable) => variable.secret).map(entry), ...settings.filter((setting) => isSecret(setting.variable)).map(entry)],
   };
 }
 

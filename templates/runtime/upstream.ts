@@ -5,7 +5,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { refusalAdvice, UpstreamAuthenticationError } from './credentials.js';
 import type { CredentialUse, UpstreamCredentials } from './credentials.js';
 import type { ToolDefinition } from './definition.js';
-import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { SettingError, ToolInputError } from './errors.js';
 import { QueueFullError } from './limits.js';
 import type { ConcurrencyLimiter } from './limits.js';
 import { buildRequest } from './request.js';
@@ -54,7 +54,7 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
     credentials = await context.credentials.apply(tool, request);
   } catch (error) {
     // Nothing has been sent: the call fails with a message the caller (or operator) can act on.
-    if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {
+    if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {
       return errorResult(error.message);
     }
     throw error;

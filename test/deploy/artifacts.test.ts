@@ -127,7 +127,8 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
   it('puts documented non-secret settings in the ConfigMap and only empty credential placeholders in the Secret', () => {
     const byKind = manifests(dir);
     const settings = describeSettings(definition).map((setting) => setting.variable);
-    const upstream = describeUpstreamVariables(definition.securitySchemes).map((variable) => variable.variable);
+    const upstreamVariables = describeUpstreamVariables(definition.securitySchemes);
+    const upstream = upstreamVariables.filter((variable) => variable.secret).map((variable) => variable.variable);
     const config = byKind.get('ConfigMap')!.data as Record<string, string>;
     expect(Object.keys(config)).toEqual(expect.arrayContaining(['HOST', 'PORT', 'MCP_PUBLIC_URL', 'OAUTH_ISSUER']));
     for (const [key, value] of Object.entries(config)) {
@@ -140,6 +141,8 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     // Every other setting is at least named, commented out, so the file documents them all.
     const text = readFileSync(join(dir, 'deploy', 'kubernetes', 'configmap.yaml'), 'utf8');
     for (const variable of settings.filter((variable) => !/SECRET/.test(variable))) expect(text).toMatch(new RegExp(`^  (# )?${variable}: `, 'm'));
+    // Upstream settings that are not secrets (a client-credentials token URL or scope override) are documented there too.
+    for (const { variable } of upstreamVariables.filter((variable) => !variable.secret)) expect(text).toMatch(new RegExp(`^  # ${variable}: `, 'm'));
 
     const secret = byKind.get('Secret')!;
     expect(secret.data).toBeUndefined();

@@ -98,7 +98,7 @@ function expectSettings(byKind: Map<string, Doc>, model: ServerModel): void {
   // The spec's server URL reads back exactly (a lone surrogate has no UTF-8 form: it is U+FFFD in any file).
   if (model.baseUrl && /^https?:\/\//.test(model.baseUrl)) expect(data.UPSTREAM_BASE_URL).toBe(wellFormed(model.baseUrl));
   const secrets = byKind.get('Secret')!.stringData as Record<string, string>;
-  const expected = [...describeUpstreamVariables(definition.securitySchemes).map((v) => v.variable), 'OAUTH_INTROSPECTION_CLIENT_SECRET'];
+  const expected = [...describeUpstreamVariables(definition.securitySchemes).filter((v) => v.secret).map((v) => v.variable), 'OAUTH_INTROSPECTION_CLIENT_SECRET'];
   expect(Object.keys(secrets)).toEqual(expected);
   expect(Object.values(secrets).every((value) => value === '')).toBe(true);
 }
