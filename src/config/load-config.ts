@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { ConfigError, type Issue, pointerJoin } from '../errors.js';
 import { roleNameIssue, scopeNameIssue } from '../normalize/names.js';
 import type { OperationSelector, PortcullisConfig } from './types.js';
+import { checkUpstream } from './upstream.js';
 
 /** The file each validated config was read from, for locating issues found later (e.g. a rule that matches nothing). */
 const CONFIG_FILES = new WeakMap<PortcullisConfig, string>();
@@ -15,7 +16,7 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
@@ -76,6 +77,7 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
     }
   }
   if (value.scopes !== undefined) checkScopes(value.scopes, fail);
+  if (value.upstream !== undefined) checkUpstream(value.upstream, fail);
 
   if (issues.length > 0) throw new ConfigError(issues);
   const config = value as PortcullisConfig;

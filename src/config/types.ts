@@ -27,6 +27,33 @@ export interface ScopeRule extends OperationSelector {
 /** What happens to an operation that ends up with neither scopes nor roles (and is not public on purpose). */
 export type UnprotectedMode = 'expose' | 'exclude' | 'error';
 
+/**
+ * A Security Scheme Object in OpenAPI 3 vocabulary, for an API whose description declares none: how this server
+ * authenticates upstream (never what it asks of its callers).
+ * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
+ */
+export type UpstreamSchemeConfig = { readonly description?: string } & (
+  | { readonly type: 'apiKey'; readonly in: 'header' | 'query' | 'cookie'; readonly name: string }
+  | { readonly type: 'http'; readonly scheme: 'basic' | 'bearer'; readonly bearerFormat?: string }
+  | {
+      readonly type: 'oauth2';
+      readonly flows: { readonly clientCredentials: { readonly tokenUrl: string; readonly scopes?: Readonly<Record<string, string>> } };
+    }
+);
+
+/** How the emitted server authenticates to the API when the spec does not say, and the headers it always sends. */
+export interface UpstreamConfig {
+  /** Scheme name → Security Scheme Object; names must not clash with the spec's schemes. */
+  readonly securitySchemes?: Readonly<Record<string, UpstreamSchemeConfig>>;
+  /**
+   * Security Requirement Objects (list = any one, object = all of), naming schemes of the spec or of
+   * `securitySchemes`, applied to operations that declare no `security` (neither operation- nor document-level).
+   */
+  readonly security?: readonly Readonly<Record<string, readonly string[]>>[];
+  /** Header name → value, sent on every upstream call; a header parameter of that name is no tool argument. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
 export interface PortcullisConfig {
   /** Package name of the emitted project. */
   readonly name?: string;
@@ -48,6 +75,8 @@ export interface PortcullisConfig {
   readonly unprotected?: UnprotectedMode;
   /** Operations that are public on purpose (like `x-mcp-public: true`): kept, never warned about. */
   readonly public?: OperationSelector;
+  /** Upstream authentication for specs that declare none, and fixed headers. */
+  readonly upstream?: UpstreamConfig;
 }
 
 export const EMPTY_CONFIG: PortcullisConfig = {};

@@ -130,11 +130,12 @@ export function toServerDefinition(model: ServerModel): ServerDefinition {
     impliedScopes: model.impliedScopes,
     roles: model.roles,
     definitions: model.definitions,
-    tools: model.tools.map(toToolDefinition),
+    tools: model.tools.map((tool) => toToolDefinition(tool, model.fixedHeaders)),
   };
 }
 
-function toToolDefinition(tool: ToolModel): ToolDefinition {
+/** One tool's data; the fixed headers go on every tool, so building a request needs nothing but the tool. */
+function toToolDefinition(tool: ToolModel, fixedHeaders: ServerModel['fixedHeaders']): ToolDefinition {
   return {
     name: tool.name,
     ...(tool.summary ? { title: tool.summary } : {}),
@@ -150,6 +151,7 @@ function toToolDefinition(tool: ToolModel): ToolDefinition {
     roles: tool.roles,
     upstreamSecurity: tool.upstreamSecurity,
     ...(tool.baseUrl ? { baseUrl: tool.baseUrl } : {}),
+    ...(fixedHeaders.length > 0 ? { fixedHeaders } : {}),
     source: tool.source,
   };
 }
@@ -219,6 +221,8 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     devDependencies: EMITTED_DEV_DEPENDENCIES,
     settings: describeSettings(definition),
     upstreamVariables: describeUpstreamVariables(definition.securitySchemes),
+    fixedHeaders: model.fixedHeaders.map(([name, value]) => ({ name, value })),
+    upstreamFromConfig: model.tools.filter((tool) => tool.upstreamSecurityFrom === 'config').length,
     tools: model.tools.map(toolRow),
     unprotectedWrites: model.tools.filter(isUnprotectedWrite).map(toolRow),
     scopes: model.scopes.map((scope) => ({

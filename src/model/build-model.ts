@@ -13,6 +13,15 @@ import { applyPolicy, isUnprotected, newPolicyUsage, warnUnusedPolicy, type Poli
 import { isSelected, matchesSelector } from './selection.js';
 import { impliedScopesOf, securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
 import { assignToolNames } from './tool-name.js';
+import {
+  checkFixedHeadersAgainstCredentials,
+  configReporter,
+  declaresNoSecurity,
+  upstreamPolicyOf,
+  warnUnusedUpstream,
+  withoutFixedHeaders,
+  type UpstreamPolicy,
+} from './upstream.js';
 import type { ExcludedToolModel, ScopeModel, ServerModel, ToolModel } from './types.js';
 
 export { serverUrl };
@@ -39,18 +48,23 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
   const converter = new SchemaConverter(spec.document, spec.schemaDialect, issues);
   const names = assignToolNames(operations, issues);
   const usage = newPolicyUsage();
-  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, converter, issues, usage));
-  warnUnusedPolicy(config, usage, issues, options.configFile ?? configFileOf(config) ?? 'portcullis.config.yaml');
+  const configFile = options.configFile ?? configFileOf(config) ?? 'portcullis.config.yaml';
+  const report = configReporter(issues, configFile);
+  const upstream = upstreamPolicyOf(spec, config, report);
+  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, upstream, converter, issues, usage));
+  warnUnusedPolicy(config, usage, issues, configFile);
 
   const { tools, excluded } = applyUnprotected(candidates, config, issues);
   if (tools.length === 0 && candidates.length > 0) {
     issues.error('ERR_SPEC_NO_TOOLS', '#/paths', `all ${candidates.length} tools require no scope or role, and unprotected: exclude leaves them out`, 'Give operations scopes (security, x-mcp-scopes or scopes.require in the config), or mark public ones with x-mcp-public: true.');
   }
 
+  warnUnusedUpstream(config, tools.some((tool) => tool.upstreamSecurityFrom === 'config'), report);
   const usedSchemes = new Set(tools.flatMap((tool) => tool.upstreamSecurity.flat()));
   const scopesByScheme = new Map<string, Set<string>>();
   for (const tool of tools) {
-    for (const use of tool.security.requirements.flat()) {
+    const uses = tool.upstreamSecurityFrom === 'config' ? (upstream.requirements ?? []) : tool.security.requirements;
+    for (const use of uses.flat()) {
       const set = scopesByScheme.get(use.scheme) ?? new Set<string>();
       use.scopes.forEach((scope) => set.add(scope));
       scopesByScheme.set(use.scheme, set);
@@ -61,13 +75,17 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
   const reachable = new Set(tools.flatMap((tool) => tool.definitions));
   const definitions = Object.fromEntries([...reachable].sort().map((name) => [name, ownValue(allDefinitions, name)!]));
 
+  const securitySchemes = upstreamSchemes({ securitySchemes: upstream.schemes }, usedSchemes, scopesByScheme, issues);
+  checkFixedHeadersAgainstCredentials(upstream, securitySchemes, report);
+
   return {
     name: options.name ?? config.name ?? packageNameFromTitle(spec.info.title),
     title: spec.info.title,
     version: spec.info.version,
     ...(spec.info.description ? { description: spec.info.description } : {}),
     ...(spec.servers[0] ? { baseUrl: serverUrl(spec.servers[0]) } : {}),
-    securitySchemes: upstreamSchemes(spec, usedSchemes, scopesByScheme, issues),
+    fixedHeaders: upstream.fixedHeaders,
+    securitySchemes,
     scopes: scopesOf(tools, spec, config.scopes?.rename ?? {}),
     impliedScopes: impliedScopesOf(config.scopes?.implies),
     roles: [...new Set(tools.flatMap((tool) => tool.roles))].sort(),
@@ -114,12 +132,16 @@ function buildTool(
   name: string,
   spec: NormalizedSpec,
   config: PortcullisConfig,
+  upstream: UpstreamPolicy,
   converter: SchemaConverter,
   issues: IssueCollector,
   usage: PolicyUsage,
 ): ToolModel {
-  const args = buildToolArguments(operation, converter, issues);
+  // A header the server always sends is no argument for the model to choose.
+  const args = buildToolArguments({ ...operation, parameters: withoutFixedHeaders(operation.parameters, upstream.fixedHeaders) }, converter, issues);
   const security = applyPolicy(operation, securityOf(operation, spec, issues, config.scopes?.rename), config, issues, usage);
+  // Config upstream security says how the server authenticates upstream; it never becomes caller scopes.
+  const fromConfig = upstream.requirements !== undefined && declaresNoSecurity(operation, spec);
   const operationServer = operation.servers?.[0];
   return {
     name,
@@ -137,7 +159,9 @@ function buildTool(
     ...(args.body ? { body: args.body } : {}),
     security,
     roles: rolesOf(operation, config, issues),
-    upstreamSecurity: upstreamSecurityOf(security),
+    ...(fromConfig
+      ? { upstreamSecurity: upstreamSecurityOf({ requirements: upstream.requirements! }), upstreamSecurityFrom: 'config' as const }
+      : { upstreamSecurity: upstreamSecurityOf(security) }),
     ...(operationServer ? { baseUrl: serverUrl(operationServer) } : {}),
     source: operation.source,
   };

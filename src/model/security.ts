@@ -111,7 +111,7 @@ export function provenanceOf(security: Pick<SecurityModel, 'scopesFrom' | 'rule'
 }
 
 /** Scheme names per requirement object, for choosing upstream credentials at run time. */
-export function upstreamSecurityOf(security: SecurityModel): string[][] {
+export function upstreamSecurityOf(security: Pick<SecurityModel, 'requirements'>): string[][] {
   const seen = new Set<string>();
   return security.requirements
     .map((requirement) => requirement.map((use) => use.scheme))
@@ -138,7 +138,7 @@ export function upperSnake(name: string): string {
  * client-credentials token is requested with (least privilege that still covers every tool).
  */
 export function upstreamSchemes(
-  spec: NormalizedSpec,
+  spec: Pick<NormalizedSpec, 'securitySchemes'>,
   used: ReadonlySet<string>,
   scopesByScheme: ReadonlyMap<string, ReadonlySet<string>>,
   issues: IssueCollector,

@@ -64,6 +64,8 @@ export interface ToolModel {
   readonly roles: readonly string[];
   /** Upstream credential alternatives: scheme names per requirement object that this server can satisfy. */
   readonly upstreamSecurity: readonly (readonly string[])[];
+  /** Set when `upstreamSecurity` comes from the config's `upstream.security` (the operation declares none). */
+  readonly upstreamSecurityFrom?: 'config';
   readonly baseUrl?: string;
   readonly source: string;
 }
@@ -90,6 +92,8 @@ export interface ServerModel {
   readonly version: string;
   readonly description?: string;
   readonly baseUrl?: string;
+  /** Headers sent on every upstream call (config `upstream.headers`), `[name, value]` in the config's order. */
+  readonly fixedHeaders: readonly (readonly [string, string])[];
   /** Upstream security schemes, by name, sorted. */
   readonly securitySchemes: readonly UpstreamSchemeDefinition[];
   /** Every scope some tool requires, sorted. */
