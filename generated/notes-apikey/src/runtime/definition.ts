@@ -74,9 +74,25 @@ export interface ToolDefinition {
   readonly upstreamSecurity: readonly (readonly string[])[];
   /** Base URL for this operation when the spec overrides the document's servers. */
   readonly baseUrl?: string;
+  /**
+   * Headers sent on every call (the portcullis config's `upstream.headers`), as `[name, value]` pairs: the same on
+   * every tool, set before the upstream credentials, which always win. Absent when there are none.
+   */
+  readonly fixedHeaders?: readonly (readonly [string, string])[];
   /** JSON pointer of the operation in the spec, for error messages and audit. */
   readonly source: string;
 }
+
+/**
+ * Field names a fixed header may never have: the ones that carry credentials (Authorization, Proxy-Authorization,
+ * Cookie), hop-by-hop fields (RFC 9110 §7.6.1) and the ones that frame the message or its body (Host, Content-Length,
+ * Transfer-Encoding, Content-Type, Content-Encoding; RFC 9110 §7.2, §8.3, §8.4, §8.6; RFC 9112 §6.1), all lower case.
+ */
+export const FIXED_HEADER_FORBIDDEN: readonly string[] = [
+  'authorization', 'connection', 'content-encoding', 'content-length', 'content-type', 'cookie', 'expect', 'host',
+  'keep-alive', 'proxy-authenticate', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding',
+  'upgrade',
+];
 
 /** How the server authenticates to the upstream API for one security scheme of the spec. */
 export type UpstreamSchemeDefinition = {

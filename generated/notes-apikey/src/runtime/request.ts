@@ -6,6 +6,7 @@
  * or serialized (bodies) so that it can only ever be data: it can never change the scheme, host, port, path
  * structure, other query parameters, other headers or the request framing.
  */
+import { FIXED_HEADER_FORBIDDEN } from './definition.js';
 import type { BodyDefinition, ParameterDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
 
@@ -83,6 +84,7 @@ function requestFor(tool: ToolDefinition, args: Record<string, unknown>, baseUrl
       headers.set(p.name, checkHeaderValue(p.argument, headerValue(p, value)));
     });
   }
+  setFixedHeaders(headers, tool.fixedHeaders ?? []);
   const cookies = tool.parameters
     .filter((p) => p.in === 'cookie')
     .flatMap((p) => withArgument(p, args, (value) => {
@@ -105,6 +107,18 @@ function requestFor(tool: ToolDefinition, args: Record<string, unknown>, baseUrl
     }
   }
   return request;
+}
+
+/**
+ * The headers the server sends on every call, set over any argument of the same name (the generator removes such
+ * arguments). Credentials are applied to the request afterwards, so they always win. A name that carries credentials,
+ * frames the message or is hop-by-hop (RFC 9110 §7.6.1) is never set, whatever the definition says.
+ */
+function setFixedHeaders(headers: Headers, fixed: readonly (readonly [string, string])[]): void {
+  for (const [name, value] of fixed) {
+    if (FIXED_HEADER_FORBIDDEN.includes(name.toLowerCase())) continue;
+    headers.set(name, value);
+  }
 }
 
 /** Percent-encodes everything but RFC 3986 §2.3 unreserved characters (stricter than encodeURIComponent). */

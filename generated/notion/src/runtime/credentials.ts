@@ -4,7 +4,8 @@
  * variables named `<envPrefix>_<PART>`. Secret values are never logged or put in messages; only variable names are.
  */
 import type { ToolDefinition, UpstreamSchemeDefinition } from './definition.js';
-import { SettingError, UpstreamCredentialsError } from './errors.js';
+import { urlProblem } from './auth-settings.js';
+import { SettingError } from './errors.js';
 import { encodeStrict } from './request.js';
 import type { UpstreamRequest } from './request.js';
 
@@ -14,15 +15,36 @@ export interface UpstreamVariable {
   readonly scheme: string;
   readonly description: string;
   readonly example: string;
-  readonly secret: true;
+  /** A credential (Secret); false for settings such as a token URL or scopes (ConfigMap). */
+  readonly secret: boolean;
+}
+
+/** What `apply` did for one call: the variables whose credentials were sent, or the ones to set. */
+export type CredentialUse =
+  /** The operation needs no credentials (or an empty alternative allows none). */
+  | { readonly kind: 'none' }
+  | { readonly kind: 'sent'; readonly variables: readonly string[]; readonly schemes: readonly string[] }
+  /** Sent without credentials: setting `variables` would make calls carry the server's. */
+  | { readonly kind: 'missing'; readonly variables: readonly string[]; readonly schemes: readonly string[] };
+
+/** Tools that call the API without credentials because `variables` are not set. */
+export interface MissingCredentials {
+  readonly variables: readonly string[];
+  readonly schemes: readonly string[];
+  readonly tools: readonly string[];
 }
 
 /** Credentials loaded at start-up; `apply` adds them to a built request. */
 export interface UpstreamCredentials {
   /** Names of the security schemes whose variables are all set. */
   readonly configuredSchemes: readonly string[];
-  /** Adds the first satisfiable alternative of `tool.upstreamSecurity`, overriding same-named argument values. */
-  apply(tool: ToolDefinition, request: UpstreamRequest): Promise<void>;
+  /**
+   * Adds the first satisfiable alternative of `tool.upstreamSecurity`, overriding same-named argument values. When
+   * none is configured the request goes without credentials (the upstream decides) and the result names what to set.
+   */
+  apply(tool: ToolDefinition, request: UpstreamRequest): Promise<CredentialUse>;
+  /** The tools whose calls would go without credentials, grouped by the variables to set (in tool order). */
+  missing(tools: readonly ToolDefinition[]): MissingCredentials[];
 }
 
 /** Options of loadUpstreamCredentials; tests substitute the clock. */
@@ -41,7 +63,10 @@ export class UpstreamAuthenticationError extends Error {
   }
 }
 
-type Part = 'API_KEY' | 'TOKEN' | 'USERNAME' | 'PASSWORD' | 'CLIENT_ID' | 'CLIENT_SECRET';
+type Part = 'API_KEY' | 'TOKEN' | 'USERNAME' | 'PASSWORD' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'TOKEN_URL' | 'SCOPE';
+type VariableSpec = { part: Part; description: string; example: string; secret: boolean };
+/** The client credentials grant with the token URL and scopes in effect (the spec's, or the operator's overrides). */
+type ClientCredentialsScheme = Extract<UpstreamSchemeDefinition, { type: 'oauth2ClientCredentials' }>;
 type Apply = (request: UpstreamRequest) => void | Promise<void>;
 
 /** Without `expires_in` (RFC 6749 §5.1 only RECOMMENDS it) a token is reused for this long. */
@@ -50,24 +75,27 @@ const DEFAULT_TOKEN_LIFETIME_MS = 60_000;
 const REFRESH_MARGIN_MS = 30_000;
 
 /** The variables each scheme type reads, with descriptions and example values; `unsupported` reads none. */
-function variablesOf(scheme: UpstreamSchemeDefinition): { part: Part; description: string; example: string }[] {
+function variablesOf(scheme: UpstreamSchemeDefinition): VariableSpec[] {
   const name = `security scheme "${printable(scheme.name)}"`;
+  const secret = (part: Part, example: string, description: string): VariableSpec => ({ part, example, description, secret: true });
   switch (scheme.type) {
     case 'apiKey':
-      return [{ part: 'API_KEY', example: 'your-api-key', description: `API key for ${name}, sent as the ${scheme.in === 'header' ? 'header' : scheme.in === 'query' ? 'query parameter' : 'cookie'} "${printable(scheme.parameterName)}".` }];
+      return [secret('API_KEY', 'your-api-key', `API key for ${name}, sent as the ${scheme.in === 'header' ? 'header' : scheme.in === 'query' ? 'query parameter' : 'cookie'} "${printable(scheme.parameterName)}".`)];
     case 'bearer':
-      return [{ part: 'TOKEN', example: 'your-access-token', description: `Bearer token for ${name}, sent as "Authorization: Bearer".` }];
+      return [secret('TOKEN', 'your-access-token', `Bearer token for ${name}, sent as "Authorization: Bearer".`)];
     case 'oauth2Token':
-      return [{ part: 'TOKEN', example: 'your-access-token', description: `OAuth 2.0 access token for ${name}, sent as "Authorization: Bearer".` }];
+      return [secret('TOKEN', 'your-access-token', `OAuth 2.0 access token for ${name}, sent as "Authorization: Bearer".`)];
     case 'basic':
       return [
-        { part: 'USERNAME', example: 'your-username', description: `User name for HTTP Basic authentication (${name}).` },
-        { part: 'PASSWORD', example: 'your-password', description: `Password for HTTP Basic authentication (${name}).` },
+        secret('USERNAME', 'your-username', `User name for HTTP Basic authentication (${name}).`),
+        secret('PASSWORD', 'your-password', `Password for HTTP Basic authentication (${name}).`),
       ];
     case 'oauth2ClientCredentials':
       return [
-        { part: 'CLIENT_ID', example: 'your-client-id', description: `OAuth 2.0 client ID for ${name}; access tokens come from ${printable(scheme.tokenUrl)} (client credentials grant).` },
-        { part: 'CLIENT_SECRET', example: 'your-client-secret', description: `OAuth 2.0 client secret for ${name}.` },
+        secret('CLIENT_ID', 'your-client-id', `OAuth 2.0 client ID for ${name}; access tokens come from ${printable(scheme.tokenUrl)} (client credentials grant).`),
+        secret('CLIENT_SECRET', 'your-client-secret', `OAuth 2.0 client secret for ${name}.`),
+        { part: 'TOKEN_URL', example: 'https://auth.example.com/oauth2/token', secret: false, description: `Token endpoint for ${name}, instead of the spec's ${printable(scheme.tokenUrl)} (https; http only for loopback hosts).` },
+        { part: 'SCOPE', example: 'read write', secret: false, description: `Scopes asked for with ${name}, space-separated (RFC 6749 §3.3), instead of the spec's${scheme.scopes.length ? ` "${printable(scheme.scopes.join(' '))}"` : ' (none)'}.` },
       ];
     case 'unsupported':
       return [];
@@ -76,12 +104,12 @@ function variablesOf(scheme: UpstreamSchemeDefinition): { part: Part; descriptio
 
 /** Lists every upstream credential variable of the spec's schemes; pure, shared by the generator and the server. */
 export function describeUpstreamVariables(schemes: Readonly<Record<string, UpstreamSchemeDefinition>>): UpstreamVariable[] {
-  return Object.values(schemes).flatMap((scheme) => variablesOf(scheme).map(({ part, description, example }) => ({
+  return Object.values(schemes).flatMap((scheme) => variablesOf(scheme).map(({ part, description, example, secret }) => ({
     variable: `${scheme.envPrefix}_${part}`,
     scheme: scheme.name,
     description,
     example,
-    secret: true as const,
+    secret,
   })));
 }
 
@@ -93,27 +121,86 @@ export function loadUpstreamCredentials(
   options: CredentialOptions = {},
 ): UpstreamCredentials {
   const appliers = new Map<string, Apply>();
-  for (const [key, scheme] of Object.entries(schemes)) {
+  for (const [key, definition] of Object.entries(schemes)) {
+    const scheme = withOverrides(definition, env);
     const values = readScheme(scheme, env);
     if (values) appliers.set(key, applierFor(scheme, values, { fetch: fetchImpl, now: options.now ?? Date.now, tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000 }));
+  }
+  // Own entries only: a scheme name such as `constructor` must not find Object's member.
+  const scheme = (name: string) => (Object.hasOwn(schemes, name) ? schemes[name] : undefined);
+  const secretVariables = (names: readonly string[]) => names.flatMap((name) => variablesOf(scheme(name)!).filter((v) => v.secret).map(({ part }) => `${scheme(name)!.envPrefix}_${part}`));
+
+  /** What a call of `tool` sends: a configured alternative, nothing needed, or the variables it lacks. */
+  function plan(tool: ToolDefinition): { use: CredentialUse; alternative?: readonly string[] } {
+    // `[]`: the operation needs no credentials (an empty OpenAPI security array, or an empty alternative).
+    if (tool.upstreamSecurity.length === 0) return { use: { kind: 'none' } };
+    const alternative = tool.upstreamSecurity.find((names) => names.every((name) => appliers.has(name)));
+    if (alternative) {
+      return alternative.length === 0 ? { use: { kind: 'none' } } : { use: { kind: 'sent', variables: secretVariables(alternative), schemes: alternative }, alternative };
+    }
+    const configurable = tool.upstreamSecurity.find((names) => names.every((name) => scheme(name) !== undefined && scheme(name)!.type !== 'unsupported'));
+    if (!configurable) {
+      const names = tool.upstreamSecurity.flat().map((name) => `"${printable(name)}"`).join(', ');
+      throw new UpstreamAuthenticationError(`tool ${tool.name} needs upstream security schemes this server cannot provide: ${names}`);
+    }
+    const unset = configurable.filter((name) => !appliers.has(name));
+    return { use: { kind: 'missing', variables: secretVariables(unset), schemes: unset } };
   }
 
   return {
     configuredSchemes: [...appliers.keys()],
     async apply(tool, request) {
-      // `[]`: the operation needs no credentials (an empty OpenAPI security array).
-      if (tool.upstreamSecurity.length === 0) return;
-      const alternative = tool.upstreamSecurity.find((names) => names.every((name) => appliers.has(name)));
-      if (!alternative) throw missingCredentials(tool, schemes, appliers);
+      const { use, alternative } = plan(tool);
       // Applied in order after the arguments, so the server's values replace any same-named argument value.
-      for (const name of alternative) await appliers.get(name)!(request);
+      for (const name of alternative ?? []) await appliers.get(name)!(request);
+      return use;
+    },
+    missing(tools) {
+      const groups = new Map<string, { variables: readonly string[]; schemes: readonly string[]; tools: string[] }>();
+      for (const tool of tools) {
+        let use: CredentialUse;
+        try {
+          use = plan(tool).use;
+        } catch {
+          continue; // Schemes the server cannot provide: such calls are refused, with their own message.
+        }
+        if (use.kind !== 'missing') continue;
+        const key = use.variables.join(' ');
+        const group = groups.get(key) ?? { variables: use.variables, schemes: use.schemes, tools: [] };
+        group.tools.push(tool.name);
+        groups.set(key, group);
+      }
+      return [...groups.values()];
     },
   };
 }
 
-/** The values of a scheme's variables, undefined when none is set; a partly set scheme is a SettingError. */
+/** RFC 6749 §3.3: scope = scope-token *( SP scope-token ), scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
+const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
+
+/** A client credentials scheme with `<prefix>_TOKEN_URL` and `<prefix>_SCOPE` applied; malformed values are SettingErrors. */
+function withOverrides(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): UpstreamSchemeDefinition {
+  if (scheme.type !== 'oauth2ClientCredentials') return scheme;
+  const tokenUrlVariable = `${scheme.envPrefix}_TOKEN_URL`;
+  const scopeVariable = `${scheme.envPrefix}_SCOPE`;
+  // An empty value counts as unset, as a blank line in a .env file means "not configured".
+  const tokenUrl = env[tokenUrlVariable]?.trim();
+  const scope = env[scopeVariable]?.trim();
+  if (tokenUrl) {
+    const problem = urlProblem(tokenUrl, true);
+    if (problem) throw new SettingError(tokenUrlVariable, `"${printable(tokenUrl)}" ${problem}`, 'https://auth.example.com/oauth2/token');
+  }
+  const scopes = scope ? scope.split(/ +/) : scheme.scopes;
+  const bad = scopes.find((token) => !SCOPE_TOKEN.test(token));
+  if (scope && bad !== undefined) {
+    throw new SettingError(scopeVariable, `"${printable(bad)}" is not a scope token (RFC 6749 §3.3: printable ASCII without space, " and \\; scopes are separated by single spaces)`, 'read write');
+  }
+  return { ...scheme, tokenUrl: tokenUrl ? new URL(tokenUrl).href : scheme.tokenUrl, scopes };
+}
+
+/** The values of a scheme's credential variables, undefined when none is set; a partly set scheme is a SettingError. */
 function readScheme(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): Map<Part, string> | undefined {
-  const wanted = variablesOf(scheme);
+  const wanted = variablesOf(scheme).filter((variable) => variable.secret);
   // An empty value counts as unset, as a blank line in a .env file means "not configured".
   const present = wanted.filter(({ part }) => env[`${scheme.envPrefix}_${part}`]);
   if (present.length === 0) return undefined;
@@ -134,8 +221,12 @@ function readScheme(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): M
     if (part === 'USERNAME' && value.includes(':')) throw new SettingError(variable, 'must not contain ":" (RFC 7617 §2)', example);
     values.set(part, value);
   }
-  if (scheme.type === 'oauth2ClientCredentials' && !/^https?:\/\/[^/]/.test(scheme.tokenUrl)) {
-    throw new SettingError(`${scheme.envPrefix}_CLIENT_ID`, `cannot be used: the token URL "${printable(scheme.tokenUrl)}" of the spec is not an absolute http(s) URL`, 'your-client-id');
+  if (scheme.type === 'oauth2ClientCredentials') {
+    // The client secret goes to the token URL: https only (plain http for loopback hosts), never a relative URL.
+    const problem = urlProblem(scheme.tokenUrl, true);
+    if (problem) {
+      throw new SettingError(`${scheme.envPrefix}_TOKEN_URL`, `is required when ${scheme.envPrefix}_CLIENT_ID is set: the token URL "${printable(scheme.tokenUrl)}" of the spec ${problem}`, 'https://auth.example.com/oauth2/token');
+    }
   }
   return values;
 }
@@ -178,7 +269,7 @@ function applierFor(
  * one request at a time shared by all concurrent callers, failures never cached.
  */
 function clientCredentialsToken(
-  scheme: Extract<UpstreamSchemeDefinition, { type: 'oauth2ClientCredentials' }>,
+  scheme: ClientCredentialsScheme,
   clientId: string,
   clientSecret: string,
   options: { fetch: typeof fetch | undefined; now: () => number; tokenTimeoutMs: number },
@@ -271,22 +362,32 @@ function decode(text: string): string {
   }
 }
 
-/** The UpstreamCredentialsError (or, with no configurable alternative, UpstreamAuthenticationError) for a tool. */
-function missingCredentials(
-  tool: ToolDefinition,
-  schemes: Readonly<Record<string, UpstreamSchemeDefinition>>,
-  appliers: Map<string, Apply>,
-): Error {
-  // Own entries only: a scheme name such as `constructor` must not find Object's member.
-  const scheme = (name: string) => (Object.hasOwn(schemes, name) ? schemes[name] : undefined);
-  const configurable = tool.upstreamSecurity.find((names) => names.every((name) => scheme(name) !== undefined && scheme(name)!.type !== 'unsupported'));
-  if (!configurable) {
-    const names = tool.upstreamSecurity.flat().map((name) => `"${printable(name)}"`).join(', ');
-    return new UpstreamAuthenticationError(`tool ${tool.name} needs upstream security schemes this server cannot provide: ${names}`);
-  }
-  const variables = configurable.filter((name) => !appliers.has(name))
-    .flatMap((name) => variablesOf(scheme(name)!).map(({ part }) => `${scheme(name)!.envPrefix}_${part}`));
-  return new UpstreamCredentialsError(variables);
+/** Tool names shown per group of the start-up warning; the rest are counted. */
+const WARNING_TOOLS = 5;
+/** Groups of variables shown in the start-up warning; the rest are counted. */
+const WARNING_GROUPS = 10;
+
+/** The one start-up warning line for tools that call the API without credentials, or undefined when there are none. */
+export function missingCredentialsWarning(missing: readonly MissingCredentials[]): string | undefined {
+  if (missing.length === 0) return undefined;
+  const groups = missing.slice(0, WARNING_GROUPS).map((group) => {
+    const tools = group.tools.slice(0, WARNING_TOOLS).join(', ') + (group.tools.length > WARNING_TOOLS ? ` and ${group.tools.length - WARNING_TOOLS} more` : '');
+    return `set ${group.variables.join(' and ')} (${schemeList(group.schemes)}) for ${group.tools.length === 1 ? 'tool' : 'tools'} ${tools}`;
+  });
+  const more = missing.length > WARNING_GROUPS ? `; and ${missing.length - WARNING_GROUPS} more groups of variables (see --help)` : '';
+  return `upstream credentials are not configured, so these tools call the API without them and the API decides: ${groups.join('; ')}${more}`;
+}
+
+/** What to tell the caller when the API answers 401 or 403 to a call; undefined when the call needed no credentials. */
+export function refusalAdvice(use: CredentialUse): string | undefined {
+  if (use.kind === 'none') return undefined;
+  if (use.kind === 'missing') return `set ${use.variables.join(' and ')} (${schemeList(use.schemes)}) to call it with the server's credentials.`;
+  return `the credentials in ${use.variables.join(' and ')} (${schemeList(use.schemes)}) were refused.`;
+}
+
+/** `security scheme "a"` or `security schemes "a", "b"`. */
+function schemeList(names: readonly string[]): string {
+  return `security scheme${names.length === 1 ? '' : 's'} ${names.map((name) => `"${printable(name)}"`).join(', ')}`;
 }
 
 /** Spec text made safe for one-line messages and generated files: no control characters, bounded length. */

@@ -25,10 +25,3 @@ export class SettingError extends Error {
   }
 }
 
-/** The server lacks the upstream credentials a tool needs. Reported as a tool error naming the variables. */
-export class UpstreamCredentialsError extends Error {
-  constructor(readonly variables: readonly string[]) {
-    super(`upstream credentials are not configured: set ${variables.join(' and ')}`);
-    this.name = 'UpstreamCredentialsError';
-  }
-}

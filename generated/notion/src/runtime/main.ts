@@ -11,7 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
-import { describeUpstreamVariables } from './credentials.js';
+import { describeUpstreamVariables, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
@@ -62,6 +62,9 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
   const log = createLog(settings.logLevel);
+  // Once at start: tools whose calls go upstream without the server's credentials, and the variables to set.
+  const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
+  if (missing) log('warn', missing);
   let running: { close(): Promise<void> };
   if (stdio) {
     const server = await startStdioServer(definition, settings, hooks);

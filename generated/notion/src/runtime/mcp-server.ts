@@ -12,7 +12,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
-import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
 import { toolPage } from './tool-pages.js';
@@ -127,7 +127,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;
     } catch (error) {
       // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.
-      if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof SettingError) {
+      if (error instanceof ToolInputError || error instanceof SettingError) {
         return toolError(error.message);
       }
       throw error;

@@ -10,6 +10,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 export interface ResponseOptions {
   /** Bytes of body read at most; the rest is never buffered. */
   readonly maxBytes: number;
+  /** Said after the status of a 401 or 403 (RFC 9110 §15.5.2, §15.5.4): which server credentials to set or fix. */
+  readonly refusalAdvice?: string;
 }
 
 /**
@@ -39,7 +41,8 @@ export async function toToolResult(response: UpstreamResponse, options: Response
   const cut = truncated ? `\n\n[Truncated: the upstream response is larger than ${options.maxBytes} bytes; only the first ${options.maxBytes} bytes are shown.]` : '';
 
   if (response.status < 200 || response.status > 299) {
-    let message = `The upstream API answered ${status}.`;
+    const refused = (response.status === 401 || response.status === 403) && options.refusalAdvice;
+    let message = refused ? `The upstream API answered ${status}: ${options.refusalAdvice}` : `The upstream API answered ${status}.`;
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
       // Redirects are not followed: the request carries credentials, which must never reach another host.

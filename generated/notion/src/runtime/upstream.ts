@@ -3,10 +3,10 @@
  * The upstream client: one tool call becomes one HTTP request to the API, and its response becomes the tool result.
  */
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { UpstreamAuthenticationError } from './credentials.js';
-import type { UpstreamCredentials } from './credentials.js';
+import { refusalAdvice, UpstreamAuthenticationError } from './credentials.js';
+import type { CredentialUse, UpstreamCredentials } from './credentials.js';
 import type { ToolDefinition } from './definition.js';
-import { SettingError, ToolInputError, UpstreamCredentialsError } from './errors.js';
+import { SettingError, ToolInputError } from './errors.js';
 import { QueueFullError } from './limits.js';
 import type { ConcurrencyLimiter } from './limits.js';
 import { buildRequest } from './request.js';
@@ -49,12 +49,13 @@ export const MAX_RETRY_AFTER_MS = 10_000;
 /** Sends the tool call upstream and maps the outcome, failures included, to a CallToolResult. */
 export async function callUpstream(tool: ToolDefinition, args: Record<string, unknown>, context: UpstreamContext): Promise<CallToolResult> {
   let request: UpstreamRequest;
+  let credentials: CredentialUse;
   try {
     request = buildRequest(tool, args, context.baseUrl);
-    await context.credentials.apply(tool, request);
+    credentials = await context.credentials.apply(tool, request);
   } catch (error) {
     // Nothing has been sent: the call fails with a message the caller (or operator) can act on.
-    if (error instanceof ToolInputError || error instanceof UpstreamCredentialsError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {
+    if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {
       return errorResult(error.message);
     }
     throw error;
@@ -105,7 +106,9 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
     }
     try {
       context.onResponse?.(response.status);
-      return await toToolResult(response, { maxBytes: context.maxResponseBytes });
+      // A 401 or 403 names the variables to set, or the ones whose credentials were refused (never their values).
+      const advice = refusalAdvice(credentials);
+      return await toToolResult(response, { maxBytes: context.maxResponseBytes, ...(advice ? { refusalAdvice: advice } : {}) });
     } catch (error) {
       if (response.timedOut || expired()) return timedOut();
       const code = errorCode(error);
