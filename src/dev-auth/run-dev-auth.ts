@@ -28,6 +28,9 @@ export async function runDevAuth(flags: DevAuthFlags, io: DevAuthIo): Promise<nu
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') return usage(`port ${options.port} on ${options.host} is in use; choose another with --port`, io);
     if (code === 'EADDRNOTAVAIL') return usage(`${options.host} is not an address of this machine; use --host 127.0.0.1`, io);
+    if (code === 'ERR_MODULE_NOT_FOUND' && String((error as Error).message).includes('oidc-provider')) {
+      return usage('dev-auth needs the oidc-provider package: npm install --save-dev oidc-provider@8', io);
+    }
     throw error;
   }
   const tokenScopes = options.tokenScopes ?? options.scopes;

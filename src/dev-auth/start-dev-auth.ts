@@ -76,8 +76,12 @@ export async function startDevAuth(options: StartDevAuthOptions): Promise<DevAut
   const handler = provider.callback();
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     route(req, res).catch((error: unknown) => {
-      onEvent({ type: 'error', where: 'interaction', error: String(error), description: undefined });
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'server_error' }));
+      // oidc-provider's own errors (an expired interaction, a missing session cookie) carry a status and a code.
+      const { status, error: code, error_description: description } = error as { status?: unknown; error?: unknown; error_description?: unknown };
+      const known = typeof status === 'number' && status >= 400 && status < 500 && typeof code === 'string';
+      const answer = known ? { error: code, ...(typeof description === 'string' ? { error_description: description } : {}) } : { error: 'server_error' };
+      onEvent({ type: 'error', where: 'interaction', error: known ? code : String(error), description: known && typeof description === 'string' ? description : undefined });
+      if (!res.headersSent) res.writeHead(known ? status : 500, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       else res.destroy();
     });
   });

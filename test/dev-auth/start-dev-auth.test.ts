@@ -163,3 +163,16 @@ describe('portcullis dev-auth', () => {
     await expect(fetch(`${issuer}/jwks`)).rejects.toThrow();
   });
 });
+
+describe('interactions', () => {
+  it('#9 answers an unknown or expired interaction with a 400 the browser can show, not a 500', async () => {
+    const auth = await startDevAuth({ host: '127.0.0.1', port: 0, resource: RESOURCE, scopes: SCOPES, roles: ROLES });
+    try {
+      const response = await fetch(`${auth.issuer}/interaction/not-a-real-one`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: 'invalid_request' });
+    } finally {
+      await auth.close();
+    }
+  });
+});
