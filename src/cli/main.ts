@@ -4,6 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { EMPTY_CONFIG } from '../config/types.js';
 import { loadConfig } from '../config/load-config.js';
+import { runDevAuth } from '../dev-auth/run-dev-auth.js';
+import type { DevAuthFlags } from '../dev-auth/options.js';
 import { diffModels, formatChanges, type Change } from '../diff/diff-models.js';
 import { ConfigError, formatIssue, SpecError, type Issue } from '../errors.js';
 import { planGeneration, writePlanned, type GenerateOptions } from '../generate.js';
@@ -56,6 +58,20 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo()): Pro
   common(program.command('diff').description('What regenerating would change, for people: tools, arguments, and every security-relevant change.'))
     .action(async (spec: string, flags: GenerateFlags) => {
       exitCode = await runCommand('diff', spec, flags, io);
+    });
+
+  program
+    .command('dev-auth')
+    .description('Run a development OAuth authorization server on loopback and print ready-to-use tokens (never in production).')
+    .option('--port <port>', 'TCP port (default: 4000; 0 picks a free one)')
+    .option('--host <address>', 'loopback address to listen on: 127.0.0.1 (default) or ::1; any other is refused')
+    .option('--resource <url>', 'the MCP server\'s MCP_PUBLIC_URL, the audience of every token (default: http://127.0.0.1:3000/mcp)')
+    .option('--tools <tools.json>', 'take the scopes and roles of a generated server from its tools.json')
+    .option('--scopes <scopes>', 'space-separated scopes to grant (added to those of --tools)')
+    .option('--roles <roles>', 'space-separated roles of the dev user and the printed token (added to those of --tools)')
+    .option('--token-scopes <scopes>', 'scopes of the printed token (default: all)')
+    .action(async (flags: DevAuthFlags) => {
+      exitCode = await runDevAuth(flags, io);
     });
 
   try {
