@@ -401,7 +401,7 @@ describe('Origin and CORS (contract §8)', () => {
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id');
+    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name');
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     const refused = await fetch(cors.url, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
     expect(refused.status).toBe(403);

@@ -28,7 +28,7 @@ function callBatch(count: number) {
 /** Batching is part of protocol revision 2025-03-26 and earlier only. */
 const LEGACY = { 'MCP-Protocol-Version': '2025-03-26' };
 
-/** An AUTH_MODE=none server (one shared bucket) with a frozen rate-limit clock, and what it audits. */
+/** An AUTH_MODE=none server (one bucket: every request comes from 127.0.0.1) with a frozen rate-limit clock, and what it audits. */
 async function start(env: Record<string, string>) {
   const upstream: RecordingUpstream = await startRecordingUpstream();
   cleanup.push(() => upstream.close());

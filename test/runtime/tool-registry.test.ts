@@ -68,8 +68,8 @@ describe('validate', () => {
     expect(args).toEqual(copy);
   });
 
-  it('names the field of a wrong type, without coercing', () => {
-    const error = inputError(() => registry.validate(getPet, { petId: '7' }));
+  it('names the field of a wrong type, without coercing what is not the text of one', () => {
+    const error = inputError(() => registry.validate(getPet, { petId: '7x' }));
     expect(error.field).toBe('/petId');
     expect(error.message).toBe('/petId: must be integer');
   });
