@@ -39,7 +39,7 @@ import type { UpstreamContext } from './upstream.js';
 const HEALTH_PATH = '/healthz';
 const READINESS_PATH = '/readyz';
 /** Request headers a browser client may send (CORS preflight of the MCP endpoint). */
-const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id';
+const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name';
 /** Response headers a browser client must be able to read: the challenge (contract §3) and the session id. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 /** 2025-06-18 changelog: JSON-RPC batching was removed from the protocol in this revision. */
@@ -167,7 +167,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // Contract §8 (2025-11-25 basic/transports#security-warning): DNS rebinding and cross-site browser requests.
     if (!hostAllowed(req)) return refuse(res, trail, 403, 'host', 'Forbidden: Host header not allowed');
     const origin = req.headers.origin;
-    if (origin !== undefined && !allowedOrigins.has(originOf(origin))) return refuse(res, trail, 403, 'origin', 'Forbidden: Origin not allowed');
+    if (origin !== undefined && !allowedOrigins.has(originOf(origin))) return refuse(res, trail, 403, 'origin', originRefusal(origin));
     res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
     if (origin !== undefined) {
       res.setHeader('Access-Control-Allow-Origin', origin);
@@ -184,7 +184,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     trail.caller = authenticated.caller;
     // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each. The
     // token pays for the first message of the body; the rest of a batch is paid for once it is parsed.
-    const limited = rateLimiter.take(rateKeyOf(authenticated.caller));
+    const limited = rateLimiter.take(rateKeyOf(authenticated.caller, req));
     if (!limited.allowed) {
       res.setHeader('Retry-After', String(limited.retryAfterSeconds));
       return refuse(res, trail, 429, 'rate_limited', 'Too many requests: slow down and retry after the Retry-After delay');
@@ -209,7 +209,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     bodyRead();
     const messages = auditMessages(body, trail);
     if (batchingRefused(req, body, res, trail)) return;
-    if (Array.isArray(body) && !chargeBatch(body.length, authenticated.caller, res, trail, slots)) return;
+    if (Array.isArray(body) && !chargeBatch(body.length, rateKeyOf(authenticated.caller, req), res, trail, slots)) return;
     if (stepUpRefused(messages, body, authenticated.caller, res, trail)) return;
     work = handleMcp(req, res, authenticated, body, trail);
     await work;
@@ -267,13 +267,13 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
    * Pays for the messages of a batch after the first (paid for before the body was read): one rate-limit token and one
    * in-flight slot each, all or none. A refused batch is refused whole: nothing in it runs.
    */
-  function chargeBatch(count: number, caller: CallerContext, res: ServerResponse, trail: Trail, slots: (() => void)[]): boolean {
+  function chargeBatch(count: number, rateKey: string, res: ServerResponse, trail: Trail, slots: (() => void)[]): boolean {
     if (count <= 1) return true;
     if (!rateLimiter.fits(count)) {
       refuse(res, trail, 429, 'rate_limited', `Too many requests: a batch may hold at most ${settings.rateLimitBurst} requests; send fewer at once`);
       return false;
     }
-    const limited = rateLimiter.take(rateKeyOf(caller), count - 1);
+    const limited = rateLimiter.take(rateKey, count - 1);
     if (!limited.allowed) {
       res.setHeader('Retry-After', String(limited.retryAfterSeconds));
       refuse(res, trail, 429, 'rate_limited', 'Too many requests: slow down and retry after the Retry-After delay');
@@ -589,11 +589,24 @@ function hostnameOf(url: string): string {
   }
 }
 
-/** The rate limiter's key: the token's subject, else its client id; everyone shares one bucket without authorization. */
-function rateKeyOf(caller: CallerContext): string {
+/**
+ * The rate limiter's key: the token's subject, else its client id, else (AUTH_MODE=none, or a token naming neither)
+ * the address the connection comes from. X-Forwarded-For is not trusted: any client can send it.
+ */
+function rateKeyOf(caller: CallerContext, req: IncomingMessage): string {
   if (caller.subject !== undefined) return `sub:${caller.subject}`;
   if (caller.clientId !== undefined) return `client:${caller.clientId}`;
-  return 'anonymous';
+  return `addr:${req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/**
+ * The 403 message for a browser Origin not in MCP_ALLOWED_ORIGINS, saying how to allow it. The origin is named only
+ * when it parses as an http(s) origin (RFC 6454 §7: scheme, host, port), so no other text from the request is echoed.
+ */
+function originRefusal(origin: string): string {
+  const parsed = originOf(origin);
+  const named = parsed === '' ? 'this origin' : parsed;
+  return `Forbidden: Origin not allowed; to allow a browser-based client from it, set MCP_ALLOWED_ORIGINS=${named}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

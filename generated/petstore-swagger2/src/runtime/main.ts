@@ -20,6 +20,7 @@ import { createLog } from './log.js';
 import { describeSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
+import { findUnknownSettings } from './unknown-settings.js';
 
 /** The operator's to fix: printed as one `error:` line, no stack, exit code 1. */
 class StartupError extends Error {}
@@ -62,6 +63,10 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
   const log = createLog(settings.logLevel);
+  // Once at start: variables that look like ours but are not read (a typo), by name only — values may be secrets.
+  for (const unknownSetting of findUnknownSettings(env, knownVariables(definition))) {
+    log('warn', unknownSetting.message, { variable: unknownSetting.variable, ...(unknownSetting.suggestion ? { suggestion: unknownSetting.suggestion } : {}) });
+  }
   // Once at start: tools whose calls go upstream without the server's credentials, and the variables to set.
   const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
   if (missing) log('warn', missing);
@@ -69,6 +74,9 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   if (stdio) {
     const server = await startStdioServer(definition, settings, hooks);
     void server.closed.then(() => process.exit(0));
+    // stdout carries only the protocol; this line on stderr tells the person who started the process that it serves.
+    const count = definition.tools.length;
+    log('info', `MCP server serving ${count} ${count === 1 ? 'tool' : 'tools'} over stdio (no token checks: the caller is whoever started this process)`, { transport: 'stdio', tools: count });
     running = server;
   } else {
     const audit = openAuditSink(settings.auth?.auditLog);
@@ -119,6 +127,11 @@ async function loadDefinition(url: URL): Promise<ServerDefinition> {
   } catch (error) {
     throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`);
   }
+}
+
+/** Every variable the server reads: its settings (authorization included) and the upstream credentials of its schemes. */
+function knownVariables(definition: ServerDefinition): string[] {
+  return [...describeSettings(definition), ...describeUpstreamVariables(definition.securitySchemes)].map((row) => row.variable);
 }
 
 function usage(definition: ServerDefinition): string {

@@ -7,6 +7,7 @@
  */
 
 import type { Ajv2020, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { coerceTextArguments } from './coerce-arguments.js';
 import type { JsonSchema, ServerDefinition, ToolDefinition } from './definition.js';
 import { ToolInputError } from './errors.js';
 import { createArgumentAjv } from './validation-ajv.js';
@@ -23,7 +24,11 @@ export interface ToolRegistry {
   get(name: string): ToolDefinition | undefined;
   /** The tool's input schema as served in tools/list: its own schema plus only the `$defs` it reaches. */
   inputSchema(tool: ToolDefinition): JsonSchema;
-  /** Checks `args` against the tool's schema; throws ToolInputError naming the first offending field(s). */
+  /**
+   * Checks `args` against the tool's schema, after converting the scalars of text parameters (coerce-arguments.ts);
+   * returns the arguments to use (a copy when something was converted), or throws ToolInputError naming the first
+   * offending field(s).
+   */
   validate(tool: ToolDefinition, args: unknown): Record<string, unknown>;
 }
 
@@ -77,8 +82,9 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
     inputSchema,
     validate(tool, args) {
       const validate = validator(tool);
-      if (!check(validate, args)) throw toolInputError(validate.errors ?? []);
-      return args as Record<string, unknown>;
+      const coerced = coerceTextArguments(tool, definition.definitions, args);
+      if (!check(validate, coerced)) throw toolInputError(validate.errors ?? []);
+      return coerced as Record<string, unknown>;
     },
   };
 }
