@@ -47,6 +47,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
 
   const loaded = await timed('load', () => loadSpec(options.spec, { allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.maxSpecBytes ? { maxSpecBytes: options.maxSpecBytes } : {}) }), (l) => `OpenAPI ${l.specVersion}`);
   const issues = new IssueCollector(loaded.file);
+  issues.issues.push(...(loaded.warnings ?? []));
   const spec = await timed(
     'normalize',
     () => {

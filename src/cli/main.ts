@@ -14,6 +14,7 @@ import { VERSION } from '../version.js';
 import { ForeignOutputError } from '../write/api-identity.js';
 import { WriteConflictError } from '../write/write-files.js';
 import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
+import { writeReport } from './report.js';
 
 interface Io {
   stdout: (text: string) => void;
@@ -42,6 +43,8 @@ export async function runCli(argv: readonly string[], io: Io = defaultIo()): Pro
       .option('--allow-remote-refs', 'follow $refs to http(s) URLs (off: a spec must not make the generator fetch arbitrary URLs)')
       .option('--max-spec-size <MiB>', `largest file read, the spec and each file it references (default: ${DEFAULT_MAX_SPEC_MIB})`)
       .option('--strict', 'treat warnings as errors')
+      .option('-v, --verbose', 'print every warning (by default at most ten of each code, then a count)')
+      .option('--report <file>', 'write every warning and error to <file>, one JSON object a line (code, severity, file, pointer, message, hint)')
       .option('--fail-on-security-change', 'exit 1 when a change loosens authorization or widens what the server can do')
       .option('-q, --quiet', 'print nothing but problems');
 
@@ -114,7 +117,11 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       ...(progress ? { progress } : {}),
     };
     const planned = await planGeneration(options);
-    for (const line of warningLines(planned.warnings)) io.stderr(`${line}\n`);
+    for (const line of warningLines(planned.warnings, command.verbose)) io.stderr(`${line}\n`);
+    if (!(await reported(command, planned.warnings, io))) {
+      io.stderr('error: nothing was written\n');
+      return 1;
+    }
     const securityChange = [...(planned.changes ?? []), ...planned.hookChanges].some((change) => change.security);
 
     if (mode === 'diff') {
@@ -163,6 +170,7 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
   } catch (error) {
     if (error instanceof SpecError || error instanceof ConfigError) {
       for (const issue of error.issues) io.stderr(`${formatIssue(issue)}\n`);
+      await reported(command, error.issues, io);
       const errors = error.issues.filter((i) => i.severity === 'error').length;
       io.stderr(`error: ${errors} problem${errors === 1 ? '' : 's'} found; nothing was written\n`);
       return 1;
@@ -235,17 +243,30 @@ function defaultIo(): Io {
   return { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
 }
 
-/** At most {@link WARNINGS_PER_CODE} warnings of each code, then how many more: a 1,000-operation spec stays readable. */
-export function warningLines(warnings: readonly Issue[]): string[] {
+/** Writes the --report file, if asked for; false (after saying why) when it could not be written. */
+async function reported(command: GenerateCommand, issues: readonly Issue[], io: Io): Promise<boolean> {
+  if (!command.reportFile) return true;
+  const failure = await writeReport(command.reportFile, issues);
+  if (failure) io.stderr(`error: ${failure}\n`);
+  return failure === undefined;
+}
+
+/**
+ * At most {@link WARNINGS_PER_CODE} warnings of each code, then how many more (every one with `all`, --verbose):
+ * a 1,000-operation spec stays readable.
+ */
+export function warningLines(warnings: readonly Issue[], all = false): string[] {
   const lines: string[] = [];
   const counts = new Map<string, number>();
   for (const warning of warnings) {
     const seen = (counts.get(warning.code) ?? 0) + 1;
     counts.set(warning.code, seen);
-    if (seen <= WARNINGS_PER_CODE) lines.push(formatIssue(warning));
+    if (all || seen <= WARNINGS_PER_CODE) lines.push(formatIssue(warning));
   }
   for (const [code, count] of counts) {
-    if (count > WARNINGS_PER_CODE) lines.push(`warning: ... and ${count - WARNINGS_PER_CODE} more [${code}] (--strict fails on all of them)`);
+    if (!all && count > WARNINGS_PER_CODE) {
+      lines.push(`warning: ... and ${count - WARNINGS_PER_CODE} more [${code}] (--verbose prints them all, --report <file> writes every issue; --strict fails on all of them)`);
+    }
   }
   return lines;
 }

@@ -16,6 +16,8 @@ export interface GenerateFlags {
   readonly force?: boolean;
   readonly failOnSecurityChange?: boolean;
   readonly watch?: boolean;
+  readonly verbose?: boolean;
+  readonly report?: string;
 }
 
 export interface GenerateCommand {
@@ -33,6 +35,10 @@ export interface GenerateCommand {
   /** Exit 1 when the change loosens authorization or widens what the server can do. */
   readonly failOnSecurityChange: boolean;
   readonly watch: boolean;
+  /** Print every warning, not only the first ten of each code. */
+  readonly verbose: boolean;
+  /** Write every issue (warnings and errors) to this file, one JSON object a line. */
+  readonly reportFile?: string;
 }
 
 /** Validates flags; returns the command or a usage message. */
@@ -60,5 +66,7 @@ export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateC
     force: flags.force ?? false,
     failOnSecurityChange: flags.failOnSecurityChange ?? false,
     watch: flags.watch ?? false,
+    verbose: flags.verbose ?? false,
+    ...(flags.report ? { reportFile: flags.report } : {}),
   };
 }

@@ -2,7 +2,7 @@
  * Stage `load`: read a spec (local YAML/JSON or http(s) URL), parse it, bundle its `$ref`s and validate it.
  * The only stage besides `write` that touches disk or network. Fails once, with every issue found, as a SpecError.
  */
-import { IssueCollector, SpecError } from '../errors.js';
+import { IssueCollector, SpecError, type Issue } from '../errors.js';
 import { isRecord } from '../normalize/pointer.js';
 import type { SpecVersion } from '../normalize/types.js';
 import { bundleSpec } from './bundle-spec.js';
@@ -26,6 +26,8 @@ export interface LoadedSpec {
   /** The bundled document: every `$ref` in it is internal (`#/...`). */
   readonly document: Record<string, unknown>;
   readonly specVersion: SpecVersion;
+  /** Problems found that do not stop generation (violations no tool is affected by), in document order. */
+  readonly warnings?: readonly Issue[];
 }
 
 /**
@@ -70,5 +72,5 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   await validateSpec(document, source.location, specVersion, issues);
   issues.throwIfErrors();
 
-  return { file, document, specVersion: specVersion };
+  return { file, document, specVersion, warnings: issues.warnings };
 }

@@ -13,13 +13,14 @@
  * @see https://apitools.dev/swagger-parser/docs/swagger-parser.html#validateapi-options-callback
  */
 import { createRequire } from 'node:module';
-import type { IssueCollector } from '../errors.js';
+import { pointerJoin, type Issue, type IssueCollector } from '../errors.js';
 import { isRecord } from '../normalize/pointer.js';
 import type { SpecVersion } from '../normalize/types.js';
 import { MAX_DEPTH } from './limits.js';
 import { schemaValidator } from './openapi-schemas.js';
 import { schemaErrorsToIssues, type AjvError } from './schema-issues.js';
 import { semanticErrorToIssue } from './semantic-issues.js';
+import { downgradeToolIrrelevant, toolFreePlaces } from './tool-relevance.js';
 
 /**
  * Validates `document` (bundled: only internal `$ref`s) and adds every problem to `issues`.
@@ -48,6 +49,7 @@ export async function validateSpec(
 
 async function validateDocument(document: Record<string, unknown>, location: string, version: SpecVersion, issues: IssueCollector): Promise<void> {
   const validate = schemaValidator(version);
+  const toolFree = toolFreePlaces(document);
   // swagger-parser validated a 3.1 document with neither paths nor webhooks with `paths: {}` (see below).
   const inPlace = document.paths === undefined && document.webhooks === undefined ? { ...document, paths: {} } : document;
   // Valid in place, with every $ref validated in place, is valid dereferenced too. An invalid document takes
@@ -57,22 +59,51 @@ async function validateDocument(document: Record<string, unknown>, location: str
     const dereferenced = await dereferencedCopy(document, location, issues, { circular: 'ignore' });
     if (!dereferenced) return;
     if (!validate(dereferenced)) {
-      issues.issues.push(...schemaErrorsToIssues(validate.errors as AjvError[], document, version, issues.file));
-      return;
+      const found = downgradeToolIrrelevant(schemaErrorsToIssues(validate.errors as AjvError[], document, version, issues.file), toolFree);
+      issues.issues.push(...found);
+      // Only warnings (violations no tool is affected by): the document goes on, as a valid one would.
+      if (found.some((issue) => issue.severity === 'error')) return;
     }
   }
   // The Swagger 2.0 rules (the OpenAPI 3 ones do not exist) read the fully dereferenced document: swagger-parser's.
   if (version === '2.0') {
     const dereferenced = await dereferencedCopy(document, location, issues, { circular: true });
     if (!dereferenced) return;
-    try {
-      const validateSwagger2Rules = createRequire(import.meta.url)('@apidevtools/swagger-parser/lib/validators/spec.js') as (api: unknown) => void;
-      validateSwagger2Rules(dereferenced);
-    } catch (error) {
-      if (!(error instanceof SyntaxError)) throw error;
-      issues.issues.push(semanticErrorToIssue(error.message, document, issues.file));
-    }
+    const first = swagger2RuleIssue(dereferenced, document, issues.file, toolFree);
+    if (!first) return;
+    if (!issues.issues.some((issue) => issue.pointer === first.pointer)) issues.issues.push(first);
+    if (first.severity === 'error') return;
+    // The rules stop at their first violation: one no tool is affected by must not hide one that is. Again
+    // without what no tool reads (responses, definitions no request reaches).
+    const again = swagger2RuleIssue(withoutToolFreeParts(dereferenced, toolFree), document, issues.file, toolFree);
+    if (again && !issues.issues.some((issue) => issue.pointer === again.pointer)) issues.issues.push(again);
   }
+}
+
+/** The first violation of swagger-parser's Swagger 2.0 rules, located, downgraded when no tool is affected by it. */
+function swagger2RuleIssue(dereferenced: Record<string, unknown>, document: Record<string, unknown>, file: string, toolFree: (pointer: string) => boolean): Issue | undefined {
+  try {
+    const validateSwagger2Rules = createRequire(import.meta.url)('@apidevtools/swagger-parser/lib/validators/spec.js') as (api: unknown) => void;
+    validateSwagger2Rules(dereferenced);
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
+    return downgradeToolIrrelevant([semanticErrorToIssue(error.message, document, file)], toolFree)[0];
+  }
+}
+
+/** A shallow copy of a dereferenced Swagger 2.0 document without operations' responses and tool-free definitions. */
+function withoutToolFreeParts(dereferenced: Record<string, unknown>, toolFree: (pointer: string) => boolean): Record<string, unknown> {
+  const paths: Record<string, unknown> = {};
+  for (const [path, item] of Object.entries(isRecord(dereferenced.paths) ? dereferenced.paths : {})) {
+    paths[path] = isRecord(item)
+      ? Object.fromEntries(Object.entries(item).map(([key, value]) => [key, METHODS_2.includes(key) && isRecord(value) ? { ...value, responses: {} } : value]))
+      : item;
+  }
+  const definitions = Object.fromEntries(
+    Object.entries(isRecord(dereferenced.definitions) ? dereferenced.definitions : {}).filter(([name]) => !toolFree(pointerJoin('#', 'definitions', name))),
+  );
+  return { ...dereferenced, paths, definitions };
 }
 
 /**

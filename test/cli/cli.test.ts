@@ -117,6 +117,6 @@ describe('warning output', () => {
     const lines = warningLines(Array.from({ length: 13 }, (_, n) => warning(n)));
     expect(lines).toHaveLength(11);
     expect(lines[0]).toBe('warning: s.yaml#/paths/~1p0/post: m. h [WARN_SPEC_UNPROTECTED_WRITE]');
-    expect(lines[10]).toBe('warning: ... and 3 more [WARN_SPEC_UNPROTECTED_WRITE] (--strict fails on all of them)');
+    expect(lines[10]).toBe('warning: ... and 3 more [WARN_SPEC_UNPROTECTED_WRITE] (--verbose prints them all, --report <file> writes every issue; --strict fails on all of them)');
   });
 });

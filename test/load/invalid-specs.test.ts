@@ -59,9 +59,9 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/0/in: "querry" is not an allowed value for "in". Use one of "query", "header", "path", "cookie". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/parameters/1: must have one of the properties "schema" or "content". Add the one that fits. [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects.yaml#/paths/~1pets/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/tags/nullable: must be a boolean, not the string "yes". Change it to a boolean. [ERR_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects.yaml#/paths/~1pets/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects.yaml#/components/schemas/Pet/properties/tags/nullable: must be a boolean, not the string "yes". Change it to a boolean. [WARN_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/securitySchemes/oauth: missing required property "flows". Add "flows" to this object. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/securitySchemes/key/in: "body" is not an allowed value for "in". Use one of "header", "query", "cookie". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects.yaml#/components/securitySchemes/basic: missing required property "scheme". Add "scheme" to this object. [ERR_SPEC_INVALID]',
@@ -69,8 +69,8 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'invalid-objects-3.1.yaml': [
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/0/required: false is not an allowed value for "required". Use true. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/parameters/1/style: "form" is not an allowed value for "style". Use "simple". [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/description: must be a string, not the number 200. Change it to a string. [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [ERR_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/description: must be a string, not the number 200. Change it to a string. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/responses/200/schema: property "schema" is not allowed here. Remove it, or rename it to "x-schema" to keep it as an extension. [WARN_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/paths/~1pets~1{petId}/get/summry: property "summry" is not allowed here. Remove it, or rename it to "x-summry" to keep it as an extension. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/key/in: "body" is not an allowed value for "in". Use one of "query", "header", "cookie". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-3.1.yaml#/components/securitySchemes/basic: missing required property "scheme". Add "scheme" to this object. [ERR_SPEC_INVALID]',
@@ -81,8 +81,8 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/1: missing required property "schema". Add "schema" to this object. [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/2/type: "strng" is not an allowed value for "type". Use one of "string", "number", "boolean", "integer", "array", "file". [ERR_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/parameters/3/bogus: property "bogus" is not allowed here. Remove it, or rename it to "x-bogus" to keep it as an extension. [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/200/content: property "content" is not allowed here. Remove it, or rename it to "x-content" to keep it as an extension. [ERR_SPEC_INVALID]',
-    'specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/404/description: must be a string, not the number 404. Change it to a string. [ERR_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/200/content: property "content" is not allowed here. Remove it, or rename it to "x-content" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/invalid-objects-2.0.yaml#/paths/~1pets/get/responses/404/description: must be a string, not the number 404. Change it to a string. [WARN_SPEC_INVALID]',
     'specs/invalid/invalid-objects-2.0.yaml#/securityDefinitions/oauth: missing required property "authorizationUrl". Add "authorizationUrl" to this object. [ERR_SPEC_INVALID]',
   ],
   // #16: paths and server URLs that a URL parser would resolve to another path (also percent-encoded, or with \).
@@ -118,13 +118,43 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/extension-typos.yaml#/paths/~1tasks/get/parameters/0/x-mcp-scopes: x-mcp-scopes is not read here, so it would have no effect. portcullis reads x-mcp-scopes only on path items and operations: move it there. [ERR_SPEC_EXTENSION]',
     'specs/invalid/extension-typos.yaml#/components/schemas/Query/properties/x-mcp-name/x-mcp-nmae: unknown extension "x-mcp-nmae" is close to "x-mcp-name", which portcullis reads on path items and operations. Did you mean "x-mcp-name"? Rename it and move it to path items and operations. [ERR_SPEC_EXTENSION]',
   ],
+  // #9: violations no tool is affected by (responses, response headers, links, xml, info, tags, schemas only
+  // responses use) are warnings with their place; generation goes on.
+  'lenient-response-only.yaml': [
+    'warning: specs/invalid/lenient-response-only.yaml#/info/contact/email: must be a string, not the number 42. Change it to a string. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/tags/0/externalDocs: missing required property "url". Add "url" to this object. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/paths/~1pets~1{petId}/get/responses/default/description: must be a string, not the number 404. Change it to a string. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/paths/~1pets~1{petId}/get/responses/default/links/self/bogus: property "bogus" is not allowed here. Remove it, or rename it to "x-bogus" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/paths/~1pets~1{petId}/get/responses/200/headers/X-Rate-Limit/schema: must be an object, not the number 42. Change it to an object. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/components/schemas/Owner/properties/name/type: "strng" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/paths/~1pets~1{petId}/get/responses/200/content/application~1json/schema/xml/example: property "example" is not allowed here. Remove it, or rename it to "x-example" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-response-only.yaml#/components/schemas/Unused/nullable: must be a boolean, not the string "yes". Change it to a boolean. [WARN_SPEC_INVALID]',
+  ],
+  // #9: request-side violations stay errors, also in a schema a response uses too, and in properties named like
+  // documentation fields; documentation (xml) in a request schema and a response-only schema are warnings.
+  'lenient-request-side.yaml': [
+    'specs/invalid/lenient-request-side.yaml#/paths/~1pets/post/parameters/0/schema/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
+    'specs/invalid/lenient-request-side.yaml#/components/schemas/Example/properties/externalDocs/type: "nmber" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
+    'specs/invalid/lenient-request-side.yaml#/components/schemas/Pet/properties/name/type: "strng" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-request-side.yaml#/components/schemas/Pet/properties/xml/xml/example: property "example" is not allowed here. Remove it, or rename it to "x-example" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-request-side.yaml#/components/schemas/Problem/properties/detail/type: "strng" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [WARN_SPEC_INVALID]',
+  ],
+  // #9: Swagger 2.0: response-side violations are warnings, and swagger-parser's rules, which stop at their first
+  // violation, still find the duplicate operationId behind a response header's.
+  'lenient-swagger-2.0.yaml': [
+    'warning: specs/invalid/lenient-swagger-2.0.yaml#/info/license: missing required property "name". Add "name" to this object. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-swagger-2.0.yaml#/definitions/Pet/properties/id/type: "integr" is not an allowed value for "type". Use one of "array", "boolean", "integer", "null", "number", "object", "string". [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-swagger-2.0.yaml#/definitions/Pet/xml/example: property "example" is not allowed here. Remove it, or rename it to "x-example" to keep it as an extension. [WARN_SPEC_INVALID]',
+    'warning: specs/invalid/lenient-swagger-2.0.yaml#/paths/~1pets/get/responses/200/headers/X-Total/type: "integr" is not an allowed value for "type". Use one of "string", "number", "integer", "boolean", "array". [WARN_SPEC_INVALID]',
+    'specs/invalid/lenient-swagger-2.0.yaml#/paths/~1pets/post/operationId: operationId "listPets" is also used by #/paths/~1pets/get. Give every operation a unique operationId. [ERR_SPEC_INVALID]',
+  ],
 };
 
-/** The lines a user sees for a spec: load's issues if it fails, else normalize's. */
+/** The lines a user sees for a spec: load's issues if it fails, else load's warnings and normalize's issues. */
 async function issueLines(file: string): Promise<string[]> {
   try {
     const loaded = await loadSpec(file, { allowRemoteRefs: false });
-    return normalizeSpec(loaded).issues.map(formatIssue);
+    return [...(loaded.warnings ?? []), ...normalizeSpec(loaded).issues].map(formatIssue);
   } catch (error) {
     if (error instanceof SpecError) return error.issues.map(formatIssue);
     throw error;
