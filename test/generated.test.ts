@@ -20,7 +20,8 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split('\\').join('/'))
-    .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('dist/'))
+    // What `npm install && npm run build` in an emitted project creates (its README says to) is not output.
+    .filter((path) => !path.startsWith('node_modules/') && !path.startsWith('dist/') && path !== 'package-lock.json')
     .sort();
 }
 
