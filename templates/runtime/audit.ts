@@ -1,5 +1,5 @@
 /**
- * The audit stream (contract §9): one JSON line per authorization decision, on stderr or appended to AUDIT_LOG —
+ * The audit stream: one JSON line per authorization decision, on stderr or appended to AUDIT_LOG —
  * never stdout, which stdio uses for the protocol. Never the token, never secrets, never argument values.
  */
 

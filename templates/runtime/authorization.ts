@@ -1,12 +1,12 @@
 /**
  * Who may see and call which tool: the one decision function used by tools/list, tools/call and the HTTP layer's
- * step-up check (contract §5: "checks at list time and at call time use the same decision function").
+ * step-up check (what tools/list shows and what tools/call allows come from one decision function).
  */
 
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 
-/** What the caller is told when a role refuses it: nothing about roles, policy or other tools (contract §6). */
+/** What the caller is told when a role refuses it: nothing about roles, policy or other tools (no request can obtain a role). */
 export const ROLE_REFUSAL = 'You are not permitted to use this tool.';
 /** Shown if a scope refusal reaches the tool (over HTTP the request is answered 403 before). */
 export const SCOPE_REFUSAL = 'The access token lacks the scopes this tool needs; ask for them and try again.';
@@ -29,9 +29,9 @@ export function expandScopes(scopes: readonly string[], impliedScopes: ImpliedSc
 
 /** Decides whether `caller` may use `tool` now: roles first (never a step-up), then scopes (OR of AND-sets). */
 export function decide(caller: CallerContext, tool: ToolDefinition, impliedScopes: ImpliedScopes): Decision {
-  // Contract §6: a role cannot be obtained by re-consent, so it is checked first and never leads to a scope challenge.
+  // A role is not an OAuth scope: no re-consent can obtain it, so it is checked first and never leads to a scope challenge.
   if (tool.roles.length > 0 && !tool.roles.some((role) => caller.roles.includes(role))) return { allowed: false, denied: 'role' };
-  // Contract §5: `scopes: []` is a public tool, open to any valid token.
+  // `scopes: []` is a public tool, open to any valid token for this server.
   if (tool.scopes.length === 0) return { allowed: true };
   const held = expandScopes(caller.scopes, impliedScopes);
   let best: readonly string[] | undefined;
@@ -39,7 +39,7 @@ export function decide(caller: CallerContext, tool: ToolDefinition, impliedScope
   for (const alternative of tool.scopes) {
     const missing = alternative.filter((scope) => !held.has(scope)).length;
     if (missing === 0) return { allowed: true };
-    // Contract §5: for OR alternatives, challenge with the one needing the fewest new scopes (the first on a tie).
+    // RFC 6750 §3.1, MCP 2025-11-25 basic/authorization#scope-challenge-handling: for OR alternatives, challenge with the one needing the fewest new scopes (the first on a tie).
     if (missing < fewestMissing) [best, fewestMissing] = [alternative, missing];
   }
   return { allowed: false, denied: 'scope', challengeScopes: best ?? [] };

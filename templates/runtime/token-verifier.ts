@@ -1,5 +1,5 @@
 /**
- * Verifies access tokens (contract §4): JWTs against the authorization server's JWKS, opaque tokens by RFC 7662
+ * Verifies access tokens (RFC 9068 §4, RFC 8725 §3.1): JWTs against the authorization server's JWKS, opaque tokens by RFC 7662
  * introspection when configured. Everything slow happens once: discovery of the JWKS URL on first use (cached, a
  * failure retried after a pause), keys cached by jose; a warm verification is one signature check.
  */
@@ -49,7 +49,7 @@ export class AuthServerUnavailableError extends Error {
 
 export interface TokenVerifierOptions {
   readonly issuer: string;
-  /** The audience every token must contain (contract §1: the canonical URL of the MCP endpoint). */
+  /** The audience every token must contain (MCP 2025-11-25 basic/authorization#token-audience-binding-and-validation, RFC 8707 §2: the canonical URL of the MCP endpoint). */
   readonly audience: string;
   /** Skips discovery when set. */
   readonly jwksUrl?: string | undefined;
@@ -115,7 +115,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     }
     const pending = (options.jwksUrl !== undefined ? Promise.resolve(options.jwksUrl) : discoverJwksUri(options.issuer, fetchImpl)).then((url) =>
       createRemoteJWKSet(new URL(url), {
-        // Contract §4: cached keys; an unknown kid refetches at most once per cooldown (jose measures it with Date.now).
+        // Cached keys (RFC 7517 key rotation); an unknown kid refetches at most once per cooldown (jose measures it with Date.now).
         cooldownDuration: JWKS_COOLDOWN_MS,
         cacheMaxAge: JWKS_MAX_AGE_MS,
         timeoutDuration: FETCH_TIMEOUT_MS,
@@ -141,7 +141,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
         issuer: options.issuer,
         algorithms: [...options.algorithms],
         clockTolerance: options.clockToleranceSeconds,
-        // The SDK refuses tokens without expiry (AuthInfo.expiresAt), and so does the contract (§4).
+        // The SDK refuses tokens without expiry (AuthInfo.expiresAt); RFC 9068 §2.2 makes exp required.
         requiredClaims: ['exp'],
         currentDate: new Date(now()),
       });
@@ -150,7 +150,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     } catch (error) {
       throw classify(error, log);
     }
-    // RFC 9068 §2.1 asks for `at+jwt`; plain `JWT` (or none) is what many providers still send (contract §4).
+    // RFC 9068 §2.1 asks for `at+jwt`; plain `JWT` (or none) is what many providers still send, so it is accepted too.
     // Any other type (an ID token, a logout token…) is not an access token.
     const type = typeof typ === 'string' ? typ.toLowerCase().replace(/^application\//, '') : undefined;
     if (typ !== undefined && type !== 'at+jwt' && type !== 'jwt') throw new InvalidTokenError('type', 'The token is not an access token');
@@ -161,7 +161,7 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
   /**
    * Successful JWT verifications, keyed by the sha256 of the whole token (signature included), so only the very same
    * token string can hit: a token differing in any byte — another signature, a tampered payload — misses and is
-   * verified in full. Why this keeps contract §4: the cached value is what a full verification of that exact token
+   * verified in full. Why this keeps RFC 9068 §4: the cached value is what a full verification of that exact token
    * concluded (signature, issuer, audience, algorithm, type, nbf/iat), and none of those depends on the time except
    * the time-bound claims, which are re-checked on every hit: an entry is used only while `verifiedAt <= now < until`,
    * with `until = min(exp, verifiedAt + JWT_CACHE_MS)`. So an expired token is never accepted from the cache (it is
@@ -259,7 +259,7 @@ function classify(error: unknown, log: Log): Error {
   return new AuthServerUnavailableError(`cannot verify access tokens: ${(error as Error).message}`, { cause: error });
 }
 
-/** Audience (contract §1, RFC 8707) and iat (jose checks iat only with maxTokenAge), after the signature. */
+/** Audience (RFC 8707 §2) and iat (jose checks iat only with maxTokenAge), after the signature. */
 function checkClaims(claims: JWTPayload, options: TokenVerifierOptions, nowMs: number): void {
   const audiences = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
   if (!audiences.some((audience) => typeof audience === 'string' && sameAudience(audience, options.audience))) {
@@ -271,7 +271,7 @@ function checkClaims(claims: JWTPayload, options: TokenVerifierOptions, nowMs: n
 
 /**
  * Whether two audience values name the same resource: equal once scheme and host are lower-cased and one trailing
- * slash is dropped (contract §1). Never by prefix: `https://mcp.example.com/mcp-admin` is not `…/mcp`.
+ * slash is dropped (MCP 2025-11-25 basic/authorization#token-audience-binding-and-validation, RFC 8707 §2). Never by prefix: `https://mcp.example.com/mcp-admin` is not `…/mcp`.
  */
 export function sameAudience(a: string, b: string): boolean {
   return comparableAudience(a) === comparableAudience(b);
@@ -289,7 +289,7 @@ export function scopesFrom(claims: Record<string, unknown>): string[] {
   return listOf(value, /\s+/);
 }
 
-/** Roles from the claim `path`: tried as a literal claim name first, then as a dotted path (contract §6). */
+/** Roles from the claim `path`: tried as a literal claim name first, then as a dotted path (as Keycloak, Auth0 and Okta place them). */
 export function rolesFrom(claims: Record<string, unknown>, path: string): string[] {
   let value: unknown = Object.hasOwn(claims, path) ? claims[path] : undefined;
   if (value === undefined && path.includes('.')) {

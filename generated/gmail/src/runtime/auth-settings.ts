@@ -11,7 +11,7 @@ import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import type { SettingDescription } from './settings.js';
 
-/** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (contract §4). */
+/** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
 export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
 export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 30;
@@ -43,7 +43,7 @@ export type AuthSettings =
       readonly issuer: string;
       /** undefined: the `jwks_uri` of the issuer's metadata. */
       readonly jwksUrl: string | undefined;
-      /** undefined: the public URL (contract §1). */
+      /** undefined: the public URL (MCP 2025-11-25 basic/authorization#token-audience-binding-and-validation, RFC 8707 §2). */
       readonly audience: string | undefined;
       readonly rolesClaim: string;
       readonly algorithms: readonly string[];
@@ -151,7 +151,7 @@ function readMode(env: NodeJS.ProcessEnv, host: string): 'oauth' | 'none' {
   const value = valueOf(env, 'AUTH_MODE')?.toLowerCase() ?? 'oauth';
   if (value !== 'oauth' && value !== 'none') throw new SettingError('AUTH_MODE', `"${env.AUTH_MODE}" is not oauth or none`, EXAMPLES.AUTH_MODE);
   if (value === 'none' && !isLoopbackHost(host)) {
-    // Contract §8: an unauthenticated server must not be reachable from other machines.
+    // MCP 2025-11-25 basic/transports#security-warning: an unauthenticated server must not be reachable from other machines.
     throw new SettingError('AUTH_MODE', `"none" is allowed only when HOST is a loopback address, not ${host}`, 'oauth');
   }
   return value;
@@ -159,7 +159,7 @@ function readMode(env: NodeJS.ProcessEnv, host: string): 'oauth' | 'none' {
 
 /**
  * An absolute http(s) URL without credentials or fragment (nor query, unless allowed); plain http only for a loopback
- * host (contract §8). Normalized by the URL parser unless `keepAsGiven` (the issuer is compared as an exact string).
+ * host (MCP 2025-11-25 basic/transports#security-warning). Normalized by the URL parser unless `keepAsGiven` (the issuer is compared as an exact string).
  */
 function optionalUrl(env: NodeJS.ProcessEnv, variable: Variable, options: { keepAsGiven?: boolean; query?: boolean } = {}): string | undefined {
   const value = valueOf(env, variable);
@@ -219,7 +219,7 @@ function readAlgorithms(env: NodeJS.ProcessEnv): readonly string[] {
   if (value === undefined) return DEFAULT_ALGORITHMS;
   const algorithms = value.split(/[\s,]+/).filter(Boolean);
   for (const algorithm of algorithms) {
-    // Contract §4 / RFC 8725 §3.1: a shared-secret or unsigned algorithm next to public keys enables forgeries.
+    // RFC 8725 §3.1: a shared-secret or unsigned algorithm next to public keys enables forgeries.
     if (/^HS/i.test(algorithm) || algorithm.toLowerCase() === 'none') {
       throw new SettingError('OAUTH_ALGORITHMS', `"${algorithm}" is refused: only asymmetric algorithms verify tokens against a public JWKS`, EXAMPLES.OAUTH_ALGORITHMS);
     }

@@ -29,7 +29,7 @@ function scopeParam(scopes: readonly string[]): string | undefined {
 }
 
 /**
- * The 401 challenge (contract §3): where the metadata is and which scopes to start with; with `error` when a token
+ * The 401 challenge (RFC 6750 §3, RFC 9728 §5.1): where the metadata is and which scopes to start with; with `error` when a token
  * was presented and failed (RFC 6750 §3.1: a request without any token gets no error code).
  */
 export function unauthorizedChallenge(options: { resourceMetadataUrl: string; scopes: readonly string[]; description?: string }): string {
@@ -41,7 +41,7 @@ export function unauthorizedChallenge(options: { resourceMetadataUrl: string; sc
   ]);
 }
 
-/** The 403 step-up challenge (contract §5, RFC 6750 §3.1 insufficient_scope). */
+/** The 403 step-up challenge (RFC 6750 §3.1 insufficient_scope; MCP 2025-11-25 basic/authorization#scope-challenge-handling). */
 export function insufficientScopeChallenge(options: { resourceMetadataUrl: string; scopes: readonly string[]; description: string }): string {
   return bearerChallenge([
     ['error', 'insufficient_scope'],

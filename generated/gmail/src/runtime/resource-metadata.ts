@@ -30,16 +30,16 @@ export function metadataUrl(publicUrl: string): string {
   return new URL(metadataPaths(publicUrl)[0]!, publicUrl).href;
 }
 
-/** The metadata document (contract §2). */
+/** The metadata document (RFC 9728 §2–3). */
 export function protectedResourceMetadata(definition: Pick<ServerDefinition, 'scopes' | 'title'>, publicUrl: string, issuer: string): ProtectedResourceMetadata {
   return {
     // RFC 9728 §3.3: exactly the URL the well-known location was built from, or clients discard the document.
     resource: publicUrl,
     // MCP 2025-11-25: at least one authorization server.
     authorization_servers: [issuer],
-    // Contract §2: offline_access is a client's business with its authorization server, never a resource's scope.
+    // offline_access is a client's business with its authorization server, never a resource's scope (RFC 9728 §2 scopes_supported).
     scopes_supported: definition.scopes.filter((scope) => scope !== 'offline_access'),
-    // Contract §3: tokens only in the Authorization header (RFC 6750 §2.1).
+    // Tokens only in the Authorization header (RFC 6750 §2.1; MCP 2025-11-25 basic/authorization#token-requirements).
     bearer_methods_supported: ['header'],
     resource_name: definition.title,
   };

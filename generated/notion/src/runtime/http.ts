@@ -4,11 +4,11 @@
  * MCP_PUBLIC_URL (default `/mcp`), protected as an OAuth 2.1 resource server (2025-11-25 basic/authorization).
  *
  * Stateless: every POST gets a fresh transport and a fresh Server, closed when its response ends, so nothing is shared
- * between requests or callers and any instance behind a load balancer can answer any request (contract §8). A request
+ * between requests or callers and any instance behind a load balancer can answer any request (no session state: 2025-11-25 basic/transports#session-management is optional). A request
  * passes, in order: routing → Host/Origin check → `authenticate` (401) → rate limit (429) → method check (405) →
  * in-flight cap (503) → body (413, 400) → batching check (400) → rate limit and in-flight cap for the rest of a batch
  * (429, 503) → step-up check (403) → the MCP server. Every request carries its own token: there is no session to
- * trust (contract §3). Whatever is refused before its body is read closes its connection (connection-limits.ts).
+ * trust (RFC 6750 §3, RFC 9728 §5.1). Whatever is refused before its body is read closes its connection (connection-limits.ts).
  */
 
 import { createServer } from 'node:http';
@@ -40,7 +40,7 @@ const HEALTH_PATH = '/healthz';
 const READINESS_PATH = '/readyz';
 /** Request headers a browser client may send (CORS preflight of the MCP endpoint). */
 const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name';
-/** Response headers a browser client must be able to read: the challenge (contract §3) and the session id. */
+/** Response headers a browser client must be able to read: the challenge (RFC 6750 §3, RFC 9728 §5.1) and the session id. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 /** 2025-06-18 changelog: JSON-RPC batching was removed from the protocol in this revision. */
 const FIRST_VERSION_WITHOUT_BATCHING = '2025-06-18';
@@ -73,7 +73,7 @@ export interface HttpServerOptions {
 export interface RunningHttpServer {
   /** Where the MCP endpoint listens, e.g. `http://127.0.0.1:3000/mcp` (with the actual port when PORT=0). */
   readonly url: string;
-  /** The canonical URL of the endpoint: the metadata's `resource` and the expected audience (contract §1). */
+  /** The canonical URL of the endpoint: the metadata's `resource` and the expected audience (MCP 2025-11-25 basic/authorization#token-audience-binding-and-validation, RFC 8707 §2). */
   readonly publicUrl: string;
   /** Caps concurrent upstream requests (UPSTREAM_MAX_CONCURRENCY); readable for tests and metrics. */
   readonly upstreamLimiter: ConcurrencyLimiter;
@@ -142,7 +142,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const protect = auth.mode === 'oauth';
   const policy = options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL);
   const tools = new Map(definition.tools.map((tool) => [tool.name, tool]));
-  // The scopes "the server uses" (contract §5): what tools require, and the broader scopes that imply them.
+  // The scopes "the server uses" (MCP 2025-11-25 basic/authorization#scope-challenge-handling): what tools require, and the broader scopes that imply them.
   const serverScopes = new Set([...definition.scopes, ...Object.keys(definition.impliedScopes)]);
   const challengeScopes = (protect ? auth.challengeScopes : undefined) ?? definition.scopes.filter((scope) => scope !== 'offline_access');
 
@@ -164,7 +164,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     if (protect && wellKnownPaths.includes(path)) return serveMetadata(req, res, metadataBody);
     if (path !== auth!.path) return sendJson(res, 404, { error: 'not_found', message: `Not found; the MCP endpoint is ${auth!.path}` });
 
-    // Contract §8 (2025-11-25 basic/transports#security-warning): DNS rebinding and cross-site browser requests.
+    // MCP 2025-11-25 basic/transports#security-warning: DNS rebinding and cross-site browser requests.
     if (!hostAllowed(req)) return refuse(res, trail, 403, 'host', 'Forbidden: Host header not allowed');
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins.has(originOf(origin))) return refuse(res, trail, 403, 'origin', originRefusal(origin));
@@ -178,7 +178,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       res.writeHead(204, { Allow: 'POST, OPTIONS', 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
       return void res.end();
     }
-    // Contract §3: every request to the endpoint without a valid token gets 401, whatever its method.
+    // RFC 6750 §3, RFC 9728 §5.1: every request to the endpoint without a valid token gets 401, whatever its method.
     const authenticated = await authenticate(req, res, trail);
     if (!authenticated) return;
     trail.caller = authenticated.caller;
@@ -321,7 +321,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   /** The caller of a request, or undefined once it has been answered 401 (or 503 when tokens cannot be checked). */
   async function authenticate(req: IncomingMessage, res: ServerResponse, trail: Trail): Promise<Authenticated | undefined> {
     if (!protect) return { caller: ANONYMOUS_CALLER };
-    // Contract §3 / RFC 6750 §2.1: the Authorization header only; an access_token in the query is ignored.
+    // RFC 6750 §2.1, MCP 2025-11-25 basic/authorization#token-requirements: the Authorization header only; an access_token in the query is ignored.
     const header = req.headers.authorization;
     const scheme = header === undefined ? undefined : /^\s*(\S+)/.exec(header)?.[1];
     if (scheme === undefined || scheme.toLowerCase() !== 'bearer') {
@@ -365,7 +365,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   }
 
   /**
-   * Decides each tools/call and answers 403 with a step-up challenge when one lacks scopes (contract §5), before
+   * Decides each tools/call and answers 403 with a step-up challenge when one lacks scopes (RFC 6750 §3.1, MCP 2025-11-25 basic/authorization#scope-challenge-handling), before
    * anything runs. A role refusal is left to the tool's answer: it never asks for scopes (§6).
    */
   function stepUpRefused(messages: readonly AuditedMessage[], body: unknown, caller: CallerContext, res: ServerResponse, trail: Trail): boolean {
@@ -436,7 +436,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     sendJsonRpcError(res, status, message, code);
   }
 
-  /** Writes the request's audit lines (contract §9) once its response has ended. */
+  /** Writes the request's audit lines once its response has ended. */
   function writeAudit(trail: Trail): void {
     const caller = trail.caller;
     const entries = trail.entries.length ? trail.entries : caller ? [{ decision: 'allow' as const, reason: protect ? 'ok' : 'auth_disabled' }] : [];
@@ -460,7 +460,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const bodyRead = closeUnlessBodyRead(req, res, () => !closing);
     res.once('close', () => active.delete(res));
     const trail: Trail = { requestId: requestIdOf(req), started: Date.now(), entries: [] };
-    // The path only: a query string might carry a token (contract §3: never logged).
+    // The path only: a query string might carry a token (RFC 6750 §5.3: bearer tokens are never logged).
     res.once('finish', () => {
       const path = pathOf(req);
       // Probes come every few seconds: their lines are debug, so they do not drown the requests that matter.
