@@ -47,6 +47,11 @@ const TEMPLATES_DIR = findTemplatesDir(dirname(fileURLToPath(import.meta.url)));
 const SERVER_TEMPLATES = join(TEMPLATES_DIR, 'server');
 const RUNTIME_DIR = join(TEMPLATES_DIR, 'runtime');
 
+/** Generator-owned Kubernetes manifests (a kustomize base). */
+export const KUSTOMIZE_BASE_DIR = 'deploy/kubernetes/base';
+/** The user-owned kustomize overlay that deploys the base (created once, never overwritten). */
+export const OVERLAY_DIR = 'deploy/kubernetes/overlays/production';
+
 /** Template file → emitted path (`gitignore`, `dockerignore` and `env.example` lose their dots so npm packs them). */
 const RENDERED: Readonly<Record<string, string>> = {
   'package.json.hbs': 'package.json',
@@ -57,11 +62,12 @@ const RENDERED: Readonly<Record<string, string>> = {
   'gitignore.hbs': '.gitignore',
   'dockerignore.hbs': '.dockerignore',
   'Dockerfile.hbs': 'Dockerfile',
-  'deploy/kubernetes/configmap.yaml.hbs': 'deploy/kubernetes/configmap.yaml',
-  'deploy/kubernetes/secret.yaml.hbs': 'deploy/kubernetes/secret.yaml',
-  'deploy/kubernetes/deployment.yaml.hbs': 'deploy/kubernetes/deployment.yaml',
-  'deploy/kubernetes/service.yaml.hbs': 'deploy/kubernetes/service.yaml',
-  'deploy/kubernetes/hpa.yaml.hbs': 'deploy/kubernetes/hpa.yaml',
+  'deploy/kubernetes/base/configmap.yaml.hbs': 'deploy/kubernetes/base/configmap.yaml',
+  'deploy/kubernetes/base/secret.yaml.hbs': 'deploy/kubernetes/base/secret.yaml',
+  'deploy/kubernetes/base/deployment.yaml.hbs': 'deploy/kubernetes/base/deployment.yaml',
+  'deploy/kubernetes/base/service.yaml.hbs': 'deploy/kubernetes/base/service.yaml',
+  'deploy/kubernetes/base/hpa.yaml.hbs': 'deploy/kubernetes/base/hpa.yaml',
+  'deploy/kubernetes/base/kustomization.yaml.hbs': 'deploy/kubernetes/base/kustomization.yaml',
   'src/index.ts.hbs': 'src/index.ts',
   'src/tool-names.ts.hbs': 'src/tool-names.ts',
 };
@@ -70,7 +76,16 @@ const RENDERED: Readonly<Record<string, string>> = {
 const USER_OWNED: Readonly<Record<string, string>> = {
   'user/hooks.ts.hbs': 'src/hooks.ts',
   'user/portcullis.config.yaml.hbs': 'portcullis.config.yaml',
+  // The kustomize overlay: where image, replicas, settings and secrets are set, so nobody edits the generated base.
+  'deploy/kubernetes/overlays/production/kustomization.yaml.hbs': `${OVERLAY_DIR}/kustomization.yaml`,
+  'deploy/kubernetes/overlays/production/gitignore.hbs': `${OVERLAY_DIR}/.gitignore`,
 };
+
+/** The kubernetes manifests of the kustomize base, which its kustomization.yaml lists (sorted, by file name). */
+const KUSTOMIZE_RESOURCES: readonly string[] = Object.values(RENDERED)
+  .filter((path) => path.startsWith(`${KUSTOMIZE_BASE_DIR}/`) && !path.endsWith('/kustomization.yaml'))
+  .map((path) => path.slice(KUSTOMIZE_BASE_DIR.length + 1))
+  .sort();
 
 /** Every file of the emitted project (without the manifest, which `buildManifest` adds), sorted by path. */
 export function emitServer(model: ServerModel): EmittedFile[] {
@@ -186,7 +201,7 @@ function configuredSettings(definition: ServerDefinition): { variable: string; v
     .map(([variable, value]) => ({ variable, value, description: settings.get(variable)!.description }));
 }
 
-/** What deploy/kubernetes/*.yaml needs: ConfigMap entries (set and commented) and the Secret's keys. */
+/** What deploy/kubernetes/base/*.yaml needs: ConfigMap entries (set and commented) and the Secret's keys. */
 function deployContext(definition: ServerDefinition) {
   const configured = configuredSettings(definition);
   const isSecret = (variable: string) => /SECRET|PASSWORD/.test(variable);
@@ -212,6 +227,7 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     image: `${kubernetesName(model.name)}:${packageVersion}`,
     nodeImageTag: NODE_IMAGE_TAG,
     deploy: deployContext(definition),
+    kustomizeResources: KUSTOMIZE_RESOURCES,
     name: model.name,
     title: model.title,
     version: model.version,
