@@ -58,9 +58,9 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     expect(lintDockerfile(dockerfile)).toEqual([]);
     const instructions = dockerfile.split('\n').filter((line) => line && !line.startsWith('#'));
     const froms = instructions.filter((line) => line.startsWith('FROM '));
-    // Multi-stage, both on an exact (never floating) slim tag.
+    // Multi-stage, both on the same slim tag of a supported LTS line.
     expect(froms).toEqual([`FROM node:${NODE_IMAGE_TAG} AS build`, `FROM node:${NODE_IMAGE_TAG}`]);
-    expect(NODE_IMAGE_TAG).toMatch(/^20\.\d+-bookworm-slim$/);
+    expect(NODE_IMAGE_TAG).toMatch(/^24(\.\d+)?-bookworm-slim$/); // the Node 24 LTS line (#9)
     const runtime = instructions.slice(instructions.indexOf(froms[1]!));
     expect(runtime).toContain('USER node');
     expect(runtime.indexOf('USER node')).toBeLessThan(runtime.findIndex((line) => line.startsWith('CMD ')));
