@@ -13,6 +13,7 @@ import { DEFAULT_MAX_SPEC_MIB } from '../load/limits.js';
 import { VERSION } from '../version.js';
 import { ForeignOutputError } from '../write/api-identity.js';
 import { WriteConflictError } from '../write/write-files.js';
+import { conflictAdvice } from '../write/conflict-advice.js';
 import { toGenerateCommand, type GenerateCommand, type GenerateFlags } from './options.js';
 import { writeReport } from './report.js';
 
@@ -183,7 +184,9 @@ async function runOnce(mode: Mode, command: GenerateCommand, io: Io): Promise<nu
       io.stderr(
         `error: ${error.files.length} generated file${error.files.length === 1 ? ' was' : 's were'} edited by hand and would be overwritten or deleted:\n` +
           error.files.map((file) => `  ${file}\n`).join('') +
-          'Move your changes into src/hooks.ts (yours: never overwritten) and undo them here, or pass --force to overwrite them. Nothing was written.\n',
+          'Instead of editing them:\n' +
+          conflictAdvice(error.files).map((line) => `  ${line}\n`).join('') +
+          'Undo your edits to these files, or pass --force to overwrite them. Nothing was written.\n',
       );
       return 1;
     }

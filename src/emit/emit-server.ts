@@ -47,6 +47,11 @@ const TEMPLATES_DIR = findTemplatesDir(dirname(fileURLToPath(import.meta.url)));
 const SERVER_TEMPLATES = join(TEMPLATES_DIR, 'server');
 const RUNTIME_DIR = join(TEMPLATES_DIR, 'runtime');
 
+/** Generator-owned Kubernetes manifests (a kustomize base). */
+export const KUSTOMIZE_BASE_DIR = 'deploy/kubernetes/base';
+/** The user-owned kustomize overlay that deploys the base (created once, never overwritten). */
+export const OVERLAY_DIR = 'deploy/kubernetes/overlays/production';
+
 /** Template file → emitted path (`gitignore`, `dockerignore` and `env.example` lose their dots so npm packs them). */
 const RENDERED: Readonly<Record<string, string>> = {
   'package.json.hbs': 'package.json',
@@ -57,11 +62,12 @@ const RENDERED: Readonly<Record<string, string>> = {
   'gitignore.hbs': '.gitignore',
   'dockerignore.hbs': '.dockerignore',
   'Dockerfile.hbs': 'Dockerfile',
-  'deploy/kubernetes/configmap.yaml.hbs': 'deploy/kubernetes/configmap.yaml',
-  'deploy/kubernetes/secret.yaml.hbs': 'deploy/kubernetes/secret.yaml',
-  'deploy/kubernetes/deployment.yaml.hbs': 'deploy/kubernetes/deployment.yaml',
-  'deploy/kubernetes/service.yaml.hbs': 'deploy/kubernetes/service.yaml',
-  'deploy/kubernetes/hpa.yaml.hbs': 'deploy/kubernetes/hpa.yaml',
+  'deploy/kubernetes/base/configmap.yaml.hbs': 'deploy/kubernetes/base/configmap.yaml',
+  'deploy/kubernetes/base/secret.yaml.hbs': 'deploy/kubernetes/base/secret.yaml',
+  'deploy/kubernetes/base/deployment.yaml.hbs': 'deploy/kubernetes/base/deployment.yaml',
+  'deploy/kubernetes/base/service.yaml.hbs': 'deploy/kubernetes/base/service.yaml',
+  'deploy/kubernetes/base/hpa.yaml.hbs': 'deploy/kubernetes/base/hpa.yaml',
+  'deploy/kubernetes/base/kustomization.yaml.hbs': 'deploy/kubernetes/base/kustomization.yaml',
   'src/index.ts.hbs': 'src/index.ts',
   'src/tool-names.ts.hbs': 'src/tool-names.ts',
 };
@@ -70,7 +76,16 @@ const RENDERED: Readonly<Record<string, string>> = {
 const USER_OWNED: Readonly<Record<string, string>> = {
   'user/hooks.ts.hbs': 'src/hooks.ts',
   'user/portcullis.config.yaml.hbs': 'portcullis.config.yaml',
+  // The kustomize overlay: where image, replicas, settings and secrets are set, so nobody edits the generated base.
+  'deploy/kubernetes/overlays/production/kustomization.yaml.hbs': `${OVERLAY_DIR}/kustomization.yaml`,
+  'deploy/kubernetes/overlays/production/gitignore.hbs': `${OVERLAY_DIR}/.gitignore`,
 };
+
+/** The kubernetes manifests of the kustomize base, which its kustomization.yaml lists (sorted, by file name). */
+const KUSTOMIZE_RESOURCES: readonly string[] = Object.values(RENDERED)
+  .filter((path) => path.startsWith(`${KUSTOMIZE_BASE_DIR}/`) && !path.endsWith('/kustomization.yaml'))
+  .map((path) => path.slice(KUSTOMIZE_BASE_DIR.length + 1))
+  .sort();
 
 /** Every file of the emitted project (without the manifest, which `buildManifest` adds), sorted by path. */
 export function emitServer(model: ServerModel): EmittedFile[] {
@@ -156,8 +171,49 @@ function toToolDefinition(tool: ToolModel, fixedHeaders: ServerModel['fixedHeade
   };
 }
 
-/** Base image of the emitted Dockerfile: an exact Node 20 minor on Debian bookworm, slim (no curl: probes use node). */
-export const NODE_IMAGE_TAG = '20.19-bookworm-slim';
+/**
+ * Base image of the emitted Dockerfile: the Node 24 LTS line (supported until April 2028; Node 20 reached end of life on
+ * 2026-04-30) on Debian bookworm, slim (no curl: probes use node). The major-line tag takes the line's security
+ * releases on every build; the emitted project itself still builds and tests on Node >= 20.19.
+ */
+export const NODE_IMAGE_TAG = '24-bookworm-slim';
+
+/** Longest version kept: a Kubernetes label value (app.kubernetes.io/version) holds at most 63 characters. */
+const MAX_VERSION_LENGTH = 63;
+
+/**
+ * `version` (the spec's `info.version`) as a valid SemVer 2.0.0 version that is also a Docker tag and a Kubernetes
+ * label value, for package.json and the image tag: `v3` → `3.0.0`, `1.2` → `1.2.0`, `01.2.3` → `1.2.3`, a
+ * pre-release only after major.minor (so a date is not read as a major version), build metadata dropped (`+` is not allowed in a tag); anything else becomes a pre-release of 0.0.0 that keeps its
+ * letters and digits (`2024-01-01` → `0.0.0-2024-01-01`, `June 2024` → `0.0.0-June.2024`), or `0.0.0` when none are left.
+ */
+export function semverOf(version: string): string {
+  const match = /^[vV]?(\d+)(?:\.(\d+)(?:\.(\d+))?(?:-([0-9A-Za-z.-]+))?)?(?:\+[0-9A-Za-z.-]*)?$/.exec(version.trim());
+  const core = match ? [match[1], match[2], match[3]].map((part) => (part ?? '0').replace(/^0+(?=\d)/, '')).join('.') : '0.0.0';
+  const prerelease = prereleaseOf(match ? (match[4] ?? '') : version);
+  return fitLabel(core, prerelease);
+}
+
+/**
+ * SemVer pre-release identifiers (§9) from any text: runs of other characters separate them, none starts or ends
+ * with `-` (a label value starts and ends with a letter or digit), numeric ones have no leading zeros.
+ */
+function prereleaseOf(text: string): string {
+  return text
+    .split(/[^0-9A-Za-z-]+/)
+    .map((identifier) => identifier.replace(/^-+|-+$/g, ''))
+    .filter((identifier) => identifier !== '')
+    .map((identifier) => (/^\d+$/.test(identifier) ? identifier.replace(/^0+(?=\d)/, '') : identifier))
+    .join('.');
+}
+
+/** `core-prerelease` within a label value's length: the pre-release is cut (and tidied again), the core never is. */
+function fitLabel(core: string, prerelease: string): string {
+  // A core this long (absurd numbers) cannot be cut into a meaningful version.
+  if (core.length > MAX_VERSION_LENGTH - 2) return '0.0.0';
+  const cut = prereleaseOf(prerelease.slice(0, MAX_VERSION_LENGTH - core.length - 1));
+  return cut ? `${core}-${cut}` : core;
+}
 
 /** `name` as a Kubernetes object name and label value (RFC 1123 label: lowercase alphanumerics and `-`, ≤ 63). */
 export function kubernetesName(name: string): string {
@@ -186,7 +242,7 @@ function configuredSettings(definition: ServerDefinition): { variable: string; v
     .map(([variable, value]) => ({ variable, value, description: settings.get(variable)!.description }));
 }
 
-/** What deploy/kubernetes/*.yaml needs: ConfigMap entries (set and commented) and the Secret's keys. */
+/** What deploy/kubernetes/base/*.yaml needs: ConfigMap entries (set and commented) and the Secret's keys. */
 function deployContext(definition: ServerDefinition) {
   const configured = configuredSettings(definition);
   const isSecret = (variable: string) => /SECRET|PASSWORD/.test(variable);
@@ -205,13 +261,14 @@ function deployContext(definition: ServerDefinition) {
 }
 
 function templateContext(model: ServerModel, definition: ServerDefinition) {
-  const packageVersion = /^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/.test(model.version) ? model.version : '0.0.0';
+  const packageVersion = semverOf(model.version);
   return {
     kubernetesName: kubernetesName(model.name),
     imageName: kubernetesName(model.name),
     image: `${kubernetesName(model.name)}:${packageVersion}`,
     nodeImageTag: NODE_IMAGE_TAG,
     deploy: deployContext(definition),
+    kustomizeResources: KUSTOMIZE_RESOURCES,
     name: model.name,
     title: model.title,
     version: model.version,

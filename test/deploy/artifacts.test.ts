@@ -2,7 +2,7 @@
  * The deployment files every emitted project carries, checked without Docker or a cluster:
  * - the Dockerfile is linted with dockerfile-utils (the validator behind the VS Code Docker extension; hadolint has
  *   no Debian or npm package that runs offline here) plus the hardening rules the issue asks for;
- * - deploy/kubernetes/*.yaml is validated against the Kubernetes OpenAPI JSON schemas compiled into kubernetes-models
+ * - deploy/kubernetes/base/*.yaml is validated against the Kubernetes OpenAPI JSON schemas compiled into kubernetes-models
  *   (ajv validators generated from the upstream schemas), and cross-checked: names, selectors, probes, envFrom,
  *   security context, ConfigMap keys = documented settings, Secret keys = upstream credential variables, all empty.
  */
@@ -15,7 +15,7 @@ import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROOT, listExamples } from '../../scripts/examples.js';
-import { GENERATED_HEADER, NODE_IMAGE_TAG, kubernetesName } from '../../src/emit/emit-server.js';
+import { GENERATED_HEADER, KUSTOMIZE_BASE_DIR, NODE_IMAGE_TAG, kubernetesName } from '../../src/emit/emit-server.js';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
 import { describeSettings } from '../../templates/runtime/settings.js';
@@ -33,8 +33,9 @@ type Doc = Record<string, any>;
 
 function manifests(dir: string): Map<string, Doc> {
   const byKind = new Map<string, Doc>();
-  for (const file of readdirSync(join(dir, 'deploy', 'kubernetes')).sort()) {
-    const text = readFileSync(join(dir, 'deploy', 'kubernetes', file), 'utf8');
+  for (const file of readdirSync(join(dir, KUSTOMIZE_BASE_DIR)).sort()) {
+    if (file === 'kustomization.yaml') continue; // not a Kubernetes object: see kustomize.test.ts
+    const text = readFileSync(join(dir, KUSTOMIZE_BASE_DIR, file), 'utf8');
     expect(text.split('\n')[0]).toBe(`# ${GENERATED_HEADER}`);
     const docs = parseAllDocuments(text);
     expect(docs).toHaveLength(1);
@@ -57,9 +58,9 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     expect(lintDockerfile(dockerfile)).toEqual([]);
     const instructions = dockerfile.split('\n').filter((line) => line && !line.startsWith('#'));
     const froms = instructions.filter((line) => line.startsWith('FROM '));
-    // Multi-stage, both on an exact (never floating) slim tag.
+    // Multi-stage, both on the same slim tag of a supported LTS line.
     expect(froms).toEqual([`FROM node:${NODE_IMAGE_TAG} AS build`, `FROM node:${NODE_IMAGE_TAG}`]);
-    expect(NODE_IMAGE_TAG).toMatch(/^20\.\d+-bookworm-slim$/);
+    expect(NODE_IMAGE_TAG).toMatch(/^24(\.\d+)?-bookworm-slim$/); // the Node 24 LTS line (#9)
     const runtime = instructions.slice(instructions.indexOf(froms[1]!));
     expect(runtime).toContain('USER node');
     expect(runtime.indexOf('USER node')).toBeLessThan(runtime.findIndex((line) => line.startsWith('CMD ')));
@@ -139,7 +140,7 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     expect(config.HOST).toBe('0.0.0.0');
     expect(config.PORT).toBe('3000');
     // Every other setting is at least named, commented out, so the file documents them all.
-    const text = readFileSync(join(dir, 'deploy', 'kubernetes', 'configmap.yaml'), 'utf8');
+    const text = readFileSync(join(dir, KUSTOMIZE_BASE_DIR, 'configmap.yaml'), 'utf8');
     for (const variable of settings.filter((variable) => !/SECRET/.test(variable))) expect(text).toMatch(new RegExp(`^  (# )?${variable}: `, 'm'));
     // Upstream settings that are not secrets (a client-credentials token URL or scope override) are documented there too.
     for (const { variable } of upstreamVariables.filter((variable) => !variable.secret)) expect(text).toMatch(new RegExp(`^  # ${variable}: `, 'm'));

@@ -1,6 +1,6 @@
 /**
  * #16 item 2: spec text cannot add keys, entries or instructions to the structured files of an emitted project
- * (deploy/kubernetes/*.yaml, portcullis.config.yaml, .env.example, Dockerfile, .dockerignore). Each YAML file is read
+ * (the YAML files under deploy/kubernetes, portcullis.config.yaml, .env.example, Dockerfile, .dockerignore). Each YAML file is read
  * as a YAML 1.2 parser reads it and again as a YAML 1.1 parser splits lines (go-yaml v2, which kubectl uses, breaks
  * lines on NEL, LS and PS too); both readings must be the same and have exactly the expected keys.
  */
@@ -77,7 +77,8 @@ function checkStructuredFiles(files: Files): Map<string, Doc[]> {
 function kubernetesObjects(yaml: Map<string, Doc[]>): Map<string, Doc> {
   const byKind = new Map<string, Doc>();
   for (const [path, documents] of yaml) {
-    if (!path.startsWith('deploy/kubernetes/')) continue;
+    // Kubernetes objects of the kustomize base; the kustomizations themselves are checked in kustomize.test.ts.
+    if (!path.startsWith('deploy/kubernetes/base/') || path.endsWith('/kustomization.yaml')) continue;
     expect(documents, path).toHaveLength(1);
     const doc = documents[0]!;
     const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
@@ -144,9 +145,9 @@ describe('#16 spec text in structured files (hostile spec)', () => {
     expectSettings(byKind, hostile);
     expectEnvExample(files['.env.example']!, hostile);
     // The scope (in OAUTH_CHALLENGE_SCOPES) and the scheme and API key names (in the Secret's comments) are there, escaped.
-    expect(files['deploy/kubernetes/configmap.yaml']).toContain('# OAUTH_CHALLENGE_SCOPES: "scopeName [click](javascript:alert(1))');
-    expect(files['deploy/kubernetes/secret.yaml']).toContain('security scheme "schemeName\\u0085  OAUTH_JWKS_URL: https://evil.example/jwks\\u2028  OAUTH_JWKS_URL');
-    expect(files['deploy/kubernetes/secret.yaml']).toContain('sent as the header "apiKeyName\\u0085  OAUTH_JWKS_URL');
+    expect(files['deploy/kubernetes/base/configmap.yaml']).toContain('# OAUTH_CHALLENGE_SCOPES: "scopeName [click](javascript:alert(1))');
+    expect(files['deploy/kubernetes/base/secret.yaml']).toContain('security scheme "schemeName\\u0085  OAUTH_JWKS_URL: https://evil.example/jwks\\u2028  OAUTH_JWKS_URL');
+    expect(files['deploy/kubernetes/base/secret.yaml']).toContain('sent as the header "apiKeyName\\u0085  OAUTH_JWKS_URL');
   });
 
   it('#16 .env.example stays comments only, and names only known variables', async () => {
