@@ -1,5 +1,6 @@
 /** `portcullis dev-auth` flags → the options of the development authorization server: pure, so it can be tested without a process. */
 import { isIP } from 'node:net';
+import { scopeNameProblem } from '../normalize/names.js';
 
 /** What the development authorization server issues tokens for and to whom. */
 export interface DevAuthOptions {
@@ -72,7 +73,7 @@ export function toDevAuthOptions(flags: DevAuthFlags, known: KnownGrants = { sco
   if (resourceProblem) return { usage: `--resource ${JSON.stringify(resource)} ${resourceProblem}, e.g. --resource ${DEFAULT_RESOURCE}` };
   const scopes = [...new Set([...known.scopes, ...splitWords(flags.scopes)])];
   const roles = [...new Set([...known.roles, ...splitWords(flags.roles)])];
-  const badScope = scopes.find((scope) => !/^[\x21\x23-\x5b\x5d-\x7e]+$/.test(scope));
+  const badScope = scopes.find((scope) => scopeNameProblem(scope) !== undefined);
   if (badScope !== undefined) return { usage: `scope ${JSON.stringify(badScope)} is not a valid OAuth scope token (RFC 6749 §3.3: printable ASCII without space, " or \\)` };
   const badRole = roles.find((role) => !/^[\x21-\x7e]+$/.test(role));
   if (badRole !== undefined) return { usage: `role ${JSON.stringify(badRole)} must be printable ASCII without spaces` };
