@@ -1,5 +1,6 @@
 /**
- * Settings of caller authorization over HTTP (the emitted server as an OAuth 2.1 resource server).
+ * Settings of caller authorization over HTTP (the emitted server as an OAuth 2.1 resource server): each variable is
+ * declared, with its parser and default, in setting-definitions.ts; the rules between them are here.
  *
  * Read once at start-up like the other settings: every missing or malformed value is a SettingError naming the
  * variable with an example, before anything listens. Pure: nothing here runs at import.

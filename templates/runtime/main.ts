@@ -153,7 +153,7 @@ export function helpText(definition: ServerDefinition): string {
     '  --print-config  print the effective settings (secrets redacted) and where each comes from, then exit',
     '  --help          show this help',
     '',
-    'Environment variables (an empty value counts as unset; "HTTP only": not read with --stdio; "secret": never printed):',
+    'Environment variables (an empty value counts as unset; "HTTP only": unused with --stdio; "secret": never printed):',
     ...lines,
     '',
   ].join('\n');

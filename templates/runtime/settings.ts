@@ -1,5 +1,7 @@
 /**
- * The emitted server's settings, read once from the environment at start-up.
+ * The emitted server's settings, read once from the environment at start-up. Each variable is read through its
+ * definition in setting-definitions.ts (its parser and default); the rules between variables are the small functions
+ * below and in auth-settings.ts.
  *
  * Every malformed value is refused before the server listens (SettingError names the variable and shows an example),
  * so a typo is reported at deploy time rather than on the first tool call. Pure: the generator imports this module to
@@ -85,7 +87,7 @@ export function describeAllSettings(definition: SettingContext & Pick<ServerDefi
 export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinition, options: ReadSettingsOptions = {}): Settings {
   const settings = settingDefinitions(definition);
   const host = readSetting(env, settings.host);
-  // In the order the variables are documented, so that the first malformed one is reported.
+  // Throws at the first malformed variable, in this order.
   return Object.freeze({
     host,
     port: readSetting(env, settings.port),
