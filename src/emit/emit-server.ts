@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
-import { describeSettings } from '../../templates/runtime/settings.js';
+import { describeAllSettings, describeSettings } from '../../templates/runtime/settings.js';
 import { isUnprotectedWrite } from '../model/build-model.js';
 import { provenanceOf } from '../model/security.js';
 import type { ServerModel, ToolModel } from '../model/types.js';
@@ -226,7 +226,10 @@ export function kubernetesName(name: string): string {
   return label || 'mcp-server';
 }
 
-/** Settings the ConfigMap sets (the rest are listed commented out, with their examples). */
+/**
+ * Settings the ConfigMap sets, with values for a container behind a Service (the rest are listed commented out, with
+ * their examples). Every one is a non-secret row of the settings list.
+ */
 function configuredSettings(definition: ServerDefinition): { variable: string; value: string; description: string }[] {
   const settings = new Map(describeSettings(definition).map((setting) => [setting.variable, setting]));
   const baseUrl = definition.baseUrl && /^https?:\/\//.test(definition.baseUrl) ? definition.baseUrl : undefined;
@@ -238,25 +241,22 @@ function configuredSettings(definition: ServerDefinition): { variable: string; v
     ['UPSTREAM_BASE_URL', baseUrl ?? settings.get('UPSTREAM_BASE_URL')?.example],
   ];
   return values
-    .filter((entry): entry is [string, string] => entry[1] !== undefined && settings.has(entry[0]))
+    .filter((entry): entry is [string, string] => entry[1] !== undefined && settings.get(entry[0])?.secret === false)
     .map(([variable, value]) => ({ variable, value, description: settings.get(variable)!.description }));
 }
 
-/** What deploy/kubernetes/base/*.yaml needs: ConfigMap entries (set and commented) and the Secret's keys. */
+/**
+ * What deploy/kubernetes/base/*.yaml needs, from the one settings list (the server's own settings and the upstream
+ * variables of the spec's schemes): each row's `secret` flag puts it in the Secret or in the ConfigMap, set or
+ * commented out.
+ */
 function deployContext(definition: ServerDefinition) {
   const configured = configuredSettings(definition);
-  const isSecret = (variable: string) => /SECRET|PASSWORD/.test(variable);
-  const settings = describeSettings(definition);
-  const upstream = describeUpstreamVariables(definition.securitySchemes);
-  const entry = ({ variable, description }: { variable: string; description: string }) => ({ variable, description });
+  const rows = describeAllSettings(definition);
   return {
     configured,
-    optional: [
-      ...settings.filter((setting) => !isSecret(setting.variable) && !configured.some((known) => known.variable === setting.variable)),
-      // Token URL and scope overrides of client-credentials schemes are settings, not secrets.
-      ...upstream.filter((variable) => !variable.secret).map(({ variable, description, example }) => ({ variable, description, example, default: undefined })),
-    ],
-    secrets: [...upstream.filter((variable) => variable.secret).map(entry), ...settings.filter((setting) => isSecret(setting.variable)).map(entry)],
+    optional: rows.filter((row) => !row.secret && !configured.some((known) => known.variable === row.variable)),
+    secrets: rows.filter((row) => row.secret).map(({ variable, description }) => ({ variable, description })),
   };
 }
 

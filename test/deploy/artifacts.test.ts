@@ -17,8 +17,7 @@ import { describe, expect, it } from 'vitest';
 import { ROOT, listExamples } from '../../scripts/examples.js';
 import { GENERATED_HEADER, KUSTOMIZE_BASE_DIR, NODE_IMAGE_TAG, kubernetesName } from '../../src/emit/emit-server.js';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
-import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
-import { describeSettings } from '../../templates/runtime/settings.js';
+import { describeAllSettings } from '../../templates/runtime/settings.js';
 
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   'v1/ConfigMap': ConfigMap,
@@ -127,29 +126,27 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
 
   it('puts documented non-secret settings in the ConfigMap and only empty credential placeholders in the Secret', () => {
     const byKind = manifests(dir);
-    const settings = describeSettings(definition).map((setting) => setting.variable);
-    const upstreamVariables = describeUpstreamVariables(definition.securitySchemes);
-    const upstream = upstreamVariables.filter((variable) => variable.secret).map((variable) => variable.variable);
+    // #9: one list, and its `secret` flag decides where each variable goes.
+    const rows = describeAllSettings(definition);
+    const secrets = rows.filter((row) => row.secret).map((row) => row.variable);
+    const settings = rows.filter((row) => !row.secret).map((row) => row.variable);
     const config = byKind.get('ConfigMap')!.data as Record<string, string>;
     expect(Object.keys(config)).toEqual(expect.arrayContaining(['HOST', 'PORT', 'MCP_PUBLIC_URL', 'OAUTH_ISSUER']));
     for (const [key, value] of Object.entries(config)) {
       expect(settings).toContain(key);
-      expect(key).not.toMatch(/SECRET|PASSWORD|TOKEN/);
       expect(typeof value).toBe('string');
     }
     expect(config.HOST).toBe('0.0.0.0');
     expect(config.PORT).toBe('3000');
-    // Every other setting is at least named, commented out, so the file documents them all.
+    // Every other non-secret setting, the upstream ones (a client-credentials token URL or scope override) included, is
+    // at least named, commented out, so the file documents them all; no secret is named there.
     const text = readFileSync(join(dir, KUSTOMIZE_BASE_DIR, 'configmap.yaml'), 'utf8');
-    for (const variable of settings.filter((variable) => !/SECRET/.test(variable))) expect(text).toMatch(new RegExp(`^  (# )?${variable}: `, 'm'));
-    // Upstream settings that are not secrets (a client-credentials token URL or scope override) are documented there too.
-    for (const { variable } of upstreamVariables.filter((variable) => !variable.secret)) expect(text).toMatch(new RegExp(`^  # ${variable}: `, 'm'));
+    for (const variable of settings) expect(text).toMatch(new RegExp(`^  (# )?${variable}: `, 'm'));
+    for (const variable of secrets) expect(text).not.toMatch(new RegExp(`^  (# )?${variable}: `, 'm'));
 
     const secret = byKind.get('Secret')!;
     expect(secret.data).toBeUndefined();
-    const keys = Object.keys(secret.stringData as Record<string, string>);
-    expect(keys).toEqual(expect.arrayContaining(upstream));
-    expect(keys.filter((key) => !upstream.includes(key))).toEqual(settings.filter((variable) => /SECRET/.test(variable)));
+    expect(Object.keys(secret.stringData as Record<string, string>).sort()).toEqual([...secrets].sort());
     for (const value of Object.values(secret.stringData as Record<string, string>)) expect(value).toBe('');
   });
 });

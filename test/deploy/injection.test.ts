@@ -18,8 +18,7 @@ import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { emitServer, toServerDefinition } from '../../src/emit/emit-server.js';
 import { generateFiles } from '../../src/generate.js';
 import type { ServerModel } from '../../src/model/types.js';
-import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
-import { describeSettings } from '../../templates/runtime/settings.js';
+import { describeAllSettings } from '../../templates/runtime/settings.js';
 import { BENIGN, HOSTILE, INJECTED_KEY, byPath, generateFrom, withHostileNames, type Files } from '../emit/hostile-spec.js';
 
 const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
@@ -99,7 +98,9 @@ function expectSettings(byKind: Map<string, Doc>, model: ServerModel): void {
   // The spec's server URL reads back exactly (a lone surrogate has no UTF-8 form: it is U+FFFD in any file).
   if (model.baseUrl && /^https?:\/\//.test(model.baseUrl)) expect(data.UPSTREAM_BASE_URL).toBe(wellFormed(model.baseUrl));
   const secrets = byKind.get('Secret')!.stringData as Record<string, string>;
-  const expected = [...describeUpstreamVariables(definition.securitySchemes).filter((v) => v.secret).map((v) => v.variable), 'OAUTH_INTROSPECTION_CLIENT_SECRET'];
+  // #9: exactly the rows of the settings list marked secret, in its order.
+  const expected = describeAllSettings(definition).filter((v) => v.secret).map((v) => v.variable);
+  expect(expected).toContain('OAUTH_INTROSPECTION_CLIENT_SECRET');
   expect(Object.keys(secrets)).toEqual(expected);
   expect(Object.values(secrets).every((value) => value === '')).toBe(true);
 }
@@ -107,7 +108,7 @@ function expectSettings(byKind: Map<string, Doc>, model: ServerModel): void {
 /** .env.example holds comments only, whichever line breaks a reader honours; uncommented, it names known variables. */
 function expectEnvExample(text: string, model: ServerModel): void {
   const definition = toServerDefinition(model);
-  const known = new Set([...describeSettings(definition), ...describeUpstreamVariables(definition.securitySchemes)].map((v) => v.variable));
+  const known = new Set(describeAllSettings(definition).map((v) => v.variable));
   expect(parseEnv(text)).toEqual({});
   for (const line of text.split(ANY_LINE_BREAK)) expect(line === '' || line.startsWith('#'), JSON.stringify(line)).toBe(true);
   // What a user gets by uncommenting every `# NAME=value` line: only known variables, each once.

@@ -63,7 +63,10 @@ describe('main --print-config', () => {
     // Every documented setting and every credential variable appears.
     for (const { variable } of describeSettings()) expect(lines.has(variable), variable).toBe(true);
     for (const variable of Object.keys(SECRETS)) expect(lines.get(variable)).toEqual({ value: '[redacted]', source: 'env' });
-    expect(lines.get('UPSTREAM_BASIC_USERNAME')).toEqual({ value: 'svc-user', source: 'env' });
+    // #9: the settings list's `secret` flag decides, as for the Kubernetes Secret: every part of a credential.
+    expect(lines.get('UPSTREAM_BASIC_USERNAME')).toEqual({ value: '[redacted]', source: 'env' });
+    expect(lines.get('UPSTREAM_CC_CLIENT_ID')).toEqual({ value: '[redacted]', source: 'env' });
+    expect(lines.get('OAUTH_INTROSPECTION_CLIENT_ID')).toEqual({ value: 'introspector', source: 'env' });
     expect(lines.get('PORT')).toEqual({ value: '8123', source: 'env' });
     expect(lines.get('RATE_LIMIT_PER_MINUTE')).toEqual({ value: '120', source: 'env' });
     expect(lines.get('UPSTREAM_MAX_CONCURRENCY')).toEqual({ value: '64', source: 'default' });

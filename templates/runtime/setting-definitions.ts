@@ -1,0 +1,413 @@
+/**
+ * Every setting of the emitted server, declared once: its variable, what it means, its default, an example, whether
+ * its value is a secret, which transport reads it, and how its text is parsed. The readers (settings.ts,
+ * auth-settings.ts), `--help`, `--print-config`, unknown-variable warnings, and the generator's README table,
+ * .env.example, Kubernetes ConfigMap and Secret are all derived from this list; the upstream credential variables,
+ * which depend on the spec's security schemes, are rows of the same shape (credentials.ts).
+ *
+ * Pure: the generator imports this module to document the settings, so nothing here may run at import.
+ */
+
+import { SettingError } from './errors.js';
+import { hostName, httpUrl, httpsUrl, integer, list, oneOf, ok, origin, scopeToken, text, fail } from './setting-parsers.js';
+import type { Parser } from './setting-parsers.js';
+
+/** What every consumer of the settings list needs to know about one variable. */
+export interface SettingRow {
+  readonly variable: string;
+  readonly description: string;
+  /** The default as documentation text; undefined when the setting has none. */
+  readonly default: string | undefined;
+  /** A value the setting accepts, shown in refusals and documentation. */
+  readonly example: string;
+  /** The value is confidential: kept in the Kubernetes Secret, redacted by --print-config, left blank in .env.example. */
+  readonly secret: boolean;
+  /** `http`: only serving over HTTP uses it; `both`: stdio uses it too. */
+  readonly transport: 'http' | 'both';
+}
+
+/** A setting of the server itself: a row plus its typed default and its parser. */
+export interface SettingDefinition<T, F = T> extends SettingRow {
+  /** The value when the variable is unset or empty (undefined: none, or one computed from other settings). */
+  readonly fallback: F;
+  /** The value of the variable's trimmed, non-empty text; throws SettingError naming the variable with the example. */
+  parse(text: string): T;
+}
+
+/** What the documentation of some settings depends on: the spec's server and scopes. */
+export interface SettingContext {
+  readonly baseUrl?: string | undefined;
+  readonly scopes?: readonly string[] | undefined;
+}
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
+export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
+export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+/** setTimeout silently turns larger delays into 1 ms, so a longer timeout would fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+/** A timeout in milliseconds that setTimeout honours. */
+const timeoutMs = (min: number) => integer(min, MAX_TIMEOUT_MS);
+/** A byte count. */
+const bytes = () => integer(1, Number.MAX_SAFE_INTEGER);
+
+/**
+ * Memory arithmetic behind the defaults of MCP_MAX_BODY_BYTES and MCP_MAX_CONCURRENT_REQUESTS, against the 256 MiB
+ * limit of the emitted Deployment. JSON.parse of a hostile body costs far more than its size (1 MiB of `[{},{},…]` is
+ * about 21 MiB of objects), so http.ts refuses a body of more than MAX_JSON_ITEMS values and members before parsing
+ * it (json-shape.ts): a 1 MiB body then costs at most ~6 MiB (its chunks and their concatenation, 1 MiB of text, ≤4 MiB
+ * parsed at ≤80 bytes per item). One tools/call or tools/list page adds at most ~5 MiB (a 1 MiB upstream response held
+ * as bytes, text and parsed value, or a 1 MiB page, plus the serialized answer). So one MCP request costs at most
+ * ~11 MiB, and 16 of them ~176 MiB, which leaves ~80 MiB for Node itself, the SDK and the compiled schemas (~70 MiB
+ * resident when idle, measured on Node 20) within 256 MiB. A batch takes one slot per message, so it cannot multiply this.
+ */
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
+
+/** RFC 8725 §3.1: a shared-secret or unsigned algorithm next to public keys enables forgeries. */
+const algorithm: Parser<string> = (value) => {
+  if (/^HS/i.test(value) || value.toLowerCase() === 'none') return fail(`"${value}" is refused: only asymmetric algorithms verify tokens against a public JWKS`);
+  if (!(SUPPORTED_ALGORITHMS as readonly string[]).includes(value)) return fail(`"${value}" is not one of ${SUPPORTED_ALGORITHMS.join(', ')}`);
+  return ok(value);
+};
+
+/** A claim name or a dotted path into nested claims. */
+const claimPath: Parser<string> = (value) => (/\s/.test(value) ? fail(`"${value}" is not a claim name or dotted path`) : ok(value));
+
+interface DefinitionSpec<T, F> {
+  readonly variable: string;
+  readonly description: string;
+  readonly example: string;
+  readonly parse: Parser<T>;
+  readonly fallback: F;
+  /** Documentation of a default that is not `fallback` itself (computed, or taken from elsewhere). */
+  readonly defaultText?: string | undefined;
+  readonly secret?: boolean;
+  readonly transport?: 'http' | 'both';
+}
+
+/** One setting definition; its documented default is `fallback` as text unless `defaultText` says otherwise. */
+function define<T, F>(spec: DefinitionSpec<T, F>): SettingDefinition<T, F> {
+  const { variable, example, parse } = spec;
+  return Object.freeze({
+    variable,
+    description: spec.description,
+    default: spec.defaultText ?? asText(spec.fallback),
+    example,
+    secret: spec.secret ?? false,
+    transport: spec.transport ?? 'both',
+    fallback: spec.fallback,
+    parse(value: string): T {
+      const parsed = parse(value);
+      if ('problem' in parsed) throw new SettingError(variable, parsed.problem, example);
+      return parsed.value;
+    },
+  });
+}
+
+/** A typed default as documentation text: lists comma-separated, nothing for undefined or an empty list. */
+function asText(value: unknown): string | undefined {
+  const shown = Array.isArray(value) ? value.join(',') : value === undefined ? '' : String(value);
+  return shown === '' ? undefined : shown;
+}
+
+/**
+ * The server's own settings (the upstream credentials of the spec's schemes are listed by credentials.ts), in the
+ * order they are documented. `context` supplies the spec's server (UPSTREAM_BASE_URL's default) and scopes.
+ */
+export function settingDefinitions(context: SettingContext = {}) {
+  const scopes = context.scopes?.length ? context.scopes : undefined;
+  return {
+    host: define({ variable: 'HOST', parse: hostName(), fallback: '127.0.0.1', example: '0.0.0.0', transport: 'http', description: 'Interface the HTTP server listens on.' }),
+    port: define({ variable: 'PORT', parse: integer(0, 65_535), fallback: 3000, example: '8080', transport: 'http', description: 'TCP port of the HTTP server (0 to 65535).' }),
+    upstreamBaseUrl: define({
+      variable: 'UPSTREAM_BASE_URL',
+      parse: httpUrl(),
+      // Checked by readSettings, which says when the spec's server is the problem.
+      fallback: context.baseUrl,
+      example: 'https://api.example.com/v1',
+      description: "Absolute http(s) URL of the upstream API; defaults to the spec's first server.",
+    }),
+    upstreamTimeoutMs: define({
+      variable: 'UPSTREAM_TIMEOUT_MS',
+      parse: timeoutMs(1),
+      fallback: 30_000,
+      example: '10000',
+      description: 'Milliseconds to wait for an upstream response before the tool call fails.',
+    }),
+    upstreamMaxResponseBytes: define({
+      variable: 'UPSTREAM_MAX_RESPONSE_BYTES',
+      parse: bytes(),
+      fallback: 1_048_576,
+      example: '4194304',
+      description: 'Largest upstream response body, in bytes, passed back to the client.',
+    }),
+    upstreamMaxConcurrency: define({
+      variable: 'UPSTREAM_MAX_CONCURRENCY',
+      parse: integer(1, 100_000),
+      fallback: 64,
+      example: '16',
+      description: 'Upstream requests in flight at once; further tool calls wait (within UPSTREAM_TIMEOUT_MS) for a free slot.',
+    }),
+    upstreamMaxQueue: define({
+      variable: 'UPSTREAM_MAX_QUEUE',
+      parse: integer(0, 1_000_000),
+      fallback: 1000,
+      example: '200',
+      description: 'Tool calls allowed to wait for an upstream slot; beyond it a call fails at once with "busy".',
+    }),
+    upstreamRetries: define({
+      variable: 'UPSTREAM_RETRIES',
+      parse: integer(0, 10),
+      fallback: 2,
+      example: '0',
+      description:
+        'Retries of an idempotent upstream request (GET, HEAD, PUT, DELETE, OPTIONS) after a network error or a 502, 503, 504 or 429, with exponential backoff and jitter (0 to 10). POST and PATCH are never retried.',
+    }),
+    maxBodyBytes: define({
+      variable: 'MCP_MAX_BODY_BYTES',
+      parse: bytes(),
+      fallback: DEFAULT_MAX_BODY_BYTES,
+      example: '1048576',
+      transport: 'http',
+      description: 'Largest MCP request body, in bytes; a larger one is answered 413 and its connection closed. Raising it costs memory: see MCP_MAX_CONCURRENT_REQUESTS.',
+    }),
+    maxConcurrentRequests: define({
+      variable: 'MCP_MAX_CONCURRENT_REQUESTS',
+      parse: integer(1, 100_000),
+      fallback: DEFAULT_MAX_CONCURRENT_REQUESTS,
+      example: '8',
+      transport: 'http',
+      description:
+        'MCP requests in flight at once (each message of a batch counts); beyond it requests are answered 503 with Retry-After before their body is read. Sized so that the worst case (~11 MiB each) fits a 256 MiB memory limit; raise it with the memory limit.',
+    }),
+    toolsPageSize: define({
+      variable: 'MCP_TOOLS_PAGE_SIZE',
+      parse: integer(1, 1000),
+      fallback: 100,
+      example: '50',
+      description: 'Tools per tools/list page (1 to 1000); a page is also cut at 1 MiB, and clients follow nextCursor for the rest.',
+    }),
+    headersTimeoutMs: define({
+      variable: 'MCP_HEADERS_TIMEOUT_MS',
+      parse: timeoutMs(1),
+      // A client on a slow link sends its headers (at most 16 KiB) in far less; a slowloris connection is cut after it.
+      fallback: 10_000,
+      example: '5000',
+      transport: 'http',
+      description: 'Milliseconds a client may take to send the headers of a request before its connection is closed (at most MCP_REQUEST_TIMEOUT_MS).',
+    }),
+    requestTimeoutMs: define({
+      variable: 'MCP_REQUEST_TIMEOUT_MS',
+      parse: timeoutMs(1),
+      // Enough for a 1 MiB body at ~35 KB/s; a client trickling a body is cut after it.
+      fallback: 30_000,
+      example: '60000',
+      transport: 'http',
+      description: 'Milliseconds a client may take to send a whole request, body included, before it is answered 408 and its connection closed.',
+    }),
+    keepAliveTimeoutMs: define({
+      variable: 'MCP_KEEP_ALIVE_TIMEOUT_MS',
+      parse: timeoutMs(1),
+      // Node's own default: long enough for a client's next request, short enough that idle connections free their slot.
+      fallback: 5_000,
+      example: '65000',
+      transport: 'http',
+      description: "Milliseconds an idle keep-alive connection stays open. Behind a proxy that reuses connections, set it above the proxy's idle timeout.",
+    }),
+    maxConnections: define({
+      variable: 'MCP_MAX_CONNECTIONS',
+      parse: integer(1, 1_000_000),
+      // An idle connection costs a few tens of KiB (socket, parser, ≤16 KiB of headers): 1000 of them fit in ~30 MiB.
+      fallback: 1000,
+      example: '200',
+      transport: 'http',
+      description: 'TCP connections open at once; further ones are closed as soon as they are accepted.',
+    }),
+    rateLimitPerMinute: define({
+      variable: 'RATE_LIMIT_PER_MINUTE',
+      parse: integer(0, 1_000_000),
+      fallback: 600,
+      example: '120',
+      transport: 'http',
+      description:
+        'MCP requests per minute each caller (token subject, else client id) may make on average, each message of a batch counting as one; more are answered 429 with Retry-After. 0 turns the limit off.',
+    }),
+    rateLimitBurst: define({
+      variable: 'RATE_LIMIT_BURST',
+      parse: integer(1, 1_000_000),
+      fallback: 100,
+      example: '20',
+      transport: 'http',
+      description: 'MCP requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size); a batch larger than it is always refused.',
+    }),
+    shutdownTimeoutMs: define({
+      variable: 'SHUTDOWN_TIMEOUT_MS',
+      parse: timeoutMs(0),
+      fallback: 10_000,
+      example: '25000',
+      description: 'On SIGTERM, milliseconds in-flight requests may take to finish before their connections are cut.',
+    }),
+    logLevel: define({
+      variable: 'LOG_LEVEL',
+      parse: oneOf(...LOG_LEVELS),
+      fallback: 'info' as LogLevel,
+      example: 'debug',
+      description: `Log verbosity of the JSON log lines on stderr: ${LOG_LEVELS.join(', ')}.`,
+    }),
+    // Caller authorization (the server as an OAuth 2.1 resource server): over stdio no token is checked
+    // (MCP 2025-11-25 basic/authorization), so these are read only when serving HTTP.
+    publicUrl: define({
+      variable: 'MCP_PUBLIC_URL',
+      parse: httpsUrl(),
+      fallback: undefined,
+      defaultText: 'http://HOST:PORT/mcp',
+      example: 'https://mcp.example.com/mcp',
+      transport: 'http',
+      description:
+        'Canonical URL of the MCP endpoint: the resource in the metadata and the audience tokens must carry; its path is where MCP is served. Required when HOST is not a loopback address.',
+    }),
+    authMode: define({
+      variable: 'AUTH_MODE',
+      parse: oneOf('oauth', 'none'),
+      fallback: 'oauth' as 'oauth' | 'none',
+      example: 'none',
+      transport: 'http',
+      description: 'oauth (every HTTP request needs an access token), or none to turn authorization off for local development (loopback HOST only).',
+    }),
+    issuer: define({
+      variable: 'OAUTH_ISSUER',
+      parse: httpsUrl({ keepAsGiven: true }),
+      fallback: undefined,
+      example: 'https://auth.example.com',
+      transport: 'http',
+      description: 'Issuer URL of the authorization server. Required unless AUTH_MODE=none.',
+    }),
+    jwksUrl: define({
+      variable: 'OAUTH_JWKS_URL',
+      parse: httpsUrl({ query: true }),
+      fallback: undefined,
+      defaultText: 'jwks_uri from the issuer metadata',
+      example: 'https://auth.example.com/.well-known/jwks.json',
+      transport: 'http',
+      description: "URL of the authorization server's JSON Web Key Set.",
+    }),
+    audience: define({
+      variable: 'OAUTH_AUDIENCE',
+      parse: text(),
+      // undefined: the public URL (MCP 2025-11-25 basic/authorization#token-audience-binding-and-validation, RFC 8707 §2).
+      fallback: undefined,
+      defaultText: 'MCP_PUBLIC_URL',
+      example: 'https://mcp.example.com/mcp',
+      transport: 'http',
+      description: 'Audience every access token must contain.',
+    }),
+    rolesClaim: define({
+      variable: 'OAUTH_ROLES_CLAIM',
+      parse: claimPath,
+      fallback: 'roles',
+      example: 'realm_access.roles',
+      transport: 'http',
+      description: 'Token claim holding the roles: a claim name, or a dotted path into nested claims.',
+    }),
+    algorithms: define({
+      variable: 'OAUTH_ALGORITHMS',
+      parse: list(algorithm, { separator: /[\s,]+/, required: 'algorithm', unique: true }),
+      fallback: DEFAULT_ALGORITHMS,
+      example: 'RS256,ES256',
+      transport: 'http',
+      description: `Comma-separated JWS algorithms accepted for access tokens, of ${SUPPORTED_ALGORITHMS.join(', ')}.`,
+    }),
+    clockToleranceSeconds: define({
+      variable: 'OAUTH_CLOCK_TOLERANCE',
+      parse: integer(0, 300, 'a whole number of seconds'),
+      fallback: 30,
+      example: '60',
+      transport: 'http',
+      description: 'Seconds of clock skew tolerated when checking exp, nbf and iat (0 to 300).',
+    }),
+    introspectionUrl: define({
+      variable: 'OAUTH_INTROSPECTION_URL',
+      parse: httpsUrl(),
+      fallback: undefined,
+      example: 'https://auth.example.com/oauth2/introspect',
+      transport: 'http',
+      description: 'RFC 7662 introspection endpoint for opaque (non-JWT) access tokens; without it they are refused.',
+    }),
+    introspectionClientId: define({
+      variable: 'OAUTH_INTROSPECTION_CLIENT_ID',
+      parse: text(),
+      fallback: undefined,
+      example: 'mcp-server',
+      transport: 'http',
+      description: 'Client id the server authenticates to the introspection endpoint with.',
+    }),
+    introspectionClientSecret: define({
+      variable: 'OAUTH_INTROSPECTION_CLIENT_SECRET',
+      parse: text(),
+      fallback: undefined,
+      example: 'change-me',
+      secret: true,
+      transport: 'http',
+      description: 'Client secret for the introspection endpoint.',
+    }),
+    challengeScopes: define({
+      variable: 'OAUTH_CHALLENGE_SCOPES',
+      parse: list(scopeToken(), { separator: /\s+/ }),
+      // undefined: the server's scopes_supported.
+      fallback: undefined,
+      defaultText: scopes ? scopes.join(' ') : 'every scope the tools use',
+      example: scopes?.[0] ?? 'read',
+      transport: 'http',
+      description: 'Space-separated scopes offered in 401 challenges.',
+    }),
+    allowedOrigins: define({
+      variable: 'MCP_ALLOWED_ORIGINS',
+      parse: list(origin(), { separator: ',' }),
+      fallback: [] as readonly string[],
+      example: 'https://app.example.com,http://localhost:6274',
+      transport: 'http',
+      description: 'Comma-separated browser origins allowed to call the endpoint besides the origin of MCP_PUBLIC_URL.',
+    }),
+    auditLog: define({
+      variable: 'AUDIT_LOG',
+      parse: text(),
+      // undefined: stderr.
+      fallback: undefined,
+      defaultText: 'stderr',
+      example: '/var/log/mcp-audit.log',
+      transport: 'http',
+      description: 'File the audit lines (one JSON object per decision) are appended to.',
+    }),
+  } as const;
+}
+
+/** The settings of one server, by name. */
+export type SettingDefinitions = ReturnType<typeof settingDefinitions>;
+
+/** The server's own settings as rows, in documentation order. */
+export function settingRows(context: SettingContext = {}): readonly SettingRow[] {
+  return Object.values(settingDefinitions(context)).map(({ variable, description, default: fallback, example, secret, transport }) => ({
+    variable,
+    description,
+    default: fallback,
+    example,
+    secret,
+    transport,
+  }));
+}
+
+/** The trimmed text of `variable`; an empty value counts as unset, so `PORT=` in a .env file means "use the default". */
+export function settingText(env: NodeJS.ProcessEnv, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  return value ? value : undefined;
+}
+
+/** The value of one setting: its parsed text when set, else its fallback. Throws SettingError when malformed. */
+export function readSetting<T, F>(env: NodeJS.ProcessEnv, definition: SettingDefinition<T, F>): T | F {
+  const value = settingText(env, definition.variable);
+  return value === undefined ? definition.fallback : definition.parse(value);
+}
