@@ -89,7 +89,6 @@ export class JsonResponseTransport implements Transport {
       } catch {
         return this.refuse(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
       }
-      // The message as sent, not as parsed: the parse drops `__proto__` members, which a tool's arguments may have.
       messages.push(entry as JSONRPCMessage);
     }
     const initializing = messages.some((message) => 'method' in message && message.method === 'initialize' && 'id' in message);

@@ -62,6 +62,7 @@ export function createMcpEndpoint(definition: ServerDefinition): McpEndpoint {
       if (!res.writableFinished) abort.abort();
     });
     const request = new Request(`http://mcp.invalid${req.url ?? '/'}`, { method: 'POST', headers: forwardedHeaders(req), signal: abort.signal });
+    // The SDK hands handlers the body as it parsed it; the arguments as sent come from here (mcp-server.ts).
     contexts.set(request, { ...context, sentBody: body });
     const response = await modern.fetch(request, { parsedBody: body, ...(authInfo ? { authInfo } : {}) });
     const text = await response.text();
@@ -72,7 +73,7 @@ export function createMcpEndpoint(definition: ServerDefinition): McpEndpoint {
   }
 
   async function serveLegacy(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined, context: McpServerContext): Promise<EndpointOutcome> {
-    const server = createMcpServer(definition, context);
+    const server = createMcpServer(definition, { ...context, sentBody: body });
     const transport = new JsonResponseTransport();
     res.once('close', () => {
       void transport.close();

@@ -156,11 +156,14 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
   return server;
 }
 
-/** The `arguments` of the tools/call with `id` in `body` as sent, or undefined when there is no such call. */
+/** The `arguments` of the tools/call with `id` in `body` (one message or a batch) as sent, or undefined when there is none. */
 function argumentsAsSent(body: unknown, id: string | number): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const message = body as { id?: unknown; method?: unknown; params?: { arguments?: unknown } };
-  return message.id === id && message.method === 'tools/call' && typeof message.params === 'object' && message.params !== null ? message.params.arguments : undefined;
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { id: messageId, method, params } = message as { id?: unknown; method?: unknown; params?: unknown };
+    if (messageId === id && method === 'tools/call' && typeof params === 'object' && params !== null) return (params as { arguments?: unknown }).arguments;
+  }
+  return undefined;
 }
 
 /** A tool's tools/list entry, without the fields it does not set. */
