@@ -70,7 +70,7 @@ describe('#10 the 2026-07-28 era on the one endpoint', () => {
   it('#10 lists tools with resultType, ttlMs and cacheScope private on every page, filtered by the caller and in the same order each time', async () => {
     const first = await send(modern('tools/list'));
     expect(first.status).toBe(200);
-    expect(first.body.result).toMatchObject({ resultType: 'complete', ttlMs: 300_000, cacheScope: 'private' });
+    expect(first.body.result).toMatchObject({ resultType: 'complete', ttlMs: 60_000, cacheScope: 'private' });
     const names = first.body.result.tools.map((tool: { name: string }) => tool.name);
     // pets:read pets:write, no roles: no tool that needs a role or another scope.
     expect(names).toEqual(['get_pet', 'create_pet']);

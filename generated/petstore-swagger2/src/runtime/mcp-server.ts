@@ -70,10 +70,11 @@ export const DEFAULT_PAGE_SIZE = 100;
 
 /**
  * How long a 2026-07-28 client may keep a tools/list page (2026-07-28 server/utilities/caching#time-to-live-ttl-field).
- * The tools change only when the server is redeployed; what one caller sees changes with its token, and a client keys
- * its cache by authorization context (`cacheScope: "private"`), so a stepped-up token lists again.
+ * The tools change only when the server is redeployed, but what one caller sees changes with its token: a client must
+ * key its cache by authorization context (`cacheScope: "private"`), and one that does not (the SDK's 2.4 client keeps
+ * the list across a step-up) shows a stepped-up caller its old list for at most this long.
  */
-export const TOOLS_LIST_TTL_MS = 300_000;
+export const TOOLS_LIST_TTL_MS = 60_000;
 
 export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
 
