@@ -1,30 +1,40 @@
 /**
- * The stateless Streamable HTTP POST (2025-11-25 basic/transports#streamable-http) answered with one JSON body: what
- * the SDK's StreamableHTTPServerTransport does with `sessionIdGenerator: undefined, enableJsonResponse: true`, without
- * its conversion of the Node request into a Web Request and back (which cost about a quarter of a call's CPU).
+ * The legacy era (protocol revisions 2025-11-25 down to 2025-03-26, which open with `initialize`) over stateless
+ * Streamable HTTP (2025-11-25 basic/transports#streamable-http), answered with one JSON body: what the SDK's
+ * WebStandardStreamableHTTPServerTransport does with `sessionIdGenerator: undefined, enableJsonResponse: true`, without
+ * its conversion of the Node request into a Web Request and back (which cost about a quarter of a call's CPU), and
+ * without the SSE answers the SDK's own stateless fallback gives every legacy request. Requests of the 2026-07-28 era
+ * never reach it (mcp-endpoint.ts routes them to the SDK's handler).
  *
  * One transport serves one HTTP request whose body has already been read and parsed: `handle` checks the headers and
  * the messages, hands every message to the connected Server (with the caller's AuthInfo, as the SDK's transport does)
  * and answers once every request in the body has its response. The rules are the SDK transport's: Accept must name
  * both application/json and text/event-stream (406), Content-Type must be application/json (415), a present
- * MCP-Protocol-Version must be a supported one (400; not checked on initialize, which negotiates it), an initialize
+ * MCP-Protocol-Version must be a supported one (400 with 2026-07-28's UnsupportedProtocolVersion error, -32022, and the
+ * versions this server speaks; not checked on initialize, which negotiates it), an initialize
  * request must come alone (400), at most MAX_BATCH_SIZE messages (400); a body of only notifications and responses is
  * answered 202 with no body. Server-to-client messages other than responses (progress, logging, server requests) have
  * no stream to travel on in JSON mode and are dropped, as the SDK's transport drops them.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
-import { isJsonContentType } from '@modelcontextprotocol/sdk/shared/mediaType.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonContentType, parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import type { AuthInfo, JSONRPCMessage, MessageExtraInfo, RequestId, Transport } from '@modelcontextprotocol/server';
+
+/** The most messages one JSON-RPC batch may hold (the SDK transport's limit). */
+const MAX_BATCH_SIZE = 100;
+/** Every protocol revision this server speaks, newest first: the modern one, then the legacy ones of the SDK. */
+export const SPOKEN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS];
+/** 2026-07-28 basic/index#error-codes: UnsupportedProtocolVersion. */
+export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
 export class JsonResponseTransport implements Transport {
   onclose?: (() => void) | undefined;
   onerror?: ((error: Error) => void) | undefined;
-  onmessage?: ((message: JSONRPCMessage, extra?: MessageExtraInfo) => void) | undefined;
+  onmessage?: (<T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void) | undefined;
+
+  /** The JSON-RPC error code of the answer when the transport refused the request itself (for the audit). */
+  refusalCode: number | undefined;
 
   private started = false;
   private closed = false;
@@ -63,33 +73,37 @@ export class JsonResponseTransport implements Transport {
   async handle(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined): Promise<void> {
     const accept = req.headers.accept;
     if (!accept?.includes('application/json') || !accept.includes('text/event-stream')) {
-      return sendError(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
+      return this.refuse(res, 406, -32000, 'Not Acceptable: Client must accept both application/json and text/event-stream');
     }
     if (!isJsonContentType(req.headers['content-type'])) {
-      return sendError(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
+      return this.refuse(res, 415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     }
     const batch = Array.isArray(body);
     const raw: unknown[] = batch ? body : [body];
-    if (batch && raw.length === 0) return sendError(res, 400, -32600, 'Invalid Request: empty batch');
-    if (raw.length > MAX_BATCH_SIZE) return sendError(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
+    if (batch && raw.length === 0) return this.refuse(res, 400, -32600, 'Invalid Request: empty batch');
+    if (raw.length > MAX_BATCH_SIZE) return this.refuse(res, 400, -32600, `Invalid Request: Batch must not exceed ${MAX_BATCH_SIZE} messages`);
     const messages: JSONRPCMessage[] = [];
     for (const entry of raw) {
-      const parsed = JSONRPCMessageSchema.safeParse(entry);
-      if (!parsed.success) return sendError(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
-      messages.push(parsed.data);
+      try {
+        parseJSONRPCMessage(entry);
+      } catch {
+        return this.refuse(res, 400, -32600, 'Invalid Request: not a JSON-RPC 2.0 message');
+      }
+      messages.push(entry as JSONRPCMessage);
     }
     const initializing = messages.some((message) => 'method' in message && message.method === 'initialize' && 'id' in message);
-    if (initializing && messages.length > 1) return sendError(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
+    if (initializing && messages.length > 1) return this.refuse(res, 400, -32600, 'Invalid Request: Only one initialization request is allowed');
     if (!initializing) {
       const version = req.headers['mcp-protocol-version'];
       if (version !== undefined && !(typeof version === 'string' && SUPPORTED_PROTOCOL_VERSIONS.includes(version))) {
-        const message = `Bad Request: Unsupported protocol version: ${String(version)} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`;
-        return sendError(res, 400, -32000, message);
+        // 2026-07-28 basic/versioning#protocol-version-negotiation: the versions the client may retry with.
+        const data = { supported: SPOKEN_PROTOCOL_VERSIONS, requested: String(version) };
+        return this.refuse(res, 400, UNSUPPORTED_PROTOCOL_VERSION, 'Unsupported protocol version', data);
       }
     }
     if (this.closed) return;
 
-    const extra: MessageExtraInfo = { ...(authInfo ? { authInfo } : {}), requestInfo: { headers: req.headers } };
+    const extra: MessageExtraInfo = authInfo ? { authInfo } : {};
     for (const message of messages) if ('method' in message && 'id' in message) this.pending.push(message.id);
     if (this.pending.length === 0) {
       for (const message of messages) this.onmessage?.(message, extra);
@@ -110,9 +124,15 @@ export class JsonResponseTransport implements Transport {
     if (!responses || res.writableEnded || res.destroyed) return;
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(batch ? responses : responses[0]));
   }
+
+  private refuse(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
+    this.refusalCode = code;
+    sendError(res, status, code, message, data);
+  }
 }
 
 /** A JSON-RPC error without id, as the SDK's transport answers what it refuses. */
-function sendError(res: ServerResponse, status: number, code: number, message: string): void {
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }));
+function sendError(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
+  const error = { code, message, ...(data === undefined ? {} : { data }) };
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ jsonrpc: '2.0', error, id: null }));
 }

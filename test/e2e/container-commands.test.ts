@@ -110,7 +110,9 @@ describe('the emitted Dockerfile, run as commands on the host (generated/petstor
         }
         case 'RUN':
           runs.push(args);
-          await run('sh', ['-c', args], {
+          // In the image the clean empties the image's own cache; here it would wipe the machine's npm cache while
+          // other test files install from it, so it cleans a cache of its own.
+          await run('sh', ['-c', args.replace('npm cache clean --force', `npm cache clean --force --cache ${join(work, 'npm-cache')}`)], {
             cwd: stage!.dir,
             env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? work, ...stage!.env, npm_config_prefer_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
             maxBuffer: 16 * 1024 * 1024,

@@ -397,11 +397,14 @@ describe('Origin and CORS (contract §8)', () => {
   it('answers the preflight of an allowed origin without a token, and refuses others', async () => {
     const preflight = await fetch(cors.url, {
       method: 'OPTIONS',
-      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type' },
+      headers: { Origin: 'https://app.example.com', 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization, content-type, mcp-param-region, x-evil' },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    expect(preflight.headers.get('access-control-allow-headers')).toBe('authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name');
+    // #10: the 2026-07-28 request headers, trace context and the Mcp-Param-* headers asked for; nothing else asked for.
+    expect(preflight.headers.get('access-control-allow-headers')).toBe(
+      'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name, traceparent, tracestate, mcp-param-region',
+    );
     expect(preflight.headers.get('access-control-allow-methods')).toContain('POST');
     const refused = await fetch(cors.url, { method: 'OPTIONS', headers: { Origin: 'https://evil.example', 'Access-Control-Request-Method': 'POST' } });
     expect(refused.status).toBe(403);

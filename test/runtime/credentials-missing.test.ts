@@ -2,7 +2,7 @@
  * #8 upstream credentials that are not configured: the call goes upstream without any (the upstream decides), a 401
  * or 403 names the variables to set (or the ones whose credentials were refused), and the start-up warning is bounded.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials, missingCredentialsWarning } from '../../templates/runtime/credentials.js';
 import type { ParameterDefinition, ToolDefinition, UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';

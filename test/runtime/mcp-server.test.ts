@@ -6,7 +6,8 @@
 import { request as httpRequest } from 'node:http';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, LATEST_PROTOCOL_VERSION, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpServer } from '../../templates/runtime/http.js';
@@ -389,10 +390,13 @@ describe('Streamable HTTP rules of the JSON transport (2025-11-25 basic/transpor
     expect((await post(TOOLS_LIST, { ...MCP_HEADERS, 'Content-Type': 'application/json; charset=utf-8' })).status).toBe(200);
   });
 
-  it('answers 400 to an unsupported MCP-Protocol-Version, and accepts every supported one or none', async () => {
+  it('#10 answers 400 to an unsupported MCP-Protocol-Version with UnsupportedProtocolVersion (-32022) and the versions to retry with, and accepts every supported one or none', async () => {
     const response = await post(TOOLS_LIST, { ...MCP_HEADERS, 'MCP-Protocol-Version': '1999-01-01' });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as JsonRpcError).error.message).toContain('Unsupported protocol version: 1999-01-01');
+    const { error } = (await response.json()) as { error: { code: number; message: string; data: { supported: string[]; requested: string } } };
+    expect(error.code).toBe(-32022);
+    expect(error.data.requested).toBe('1999-01-01');
+    expect(error.data.supported).toEqual(['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS]);
     for (const version of SUPPORTED_PROTOCOL_VERSIONS) expect((await post(TOOLS_LIST, { ...MCP_HEADERS, 'MCP-Protocol-Version': version })).status).toBe(200);
     const { 'MCP-Protocol-Version': _omitted, ...withoutVersion } = MCP_HEADERS;
     expect((await post(TOOLS_LIST, withoutVersion)).status).toBe(200);

@@ -1,7 +1,7 @@
 /**
  * toToolResult: JSON, text, binary and empty bodies, error statuses, and the hard byte cap.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';

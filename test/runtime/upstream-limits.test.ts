@@ -5,7 +5,7 @@
  */
 
 import type { ServerResponse } from 'node:http';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials } from '../../templates/runtime/credentials.js';
 import type { HttpMethod, ToolDefinition } from '../../templates/runtime/definition.js';

@@ -2,7 +2,7 @@
  * callUpstream against real loopback servers: what the upstream receives on the wire (raw URL, headers, body),
  * what it never receives (refused calls, redirects), credentials, timeouts, network failures and the response cap.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadUpstreamCredentials } from '../../templates/runtime/credentials.js';

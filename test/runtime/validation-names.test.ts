@@ -253,11 +253,11 @@ describe('#16 colliding names on the wire', () => {
       expect(sent.error).toBeUndefined();
       expect(sent.result?.isError).toBeUndefined();
       expect(upstream.received.at(-1)!.url).toBe('/things?__proto__=p&constructor=c');
-      // Not an object: refused by the tool's schema as a tool error, before anything is sent.
+      // Not an object: refused as invalid params by the SDK's tools/call schema (#10: SDK 2.x checks that arguments is
+      // an object before any handler runs), before anything is sent.
       const count = upstream.received.length;
-      const refused = await post('["x"]');
-      expect(refused.result?.isError).toBe(true);
-      expect(refused.result?.content[0]!.text).toContain('must be object');
+      const refused = (await post('["x"]')) as { error?: { code: number } };
+      expect(refused.error?.code).toBe(-32602);
       expect(upstream.received).toHaveLength(count);
     } finally {
       await server.close();

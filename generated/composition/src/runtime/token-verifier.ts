@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { FetchImplementation, JWTPayload } from 'jose';
 import type { IntrospectionSettings } from './auth-settings.js';

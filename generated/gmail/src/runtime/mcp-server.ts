@@ -7,16 +7,16 @@
  * seam where caller authorization plugs in.
  */
 
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestParamsSchema, CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
 import { toolPage } from './tool-pages.js';
 import { toolRegistryFor } from './tool-registry.js';
+import { traceparentOf } from './trace-context.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
 import type { UpstreamContext } from './upstream.js';
@@ -56,12 +56,25 @@ export interface McpServerContext {
    * has gone and its answer will be dropped — so the transport can hold the call's share of the server until then.
    */
   readonly track?: (call: Promise<unknown>) => void;
+  /**
+   * The request body as the client sent it, when the SDK parsed it before handing it over: the parse drops `__proto__`
+   * members, which a tool's arguments may have, so a tools/call takes its arguments from here (by JSON-RPC id).
+   */
+  readonly sentBody?: unknown;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
 }
 
 /** Tools per tools/list page when the context names no page size (MCP_TOOLS_PAGE_SIZE's default). */
 export const DEFAULT_PAGE_SIZE = 100;
+
+/**
+ * How long a 2026-07-28 client may keep a tools/list page (2026-07-28 server/utilities/caching#time-to-live-ttl-field).
+ * The tools change only when the server is redeployed, but what one caller sees changes with its token: a client must
+ * key its cache by authorization context (`cacheScope: "private"`), and one that does not (the SDK's 2.4 client keeps
+ * the list across a step-up) shows a stepped-up caller its old list for at most this long.
+ */
+export const TOOLS_LIST_TTL_MS = 60_000;
 
 export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
 
@@ -73,9 +86,8 @@ export const ALLOW_ALL: ToolPolicy = Object.freeze({
 
 /**
  * One JSON Schema validator for every Server. Without the `jsonSchemaValidator` option the SDK's Server constructor
- * builds `new AjvJsonSchemaValidator()`, i.e. a fresh Ajv with ajv-formats, on every construction — once per HTTP
- * request here. The SDK uses it only to check elicitation results (which this server never requests); the tools'
- * arguments are validated by the tool registry's own compiled validators.
+ * builds a fresh Ajv on every construction — once per HTTP request here. The SDK uses it only to check elicitation
+ * results; the tools' arguments are validated by the tool registry's own compiled validators.
  */
 const SHARED_SCHEMA_VALIDATOR = new AjvJsonSchemaValidator();
 
@@ -88,36 +100,45 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
   const server = new Server(
     { name: definition.name, title: definition.title, version: definition.version },
-    { capabilities: { tools: {} }, jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR },
+    {
+      capabilities: { tools: {} },
+      jsonSchemaValidator: SHARED_SCHEMA_VALIDATOR,
+      // 2026-07-28 server/utilities/caching: the list varies per caller, so only that caller's client may cache it.
+      cacheHints: { 'tools/list': { ttlMs: TOOLS_LIST_TTL_MS, cacheScope: 'private' } },
+    },
   );
 
-  // 2025-11-25 server/utilities/pagination: pages in the definition's order, each filtered by the caller's policy.
+  // 2025-11-25 server/utilities/pagination: pages in the definition's order (the same for every request, as 2026-07-28
+  // server/tools#listing-tools asks), each filtered by the caller's policy.
   const limits = { size: context.pageSize ?? DEFAULT_PAGE_SIZE, ...(context.pageBytes === undefined ? {} : { maxBytes: context.pageBytes }) };
-  server.setRequestHandler(ListToolsRequestSchema, (request) => {
+  server.setRequestHandler('tools/list', (request) => {
     const page = toolPage(registry.tools, request.params?.cursor, limits, (tool) => policy.canSee(caller, tool), (tool) => listEntry(registry, tool));
-    return { tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+    return Promise.resolve({ tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) });
   });
 
-  // The SDK's Server wraps every tools/call handler in a second parse with its own CallToolRequestSchema, which
-  // CALL_TOOL_REQUEST exists to avoid; the handler is registered one level down, on the Protocol, with our schema.
-  PROTOCOL_SET_REQUEST_HANDLER.call(server, CALL_TOOL_REQUEST, (request: CallToolRequest, extra: { requestId: string | number }) => {
-    const call = callTool(request.params.name, request.params.arguments ?? {}, extra.requestId);
+  server.setRequestHandler('tools/call', (request, ctx: ServerContext) => {
+    const args = argumentsAsSent(context.sentBody, ctx.mcpReq.id) ?? request.params.arguments ?? {};
+    const call = callTool(request.params.name, args, ctx.mcpReq.id, traceparentOf(request.params._meta));
     context.track?.(call);
     return call;
   });
 
   /** Runs one tools/call: authorization, validation, hooks, the upstream request. */
-  async function callTool(name: string, args: unknown, requestId: string | number): Promise<CallToolResult> {
+  async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${name}`);
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
 
     // Authorization is decided before the arguments are looked at, so a refused caller learns nothing from them.
     const decision = policy.check(caller, tool);
     if (!decision.allowed) return toolError(decision.reason);
 
     const report = context.onUpstreamResponse;
-    const upstream = report ? { ...context.upstream, onResponse: (status: number) => report({ requestId, tool: tool.name, status }) } : context.upstream;
+    const upstream = {
+      ...context.upstream,
+      ...(report ? { onResponse: (status: number) => report({ requestId, tool: tool.name, status }) } : {}),
+      ...(traceparent === undefined ? {} : { traceparent }),
+    };
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
@@ -137,14 +158,15 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
   return server;
 }
 
-/**
- * tools/call as the SDK defines it, except that `arguments` is passed on exactly as sent. The SDK's record schema
- * refuses an object with an own `constructor` key and drops a `__proto__` key — names an OpenAPI parameter may have —
- * so the tool's own input schema (a `type: object` checked against own properties) judges the arguments instead.
- */
-const CALL_TOOL_REQUEST = CallToolRequestSchema.extend({ params: CallToolRequestParamsSchema.omit({ arguments: true }).loose() });
-type CallToolRequest = { readonly params: { readonly name: string; readonly arguments?: unknown } };
-const PROTOCOL_SET_REQUEST_HANDLER = (Object.getPrototypeOf(Server.prototype) as { setRequestHandler: (...args: unknown[]) => void }).setRequestHandler;
+/** The `arguments` of the tools/call with `id` in `body` (one message or a batch) as sent, or undefined when there is none. */
+function argumentsAsSent(body: unknown, id: string | number): unknown {
+  for (const message of Array.isArray(body) ? body : [body]) {
+    if (typeof message !== 'object' || message === null) continue;
+    const { id: messageId, method, params } = message as { id?: unknown; method?: unknown; params?: unknown };
+    if (messageId === id && method === 'tools/call' && typeof params === 'object' && params !== null) return (params as { arguments?: unknown }).arguments;
+  }
+  return undefined;
+}
 
 /** A tool's tools/list entry, without the fields it does not set. */
 function listEntry(registry: ToolRegistry, tool: ToolDefinition): Tool {

@@ -14,7 +14,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
+import type { AuthInfo } from '@modelcontextprotocol/server';
 import { isLoopbackHost, publicUrlFor } from './auth-settings.js';
 import { openAuditSink, requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
@@ -22,8 +22,9 @@ import { createToolPolicy, decide } from './authorization.js';
 import { insufficientScopeChallenge, stepUpScopes, unauthorizedChallenge } from './challenges.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
-import { JsonResponseTransport } from './json-transport.js';
-import { ALLOW_ALL, ANONYMOUS_CALLER, createMcpServer } from './mcp-server.js';
+import { createMcpEndpoint } from './mcp-endpoint.js';
+import type { EndpointOutcome } from './mcp-endpoint.js';
+import { ALLOW_ALL, ANONYMOUS_CALLER } from './mcp-server.js';
 import type { CallerContext, ToolPolicy } from './mcp-server.js';
 import { metadataPaths, metadataUrl, protectedResourceMetadata, serveMetadata } from './resource-metadata.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
@@ -33,13 +34,17 @@ import { createLog } from './log.js';
 import type { Log, Settings } from './settings.js';
 import { AuthServerUnavailableError, createTokenVerifier, InvalidTokenError, RETRY_AFTER_FAILURE_MS } from './token-verifier.js';
 import type { TokenVerifier } from './token-verifier.js';
+import { traceIdOf, traceparentOf } from './trace-context.js';
 import type { UpstreamContext } from './upstream.js';
 
 /** Unauthenticated probes for orchestrators; they reveal nothing but ok / ready / a short reason. */
 const HEALTH_PATH = '/healthz';
 const READINESS_PATH = '/readyz';
-/** Request headers a browser client may send (CORS preflight of the MCP endpoint). */
-const ALLOWED_HEADERS = 'authorization, content-type, mcp-protocol-version, mcp-session-id, last-event-id, mcp-method, mcp-name';
+/**
+ * Request headers a browser client may send (CORS preflight of the MCP endpoint), besides the `Mcp-Param-{Name}`
+ * headers of 2026-07-28 basic/transports/streamable-http#custom-headers-from-tool-parameters, allowed as asked for.
+ */
+const ALLOWED_HEADERS = ['authorization', 'content-type', 'mcp-protocol-version', 'mcp-session-id', 'last-event-id', 'mcp-method', 'mcp-name', 'traceparent', 'tracestate'];
 /** Response headers a browser client must be able to read: the challenge (RFC 6750 §3, RFC 9728 §5.1) and the session id. */
 const EXPOSED_HEADERS = 'WWW-Authenticate, Mcp-Session-Id';
 /** 2025-06-18 changelog: JSON-RPC batching was removed from the protocol in this revision. */
@@ -154,6 +159,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   let allowedOrigins = new Set<string>();
   let verifier: TokenVerifier | undefined;
   let closing = false;
+  const endpoint = createMcpEndpoint(definition);
 
   async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void): Promise<void> {
     // While closing, answered connections are not kept alive, so they do not hold close() up.
@@ -175,7 +181,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     }
     if (req.method === 'OPTIONS') {
       // A preflight carries no credentials: it is answered before authentication.
-      res.writeHead(204, { Allow: 'POST, OPTIONS', 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': ALLOWED_HEADERS, 'Access-Control-Max-Age': '600' });
+      res.writeHead(204, { Allow: 'POST, OPTIONS', 'Access-Control-Allow-Methods': 'POST, OPTIONS', 'Access-Control-Allow-Headers': allowedHeaders(req), 'Access-Control-Max-Age': '600' });
       return void res.end();
     }
     // RFC 6750 §3, RFC 9728 §5.1: every request to the endpoint without a valid token gets 401, whatever its method.
@@ -193,7 +199,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       // 2025-11-25 basic/transports#listening-for-messages-from-the-server: a server offering no SSE stream answers GET
       // with 405; #session-management: DELETE may be answered 405 too (stateless: there is no session to end).
       res.setHeader('Allow', 'POST');
-      return sendJsonRpcError(res, 405, 'Method not allowed: this stateless server accepts only POST');
+      return refuse(res, trail, 405, 'method_not_allowed', 'Method not allowed: this stateless server accepts only POST');
     }
     // One in-flight slot, taken before the body is read, bounds the memory of bodies being read and parsed.
     const slot = requestLimit.tryTake();
@@ -352,7 +358,14 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const messages: AuditedMessage[] = [];
     for (const message of Array.isArray(body) ? body : [body]) {
       if (!isObject(message) || typeof message.method !== 'string') continue;
-      const entry: Entry = { id: message.id, method: message.method.slice(0, 100), decision: 'allow', reason: protect ? 'ok' : 'auth_disabled' };
+      const traceparent = isObject(message.params) ? traceparentOf(message.params._meta) : undefined;
+      const entry: Entry = {
+        id: message.id,
+        method: message.method.slice(0, 100),
+        decision: 'allow',
+        reason: protect ? 'ok' : 'auth_disabled',
+        ...(traceparent === undefined ? {} : { traceId: traceIdOf(traceparent) }),
+      };
       const name = message.method === 'tools/call' && isObject(message.params) && typeof message.params.name === 'string' ? message.params.name : undefined;
       if (name !== undefined) {
         const tool = tools.get(name);
@@ -391,10 +404,10 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     return true;
   }
 
-  /** Serves one MCP POST whose body has been read: a fresh transport and Server, both closed with the response. */
+  /** Serves one MCP POST whose body has been read, in the era it speaks (mcp-endpoint.ts), and audits a refusal. */
   async function handleMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail): Promise<void> {
     const work: Promise<unknown>[] = [];
-    const server = createMcpServer(definition, {
+    const outcome = await endpoint.serve(req, res, body, authenticated.authInfo, {
       track: (call) => void work.push(call),
       upstream,
       caller: authenticated.caller,
@@ -406,16 +419,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
         if (entry) entry.upstreamStatus = status;
       },
     });
-    // Stateless and JSON-only, so the SDK's StreamableHTTPServerTransport (and its Node-to-Web request conversion) is
-    // not needed: json-transport.ts applies the same Streamable HTTP rules to the body already parsed here.
-    const transport = new JsonResponseTransport();
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    // Request handlers get the caller's AuthInfo as extra.authInfo, as with the SDK's transport.
-    await transport.handle(req, res, body, authenticated.authInfo);
+    if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.
     await Promise.allSettled(work);
   }
@@ -515,6 +519,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     requestLimit,
     close() {
       closing = true;
+      void endpoint.close();
       // A keep-alive connection whose request finishes after this point would otherwise hold close() up until its
       // keep-alive timeout: it is ended as soon as its response is.
       for (const res of active) {
@@ -607,6 +612,29 @@ function originRefusal(origin: string): string {
   const parsed = originOf(origin);
   const named = parsed === '' ? 'this origin' : parsed;
   return `Forbidden: Origin not allowed; to allow a browser-based client from it, set MCP_ALLOWED_ORIGINS=${named}`;
+}
+
+/** The audit reason of a request the MCP layer refused (HTTP 4xx or 5xx), by its JSON-RPC error code. */
+function refusalReason(outcome: EndpointOutcome): string {
+  switch (outcome.errorCode) {
+    case -32020:
+      return 'header_mismatch';
+    case -32021:
+      return 'missing_client_capability';
+    case -32022:
+      return 'unsupported_protocol_version';
+    case -32700:
+      return 'parse_error';
+    default:
+      return outcome.status >= 500 ? 'internal_error' : 'invalid_request';
+  }
+}
+
+/** The CORS preflight's allowed request headers: ours, and the `Mcp-Param-*` headers the browser asks for. */
+function allowedHeaders(req: IncomingMessage): string {
+  const asked = String(req.headers['access-control-request-headers'] ?? '').split(',').map((name) => name.trim().toLowerCase());
+  const params = asked.filter((name) => /^mcp-param-[!#$%&'*+.^_`|~0-9a-z-]+$/.test(name));
+  return [...ALLOWED_HEADERS, ...new Set(params)].join(', ');
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

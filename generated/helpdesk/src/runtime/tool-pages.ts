@@ -8,7 +8,7 @@
  * a tool the caller may not see. Every server instance decodes every other's cursors (the server is stateless).
  */
 
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 
 /** A page is also cut at this many bytes of serialized tools (it always holds at least one tool). */
 export const MAX_PAGE_BYTES = 1024 * 1024;
@@ -68,6 +68,6 @@ function cursorIndex(cursor: string, count: number): number {
   const digits = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
   const index = CURSOR_INDEX.test(digits) ? Number(digits) : Number.NaN;
   // Canonical encoding only, and an index inside the list: anything else was not issued by this server.
-  if (!(index < count) || encodeCursor(index) !== cursor) throw new McpError(ErrorCode.InvalidParams, 'Invalid cursor: use the nextCursor of a previous tools/list result');
+  if (!(index < count) || encodeCursor(index) !== cursor) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: use the nextCursor of a previous tools/list result');
   return index;
 }

@@ -22,13 +22,16 @@ export interface AuditRecord {
   readonly decision: 'allow' | 'deny';
   /**
    * E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`, `rate_limited`,
-   * `overloaded`, `batching_unsupported`, `body_too_large`.
+   * `overloaded`, `batching_unsupported`, `body_too_large`, `method_not_allowed`, `header_mismatch`,
+   * `unsupported_protocol_version`, `invalid_request`.
    */
   readonly reason: string;
   /** The tool's scope alternatives (OR of AND-sets). */
   readonly requiredScopes?: readonly (readonly string[])[];
   readonly grantedScopes?: readonly string[];
   readonly upstreamStatus?: number;
+  /** The W3C trace id of the request's `_meta.traceparent` (2026-07-28 basic/index#_meta), when it sent a valid one. */
+  readonly traceId?: string;
   readonly durationMs: number;
 }
 

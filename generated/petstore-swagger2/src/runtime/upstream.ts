@@ -2,7 +2,7 @@
 /**
  * The upstream client: one tool call becomes one HTTP request to the API, and its response becomes the tool result.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { refusalAdvice, UpstreamAuthenticationError } from './credentials.js';
 import type { CredentialUse, UpstreamCredentials } from './credentials.js';
 import type { ToolDefinition } from './definition.js';
@@ -34,6 +34,8 @@ export interface UpstreamContext {
   retries?: number;
   /** First backoff before a retry, doubled each time, with full jitter; default 200 ms. */
   retryBaseDelayMs?: number;
+  /** A valid W3C `traceparent` of the MCP request (trace-context.ts), sent on the upstream request. */
+  traceparent?: string;
 }
 
 /** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2): the only ones retried. */
@@ -53,6 +55,8 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
   try {
     request = buildRequest(tool, args, context.baseUrl);
     credentials = await context.credentials.apply(tool, request);
+    // W3C Trace Context §3.1: the trace continues upstream, unless the tool itself sends a traceparent header.
+    if (context.traceparent !== undefined && !request.headers.has('traceparent')) request.headers.set('traceparent', context.traceparent);
   } catch (error) {
     // Nothing has been sent: the call fails with a message the caller (or operator) can act on.
     if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {

@@ -7,7 +7,7 @@
  * ▶ after.
  */
 
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { ToolDefinition } from './definition.js';
 
 /** Who is calling, as verified from the access token (over stdio or with AUTH_MODE=none: nobody in particular). */
