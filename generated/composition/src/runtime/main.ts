@@ -11,13 +11,13 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
-import { describeUpstreamVariables, missingCredentialsWarning } from './credentials.js';
+import { missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
 import { startHttpServer } from './http.js';
 import { createLog } from './log.js';
-import { describeSettings, readSettings } from './settings.js';
+import { describeAllSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
 import { findUnknownSettings } from './unknown-settings.js';
@@ -50,7 +50,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
 
   const definition = await loadDefinition(definitionUrl);
   if (args.includes('--help') || args.includes('-h')) {
-    process.stdout.write(usage(definition));
+    process.stdout.write(helpText(definition));
     return;
   }
 
@@ -131,16 +131,17 @@ async function loadDefinition(url: URL): Promise<ServerDefinition> {
 
 /** Every variable the server reads: its settings (authorization included) and the upstream credentials of its schemes. */
 function knownVariables(definition: ServerDefinition): string[] {
-  return [...describeSettings(definition), ...describeUpstreamVariables(definition.securitySchemes)].map((row) => row.variable);
+  return describeAllSettings(definition).map((row) => row.variable);
 }
 
-function usage(definition: ServerDefinition): string {
-  const rows: { variable: string; description: string; default?: string | undefined }[] = [
-    ...describeSettings(definition),
-    ...describeUpstreamVariables(definition.securitySchemes),
-  ];
+/** The text of --help: usage, options, and every setting with its default, marked when secret or HTTP-only. */
+export function helpText(definition: ServerDefinition): string {
+  const rows = describeAllSettings(definition);
   const width = Math.max(...rows.map((row) => row.variable.length));
-  const lines = rows.map((row) => `  ${row.variable.padEnd(width)}  ${row.description}${row.default ? ` (default: ${row.default})` : ''}`);
+  const lines = rows.map((row) => {
+    const notes = [row.default ? `default: ${row.default}` : '', row.transport === 'http' ? 'HTTP only' : '', row.secret ? 'secret' : ''].filter(Boolean);
+    return `  ${row.variable.padEnd(width)}  ${row.description}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+  });
   return [
     `Usage: ${definition.name} [--stdio] [--print-config]`,
     '',
@@ -153,32 +154,26 @@ function usage(definition: ServerDefinition): string {
     '  --print-config  print the effective settings (secrets redacted) and where each comes from, then exit',
     '  --help          show this help',
     '',
-    'Environment variables:',
+    'Environment variables (an empty value counts as unset; "HTTP only": unused with --stdio; "secret": never printed):',
     ...lines,
     '',
   ].join('\n');
 }
 
-/** Variables whose values are never printed: upstream credentials and the introspection client secret. */
-const SECRET_VARIABLE = /(_API_KEY|_TOKEN|_PASSWORD|_CLIENT_SECRET)$/;
-
 /**
- * The effective configuration, one `VARIABLE=value  # env|default` line per setting, secrets shown as `[redacted]`.
- * Run after readSettings, so every value printed has been accepted.
+ * The effective configuration, one `VARIABLE=value  # env|default|unset` line per setting, the value of every secret
+ * setting shown as `[redacted]`. Run after readSettings, so every value printed has been accepted.
  */
 export function printConfig(definition: ServerDefinition, env: NodeJS.ProcessEnv, stdio = false): string {
-  const rows = [
-    ...describeSettings(definition).map((row) => ({ variable: row.variable, default: row.default })),
-    ...describeUpstreamVariables(definition.securitySchemes).map((row) => ({ variable: row.variable, default: undefined })),
-  ];
+  const rows = describeAllSettings(definition);
   const width = Math.max(...rows.map((row) => row.variable.length));
   const lines = rows.map((row) => {
     // An empty value counts as unset, as everywhere in the settings.
     const raw = env[row.variable]?.trim() ? env[row.variable]! : undefined;
-    const secret = SECRET_VARIABLE.test(row.variable);
-    const value = raw === undefined ? (row.default ?? '') : secret ? '[redacted]' : raw.trim();
+    const value = raw === undefined ? (row.default ?? '') : row.secret ? '[redacted]' : raw.trim();
     const source = raw === undefined ? (row.default === undefined ? 'unset' : 'default') : 'env';
-    return `${`${row.variable}=${printable(value)}`.padEnd(width + 40)}  # ${source}`;
+    const unused = stdio && row.transport === 'http' ? ' (not used over stdio)' : '';
+    return `${`${row.variable}=${printable(value)}`.padEnd(width + 40)}  # ${source}${unused}`;
   });
   return [`# Effective configuration of ${definition.name} (${stdio ? 'stdio' : 'HTTP'}); secrets are redacted.`, ...lines, ''].join('\n');
 }

@@ -4,19 +4,19 @@
  * variables named `<envPrefix>_<PART>`. Secret values are never logged or put in messages; only variable names are.
  */
 import type { ToolDefinition, UpstreamSchemeDefinition } from './definition.js';
-import { urlProblem } from './auth-settings.js';
 import { SettingError } from './errors.js';
 import { encodeStrict } from './request.js';
 import type { UpstreamRequest } from './request.js';
+import type { SettingRow } from './setting-definitions.js';
+import { urlProblem } from './setting-parsers.js';
 
-/** One environment variable the server reads for its upstream credentials (for README, .env.example and --help). */
-export interface UpstreamVariable {
-  readonly variable: string;
+/**
+ * One environment variable the server reads for its upstream credentials: a row of the settings list (README,
+ * .env.example, --help, --print-config, Kubernetes objects) with the security scheme it belongs to. `secret` marks
+ * the credentials themselves (Secret, redacted); a token URL or scope override is not one (ConfigMap, printed).
+ */
+export interface UpstreamVariable extends SettingRow {
   readonly scheme: string;
-  readonly description: string;
-  readonly example: string;
-  /** A credential (Secret); false for settings such as a token URL or scopes (ConfigMap). */
-  readonly secret: boolean;
 }
 
 /** What `apply` did for one call: the variables whose credentials were sent, or the ones to set. */
@@ -64,7 +64,7 @@ export class UpstreamAuthenticationError extends Error {
 }
 
 type Part = 'API_KEY' | 'TOKEN' | 'USERNAME' | 'PASSWORD' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'TOKEN_URL' | 'SCOPE';
-type VariableSpec = { part: Part; description: string; example: string; secret: boolean };
+type VariableSpec = { part: Part; description: string; example: string; secret: boolean; default?: string | undefined };
 /** The client credentials grant with the token URL and scopes in effect (the spec's, or the operator's overrides). */
 type ClientCredentialsScheme = Extract<UpstreamSchemeDefinition, { type: 'oauth2ClientCredentials' }>;
 type Apply = (request: UpstreamRequest) => void | Promise<void>;
@@ -94,22 +94,37 @@ function variablesOf(scheme: UpstreamSchemeDefinition): VariableSpec[] {
       return [
         secret('CLIENT_ID', 'your-client-id', `OAuth 2.0 client ID for ${name}; access tokens come from ${printable(scheme.tokenUrl)} (client credentials grant).`),
         secret('CLIENT_SECRET', 'your-client-secret', `OAuth 2.0 client secret for ${name}.`),
-        { part: 'TOKEN_URL', example: 'https://auth.example.com/oauth2/token', secret: false, description: `Token endpoint for ${name}, instead of the spec's ${printable(scheme.tokenUrl)} (https; http only for loopback hosts).` },
-        { part: 'SCOPE', example: 'read write', secret: false, description: `Scopes asked for with ${name}, space-separated (RFC 6749 §3.3), instead of the spec's${scheme.scopes.length ? ` "${printable(scheme.scopes.join(' '))}"` : ' (none)'}.` },
+        {
+          part: 'TOKEN_URL',
+          example: 'https://auth.example.com/oauth2/token',
+          secret: false,
+          default: printable(scheme.tokenUrl),
+          description: `Token endpoint for ${name}, instead of the spec's ${printable(scheme.tokenUrl)} (https; http only for loopback hosts).`,
+        },
+        {
+          part: 'SCOPE',
+          example: 'read write',
+          secret: false,
+          default: scheme.scopes.length ? printable(scheme.scopes.join(' ')) : undefined,
+          description: `Scopes asked for with ${name}, space-separated (RFC 6749 §3.3), instead of the spec's${scheme.scopes.length ? ` "${printable(scheme.scopes.join(' '))}"` : ' (none)'}.`,
+        },
       ];
     case 'unsupported':
       return [];
   }
 }
 
-/** Lists every upstream credential variable of the spec's schemes; pure, shared by the generator and the server. */
+/** Lists every upstream credential variable of the spec's schemes as setting rows; pure, shared by the generator and the server. */
 export function describeUpstreamVariables(schemes: Readonly<Record<string, UpstreamSchemeDefinition>>): UpstreamVariable[] {
-  return Object.values(schemes).flatMap((scheme) => variablesOf(scheme).map(({ part, description, example, secret }) => ({
+  return Object.values(schemes).flatMap((scheme) => variablesOf(scheme).map(({ part, description, example, secret, default: fallback }) => ({
     variable: `${scheme.envPrefix}_${part}`,
     scheme: scheme.name,
     description,
+    default: fallback,
     example,
     secret,
+    // The server calls the API with its own credentials over either transport.
+    transport: 'both' as const,
   })));
 }
 
