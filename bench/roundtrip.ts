@@ -38,7 +38,7 @@ import { createTokenVerifier } from '../templates/runtime/token-verifier.js';
 import { freePort, machineBusyMicros, startChild, type Child } from './roundtrip/children.js';
 import { startIssuer, type Issuer } from './roundtrip/issuer.js';
 import { otherLoadOver, runCell, type Call, type CellResult } from './roundtrip/load.js';
-import { checkContent, checkToolResult, PROTOCOL_VERSION, rpc, toolCall } from './roundtrip/mcp.js';
+import { checkContent, checkToolResult, modernToolCall, PROTOCOL_VERSION, rpc, toolCall } from './roundtrip/mcp.js';
 import { PEER_HONO_PIN, preparePeer, type PreparedPeer } from './roundtrip/peer.js';
 import { PEER_STAGES, PORTCULLIS_STAGES, profileMarkdown, summarizeProfile } from './roundtrip/profile.js';
 import { positiveInt } from './env.js';
@@ -174,6 +174,7 @@ try {
     for (const concurrency of concurrencies) {
       rows.push({ round, target: 'floor', how: 'fetch GET', cell: await measure('floor', floorCall, concurrency, { upstream: upstream.pid }) });
       rows.push({ round, target: 'portcullis', how: 'raw POST', serverKey: 'server', cell: await measure('portcullis', portcullis.call, concurrency, { server: portcullis.child.pid, upstream: upstream.pid }) });
+      rows.push({ round, target: 'portcullis', how: 'raw POST 2026-07-28', serverKey: 'server', cell: await measure('portcullis', portcullis.modernCall, concurrency, { server: portcullis.child.pid, upstream: upstream.pid }) });
       if (peer) rows.push({ round, target: 'peer', how: 'raw POST', serverKey: 'server', cell: await measure('peer', peer.call, concurrency, { server: peer.child.pid, upstream: upstream.pid }) });
     }
   }
@@ -233,7 +234,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, nodeArgs: readonly string[] = []): Promise<Server & { token: string }> {
+async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, nodeArgs: readonly string[] = []): Promise<Server & { token: string; modernCall: Call }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
   const child = await startChild(name, process.execPath, [...nodeArgs, join(portcullisDir ?? join(ROOT, 'generated/petstore'), 'dist/index.js')], {
@@ -260,7 +261,11 @@ async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, 
   const token = await iss.mint({ audience: url, scope: SCOPE, subject: 'bench-user' });
   const headers = { authorization: `Bearer ${token}`, 'mcp-protocol-version': PROTOCOL_VERSION };
   const call: Call = async (seq) => checkToolResult(await rpc(url, headers, toolCall(seq, TOOL, ARGS)), EXPECT);
-  return { child, url, call, token };
+  const modernCall: Call = async (seq) => {
+    const request = modernToolCall(seq, TOOL, ARGS);
+    return checkToolResult(await rpc(url, { authorization: `Bearer ${token}`, ...request.headers }, request.body), EXPECT);
+  };
+  return { child, url, call, modernCall, token };
 }
 
 /** Authorization is really on, the tool is listed, and a bare tools/call (no initialize: stateless) is answered. */

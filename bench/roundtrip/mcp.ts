@@ -55,6 +55,18 @@ function fromEventStream(raw: string, id: unknown): Record<string, unknown> | un
   return undefined;
 }
 
+/** The 2026-07-28 protocol revision: no initialize, the version in each request's `_meta` and headers. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** A 2026-07-28 tools/call: the request `_meta` envelope in the body and the standard headers mirroring it. */
+export function modernToolCall(id: number, name: string, args: Record<string, unknown>): { body: Record<string, unknown>; headers: Record<string, string> } {
+  const _meta = { 'io.modelcontextprotocol/protocolVersion': MODERN_PROTOCOL_VERSION, 'io.modelcontextprotocol/clientCapabilities': {} };
+  return {
+    body: { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta } },
+    headers: { 'mcp-protocol-version': MODERN_PROTOCOL_VERSION, 'mcp-method': 'tools/call', 'mcp-name': name },
+  };
+}
+
 /** The body of a tools/call request. */
 export function toolCall(id: number, name: string, args: Record<string, unknown>): Record<string, unknown> {
   return { jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } };

@@ -153,7 +153,7 @@ describe('the emitted Dockerfile, run as commands on the host (generated/petstor
     expect(readdirSync(runtime.dir).sort()).toEqual(['dist', 'node_modules', 'package.json', 'tools.json'].concat(existsSync(join(runtime.dir, 'package-lock.json')) ? ['package-lock.json'] : []).sort());
     expect(existsSync(join(runtime.dir, 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(runtime.dir, 'dist', 'runtime', 'main.js'))).toBe(true);
-    expect(existsSync(join(runtime.dir, 'node_modules', '@modelcontextprotocol', 'sdk'))).toBe(true);
+    expect(existsSync(join(runtime.dir, 'node_modules', '@modelcontextprotocol', 'server'))).toBe(true);
     // --omit=dev: no compiler or type packages in the image.
     expect(existsSync(join(runtime.dir, 'node_modules', 'typescript'))).toBe(false);
     expect(existsSync(join(runtime.dir, 'node_modules', '@types', 'node'))).toBe(false);
