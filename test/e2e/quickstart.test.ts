@@ -5,14 +5,16 @@
  * new terminal opened in a clone), in README order. A `serve` block's last command keeps running (the server): the
  * test waits until it listens and stops its whole process group at the end. The last block's output is checked.
  *
- * The commands get a clean environment (PATH without any node_modules/.bin, HOME, so the same npm cache) plus two
- * variables, the only substitutions: UPSTREAM_BASE_URL, pointing the server at a loopback stand-in of the petstore
- * API instead of the internet (it answers getPetById, and only with the `api_key: special-key` header the README
- * passes), and PORT, a free port instead of the README's 3000, which another program on the machine may hold. The
- * server and `npm run call` both read PORT, so the commands themselves are unchanged.
+ * The commands get the environment of a new terminal (PATH without any node_modules/.bin, HOME, no npm lifecycle
+ * variables) plus two variables, the only substitutions: UPSTREAM_BASE_URL, pointing the server at a loopback
+ * stand-in of the petstore API instead of the internet (it answers getPetById, and only with the
+ * `api_key: special-key` header the README passes), and PORT, a free port instead of the README's 3000, which another
+ * program on the machine may hold. The server and `npm run call` both read PORT, so the commands are unchanged.
  *
- * This installs portcullis in the copy (`npm install`, which builds it) and the emitted project's dependencies: the
- * npm registry must be reachable (CI reaches it; the cache makes it quick).
+ * This installs portcullis in the copy (`npm install`, which builds it) and the emitted project's dependencies from
+ * the npm registry (CI reaches it), into an npm cache of the copy's own (npm_config_cache): the user's cache is
+ * not shared because test/e2e/container-commands.test.ts runs the Dockerfile's `npm cache clean --force` on it,
+ * which breaks an install running at the same time (npm: ENOENT renaming into _cacache). About a minute, cold.
  */
 
 import { execFileSync, spawn } from 'node:child_process';
@@ -141,7 +143,7 @@ function copyCheckout(dir: string): void {
 /** The environment of a new terminal: no npm lifecycle variables, no node_modules/.bin of this checkout on PATH. */
 function terminalEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
   const path = (process.env.PATH ?? '').split(delimiter).filter((entry) => entry && !entry.includes('node_modules')).join(delimiter);
-  const kept = ['HOME', 'USER', 'LANG', 'TMPDIR', 'npm_config_cache', 'npm_config_registry', 'npm_config_userconfig'];
+  const kept = ['HOME', 'USER', 'LANG', 'TMPDIR', 'npm_config_registry', 'npm_config_userconfig'];
   return {
     ...Object.fromEntries(kept.filter((name) => process.env[name] !== undefined).map((name) => [name, process.env[name]])),
     PATH: path,
@@ -182,14 +184,16 @@ describe('#9 README quick start', () => {
   it(
     '#9 runs the quick start as written from a copy of the checkout: generate, install, build, start, call a tool; the pet comes back',
     async () => {
-      copyCheckout(work!);
+      // The clone and, beside it, its npm cache.
+      const clone = join(work!, 'portcullis');
+      copyCheckout(clone);
       const port = await freePort();
-      const env = terminalEnvironment({ UPSTREAM_BASE_URL: `${upstream.origin}/v2`, PORT: String(port) });
+      const env = terminalEnvironment({ UPSTREAM_BASE_URL: `${upstream.origin}/v2`, PORT: String(port), npm_config_cache: join(work!, 'npm-cache') });
 
       let last: Finished | undefined;
       for (const block of blocks) {
         if (block.mode === 'serve') {
-          const started = startBlock(block.script, work!, env);
+          const started = startBlock(block.script, clone, env);
           server = started;
           const listening = new Promise<void>((resolve, reject) => {
             const poll = setInterval(() => {
@@ -206,7 +210,7 @@ describe('#9 README quick start', () => {
           await listening;
           continue;
         }
-        last = await runBlock(block.script, work!, env, 8 * 60_000);
+        last = await runBlock(block.script, clone, env, 8 * 60_000);
         expect(last.code, `README quick start block failed:\n${block.script}\n--- stdout ---\n${tail(last.stdout)}\n--- stderr ---\n${tail(last.stderr)}`).toBe(0);
       }
 
@@ -221,7 +225,7 @@ describe('#9 README quick start', () => {
       // The emitted server called the stand-in once, with the README's demo key, for the README's pet.
       expect(upstream.received.map((request) => [request.method, request.url, request.headers.api_key])).toEqual([['GET', '/v2/pet/1', 'special-key']]);
       // Generated into the copy, never into this checkout.
-      expect(existsSync(join(work!, 'petstore-mcp', 'dist', 'runtime', 'call.js'))).toBe(true);
+      expect(existsSync(join(clone, 'petstore-mcp', 'dist', 'runtime', 'call.js'))).toBe(true);
       expect(existsSync(join(ROOT, 'petstore-mcp'))).toBe(existedBefore);
 
       await stopGroup(server!);
