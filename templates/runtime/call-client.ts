@@ -1,9 +1,9 @@
 /**
  * `npm run call -- <tool> '<json>'`: calls one tool of a running server with the MCP SDK's own client over Streamable
  * HTTP (2025-11-25 basic/transports#streamable-http), or lists the tools the caller may see. It prints the result on
- * stdout and exits 0; a tool error (2025-11-25 server/tools#error-handling), a protocol error or an HTTP refusal goes
- * to stderr in one line that says what to do, exit 1; a malformed command line or variable exits 2. The access token
- * (MCP_TOKEN) is sent as a Bearer token (RFC 6750 §2.1) and never printed.
+ * stdout and exits 0; a tool error (2025-11-25 server/tools#error-handling) goes to stderr as the tool wrote it, a
+ * protocol error or an HTTP refusal in one line that says what to do, exit 1; a malformed command line or variable
+ * exits 2. The access token (MCP_TOKEN) is sent as a Bearer token (RFC 6750 §2.1) and never printed.
  */
 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -17,6 +17,7 @@ import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
  */
 export const CALL_VARIABLES = ['MCP_URL', 'MCP_TOKEN'] as const;
 
+/** `npm run call -- --help`. */
 export const CALL_USAGE = [
   "Usage: npm run call -- <tool> ['<json arguments>']   call a tool and print its result",
   '       npm run call -- --list                        list the tools you may call',
