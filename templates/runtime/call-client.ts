@@ -6,16 +6,9 @@
  * exits 2. The access token (MCP_TOKEN) is sent as a Bearer token (RFC 6750 §2.1) and never printed.
  */
 
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
 
-/**
- * The variables only the call script reads (it also reads the server's PORT): where the server is, and the access
- * token to send it. The server does not read them.
- */
-export const CALL_VARIABLES = ['MCP_URL', 'MCP_TOKEN'] as const;
 
 /** `npm run call -- --help`. */
 export const CALL_USAGE = [
@@ -231,9 +224,10 @@ export function formatResult(result: CallToolResult): string {
 /** One line saying what went wrong and what to do, from a failed connect/list/call. */
 export function describeFailure(error: unknown, target: CallTarget, refusal: HttpRefusal | undefined, tool?: string): string {
   const where = target.url.href;
-  const status = (error as { code?: unknown }).code;
+  // The SDK's HTTP error carries the status (`status`); a refusal seen on the wire with that status explains it.
+  const status = (error as { status?: unknown }).status ?? (error as { code?: unknown }).code;
   if (refusal && status === refusal.status) return describeRefusal(refusal, where, target.token !== undefined);
-  if (error instanceof McpError) {
+  if (error instanceof ProtocolError) {
     const hint = tool !== undefined && /unknown tool/i.test(error.message) ? '; npm run call -- --list lists the tools you may call' : '';
     // The SDK prefixes `MCP error <code>: ` on each side of the wire; the code says nothing a person can act on.
     return `${printable(error.message.replace(/^(MCP error -?\d+: )+/, ''), 500)}${hint}`;

@@ -2,6 +2,7 @@
  * #9 the emitted server as a process at start: a variable with one of our prefixes that no setting reads is warned
  * about once, by name only, with the known variable it most likely meant; --stdio says on stderr that it serves.
  */
+import { CALL_VARIABLES } from '../../templates/runtime/call-settings.js';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -129,7 +130,7 @@ describe('#9 unknown settings at start', () => {
       for (const match of readFileSync(new URL(file, runtime), 'utf8').matchAll(pattern)) read.add(match[1]!);
     }
     expect(read.size).toBeGreaterThan(20);
-    const known = describeSettings().map((row) => row.variable);
+    const known = [...describeSettings().map((row) => row.variable), ...CALL_VARIABLES];
     expect([...read].filter((name) => !known.includes(name))).toEqual([]);
     expect(findUnknownSettings(Object.fromEntries(known.map((name) => [name, 'x'])), known)).toEqual([]);
   });

@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
+import { CALL_VARIABLES } from './call-settings.js';
 import { missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -130,8 +131,9 @@ async function loadDefinition(url: URL): Promise<ServerDefinition> {
 }
 
 /** Every variable the server reads: its settings (authorization included) and the upstream credentials of its schemes. */
+/** Every variable the project reads: the server's settings and `npm run call`'s (a shell may export them for both). */
 function knownVariables(definition: ServerDefinition): string[] {
-  return describeAllSettings(definition).map((row) => row.variable);
+  return [...describeAllSettings(definition).map((row) => row.variable), ...CALL_VARIABLES];
 }
 
 /** The text of --help: usage, options, and every setting with its default, marked when secret or HTTP-only. */
