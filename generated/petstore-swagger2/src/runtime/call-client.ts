@@ -225,9 +225,10 @@ export function formatResult(result: CallToolResult): string {
 /** One line saying what went wrong and what to do, from a failed connect/list/call. */
 export function describeFailure(error: unknown, target: CallTarget, refusal: HttpRefusal | undefined, tool?: string): string {
   const where = target.url.href;
-  // The SDK's HTTP error carries the status (`status`); a refusal seen on the wire with that status explains it.
+  // A refusal seen on the wire explains the error: the SDK's HTTP error carries its status, and a 401 or 403 ends the
+  // call whatever the SDK makes of it (its 2.x client throws InsufficientScopeError, without the status, for a 403).
   const status = (error as { status?: unknown }).status ?? (error as { code?: unknown }).code;
-  if (refusal && status === refusal.status) return describeRefusal(refusal, where, target.token !== undefined);
+  if (refusal && (status === refusal.status || refusal.status === 401 || refusal.status === 403)) return describeRefusal(refusal, where, target.token !== undefined);
   if (error instanceof ProtocolError) {
     const hint = tool !== undefined && /unknown tool/i.test(error.message) ? '; npm run call -- --list lists the tools you may call' : '';
     // The SDK prefixes `MCP error <code>: ` on each side of the wire; the code says nothing a person can act on.
