@@ -18,5 +18,8 @@ export interface Caller {
   readonly expiresAt?: number | undefined;
 }
 
-/** The caller when nobody in particular calls (stdio, AUTH_MODE=none): no scopes, no roles. */
-export const ANONYMOUS_CALLER: Caller = Object.freeze({ scopes: [], roles: [] });
+/**
+ * The caller when nobody in particular calls (stdio, AUTH_MODE=none): no scopes, no roles. Frozen to the bottom, since
+ * every request shares it and hooks receive it: nothing can grant it a scope at runtime.
+ */
+export const ANONYMOUS_CALLER: Caller = Object.freeze({ scopes: Object.freeze([]), roles: Object.freeze([]) });
