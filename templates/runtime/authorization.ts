@@ -1,10 +1,11 @@
 /**
  * Who may see and call which tool: the one decision function used by tools/list, tools/call and the HTTP layer's
- * step-up check (what tools/list shows and what tools/call allows come from one decision function).
+ * step-up gate (step-up-gate.ts), so what tools/list shows, what tools/call allows and what is challenged agree.
  */
 
+import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
-import type { CallerContext, ToolPolicy } from './mcp-server.js';
+import type { ToolPolicy } from './mcp-server.js';
 
 /** What the caller is told when a role refuses it: nothing about roles, policy or other tools (no request can obtain a role). */
 export const ROLE_REFUSAL = 'You are not permitted to use this tool.';
@@ -28,7 +29,7 @@ export function expandScopes(scopes: readonly string[], impliedScopes: ImpliedSc
 }
 
 /** Decides whether `caller` may use `tool` now: roles first (never a step-up), then scopes (OR of AND-sets). */
-export function decide(caller: CallerContext, tool: ToolDefinition, impliedScopes: ImpliedScopes): Decision {
+export function decide(caller: Caller, tool: ToolDefinition, impliedScopes: ImpliedScopes): Decision {
   // A role is not an OAuth scope: no re-consent can obtain it, so it is checked first and never leads to a scope challenge.
   if (tool.roles.length > 0 && !tool.roles.some((role) => caller.roles.includes(role))) return { allowed: false, denied: 'role' };
   // `scopes: []` is a public tool, open to any valid token for this server.

@@ -1,0 +1,65 @@
+/** What one caller may cost the endpoint (request-limits.ts): rate-limit tokens and in-flight slots, batches whole. */
+
+import { describe, expect, it } from 'vitest';
+import { ANONYMOUS_CALLER } from '../../templates/runtime/caller.js';
+import { isRefusal } from '../../templates/runtime/refusal.js';
+import { createRequestLimits, rateKeyOf } from '../../templates/runtime/request-limits.js';
+
+const SLOW_DOWN = 'Too many requests: slow down and retry after the Retry-After delay';
+const OVERLOADED = { status: 503, reason: 'overloaded', message: 'Service unavailable: too many requests in flight; retry after the Retry-After delay', headers: { 'Retry-After': '1' } };
+
+describe('request-limits', () => {
+  it('#10 keys the rate limit by subject, else client id, else the connection address (never X-Forwarded-For)', () => {
+    expect(rateKeyOf({ subject: 'alice', clientId: 'app', scopes: [], roles: [] }, '10.0.0.1')).toBe('sub:alice');
+    expect(rateKeyOf({ clientId: 'app', scopes: [], roles: [] }, '10.0.0.1')).toBe('client:app');
+    expect(rateKeyOf(ANONYMOUS_CALLER, '10.0.0.1')).toBe('addr:10.0.0.1');
+    expect(rateKeyOf(ANONYMOUS_CALLER, undefined)).toBe('addr:unknown');
+  });
+
+  it('#10 admits a burst per key, then refuses 429 with the seconds until the next token', () => {
+    let now = 0;
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 2, maxConcurrentRequests: 4 }, () => now);
+    expect([limits.admit('sub:a'), limits.admit('sub:a'), limits.admit('sub:b')]).toEqual([undefined, undefined, undefined]);
+    expect(limits.admit('sub:a')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
+    now += 1000;
+    expect(limits.admit('sub:a')).toBeUndefined();
+  });
+
+  it('#10 takes in-flight slots until none is left, then refuses 503; a release frees them', () => {
+    const limits = createRequestLimits({ rateLimitPerMinute: 0, rateLimitBurst: 0, maxConcurrentRequests: 2 });
+    const first = limits.takeSlot();
+    const second = limits.takeSlot();
+    expect([isRefusal(first), isRefusal(second)]).toEqual([false, false]);
+    expect(limits.takeSlot()).toEqual(OVERLOADED);
+    expect(limits.inFlight.inFlight).toBe(2);
+    if (!isRefusal(first)) first();
+    expect(limits.inFlight.inFlight).toBe(1);
+  });
+
+  it('#10 charges a batch for its messages after the first, all or none, in order: burst, tokens, size, slots', () => {
+    let now = 0;
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, () => now);
+    expect(limits.chargeBatch(6, 'k')).toEqual({ status: 429, reason: 'rate_limited', message: 'Too many requests: a batch may hold at most 5 requests; send fewer at once' });
+    expect(limits.chargeBatch(4, 'k')).toEqual({ status: 400, reason: 'batch_too_large', message: 'Invalid Request: a batch may hold at most 3 requests', code: -32600 });
+    for (let index = 0; index < 4; index += 1) limits.admit('j');
+    expect(limits.chargeBatch(3, 'j')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
+    now += 60_000;
+    const held = [limits.takeSlot(), limits.takeSlot()];
+    expect(limits.chargeBatch(3, 'k')).toEqual(OVERLOADED);
+    const first = held.shift()!;
+    if (!isRefusal(first)) first();
+    const batch = limits.chargeBatch(3, 'other');
+    expect(isRefusal(batch)).toBe(false);
+    expect(limits.inFlight.inFlight).toBe(3);
+    for (const release of [...held, batch]) if (!isRefusal(release)) release();
+    expect(limits.inFlight.inFlight).toBe(0);
+  });
+
+  it('#10 charges nothing more for a batch of one, nor with rate limiting off', () => {
+    const limits = createRequestLimits({ rateLimitPerMinute: 0, rateLimitBurst: 0, maxConcurrentRequests: 2 });
+    expect(isRefusal(limits.chargeBatch(1, 'k'))).toBe(false);
+    expect(limits.inFlight.inFlight).toBe(0);
+    expect(isRefusal(limits.chargeBatch(2, 'k'))).toBe(false);
+    expect(limits.inFlight.inFlight).toBe(1);
+  });
+});
