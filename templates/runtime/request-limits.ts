@@ -57,9 +57,10 @@ export function createRequestLimits(settings: RequestLimitSettings, clock?: () =
       if (!rateLimiter.fits(count)) {
         return { status: 429, reason: 'rate_limited', message: `Too many requests: a batch may hold at most ${settings.rateLimitBurst} requests; send fewer at once` };
       }
+      // Checked before any token is taken: a batch refused for its size costs its sender nothing.
+      if (count > inFlight.max) return { status: 400, reason: 'batch_too_large', message: `Invalid Request: a batch may hold at most ${inFlight.max} requests`, code: -32600 };
       const limited = take(key, count - 1);
       if (limited) return limited;
-      if (count > inFlight.max) return { status: 400, reason: 'batch_too_large', message: `Invalid Request: a batch may hold at most ${inFlight.max} requests`, code: -32600 };
       return slots(count - 1);
     },
   };

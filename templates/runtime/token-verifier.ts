@@ -317,7 +317,8 @@ function verified(token: string, claims: Record<string, unknown>, options: Token
   const scopes = scopesFrom(claims);
   const roles = rolesFrom(claims, options.rolesClaim);
   const expiresAt = claims.exp as number;
-  const caller: Caller = Object.freeze({ subject, clientId, scopes, roles, expiresAt });
+  // Frozen through: the caller is cached with the token and handed to the user's hooks, which must not widen it.
+  const caller: Caller = Object.freeze({ subject, clientId, scopes: Object.freeze(scopes), roles: Object.freeze(roles), expiresAt });
   const authInfo: AuthInfo = {
     token,
     clientId: clientId ?? '',

@@ -36,7 +36,7 @@ describe('request-limits', () => {
     expect(limits.inFlight.inFlight).toBe(1);
   });
 
-  it('#10 charges a batch for its messages after the first, all or none, in order: burst, tokens, size, slots', () => {
+  it('#10 charges a batch for its messages after the first, all or none, in order: burst, size, tokens, slots', () => {
     let now = 0;
     const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, () => now);
     expect(limits.chargeBatch(6, 'k')).toEqual({ status: 429, reason: 'rate_limited', message: 'Too many requests: a batch may hold at most 5 requests; send fewer at once' });
@@ -53,6 +53,17 @@ describe('request-limits', () => {
     expect(limits.inFlight.inFlight).toBe(3);
     for (const release of [...held, batch]) if (!isRefusal(release)) release();
     expect(limits.inFlight.inFlight).toBe(0);
+  });
+
+  it('#10 a batch refused for its size takes no rate-limit tokens', () => {
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, () => 0);
+    expect(limits.chargeBatch(4, 'x')).toMatchObject({ status: 400, reason: 'batch_too_large' });
+    // Burst 5: two batches of three take the four tokens after their first messages — none went to the refused one.
+    for (let round = 0; round < 2; round += 1) {
+      const batch = limits.chargeBatch(3, 'x');
+      expect(isRefusal(batch)).toBe(false);
+      if (!isRefusal(batch)) batch();
+    }
   });
 
   it('#10 charges nothing more for a batch of one, nor with rate limiting off', () => {

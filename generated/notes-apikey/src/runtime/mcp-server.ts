@@ -10,6 +10,8 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { ANONYMOUS_CALLER } from './caller.js';
+import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
@@ -21,28 +23,23 @@ import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
 import type { UpstreamContext } from './upstream.js';
 
-/** Who is calling, as established by the transport from the access token (over stdio: nobody in particular). */
-export interface CallerContext {
-  readonly subject?: string | undefined;
-  readonly clientId?: string | undefined;
-  readonly scopes: readonly string[];
-  readonly roles: readonly string[];
-  /** When the token expires, in seconds since the epoch. */
-  readonly expiresAt?: number | undefined;
-}
+export { ANONYMOUS_CALLER } from './caller.js';
+
+/** @deprecated The caller type is `Caller` from ./caller.js; this name stays for code written against it. */
+export type CallerContext = Caller;
 
 /** Which tools a caller may see and use. */
 export interface ToolPolicy {
   /** Whether `tool` appears in the caller's tools/list. */
-  canSee(caller: CallerContext, tool: ToolDefinition): boolean;
+  canSee(caller: Caller, tool: ToolDefinition): boolean;
   /** Whether the caller may call `tool` now; when not, `reason` is the whole message shown to the caller. */
-  check(caller: CallerContext, tool: ToolDefinition): { allowed: true } | { allowed: false; reason: string };
+  check(caller: Caller, tool: ToolDefinition): { allowed: true } | { allowed: false; reason: string };
 }
 
 export interface McpServerContext {
   readonly upstream: UpstreamContext;
   /** Defaults to ANONYMOUS_CALLER. */
-  readonly caller?: CallerContext;
+  readonly caller?: Caller;
   /** Defaults to ALLOW_ALL. */
   readonly policy?: ToolPolicy;
   /** The user's hooks (src/hooks.ts); defaults to NO_HOOKS. */
@@ -75,8 +72,6 @@ export const DEFAULT_PAGE_SIZE = 100;
  * the list across a step-up) shows a stepped-up caller its old list for at most this long.
  */
 export const TOOLS_LIST_TTL_MS = 60_000;
-
-export const ANONYMOUS_CALLER: CallerContext = Object.freeze({ scopes: [], roles: [] });
 
 /** The policy while there is no caller authorization: every tool is visible and callable. */
 export const ALLOW_ALL: ToolPolicy = Object.freeze({
@@ -143,8 +138,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, args);
       // The user's object-level check and hooks see only callers and arguments that have passed everything above.
-      const identity = { subject: caller.subject, clientId: caller.clientId, scopes: caller.scopes, roles: caller.roles };
-      const outcome = await runWithHooks(hooks, { tool, identity, args: valid }, () => callUpstream(tool, valid, upstream));
+      const outcome = await runWithHooks(hooks, { tool, identity: caller, args: valid }, () => callUpstream(tool, valid, upstream));
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;
     } catch (error) {
       // The caller's (or the operator's) to fix: reported as a tool error so the model can read it and adapt.

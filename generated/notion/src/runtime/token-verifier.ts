@@ -11,7 +11,7 @@ import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } fro
 import type { FetchImplementation, JWTPayload } from 'jose';
 import type { IntrospectionSettings } from './auth-settings.js';
 import { urlProblem } from './auth-settings.js';
-import type { CallerContext } from './mcp-server.js';
+import type { Caller } from './caller.js';
 import type { Log } from './settings.js';
 
 /** After a JWKS fetch, an unknown `kid` may refetch only this much later (key rotation without hammering the AS). */
@@ -68,7 +68,7 @@ export interface TokenVerifierOptions {
 }
 
 export interface VerifiedToken {
-  readonly caller: CallerContext;
+  readonly caller: Caller;
   /** What the SDK's transport takes as `req.auth` (and hands to request handlers as `extra.authInfo`). */
   readonly authInfo: AuthInfo;
 }
@@ -318,7 +318,8 @@ function verified(token: string, claims: Record<string, unknown>, options: Token
   const scopes = scopesFrom(claims);
   const roles = rolesFrom(claims, options.rolesClaim);
   const expiresAt = claims.exp as number;
-  const caller: CallerContext = Object.freeze({ subject, clientId, scopes, roles, expiresAt });
+  // Frozen through: the caller is cached with the token and handed to the user's hooks, which must not widen it.
+  const caller: Caller = Object.freeze({ subject, clientId, scopes: Object.freeze(scopes), roles: Object.freeze(roles), expiresAt });
   const authInfo: AuthInfo = {
     token,
     clientId: clientId ?? '',

@@ -8,20 +8,17 @@
  */
 
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { Caller } from './caller.js';
 import type { ToolDefinition } from './definition.js';
 
-/** Who is calling, as verified from the access token (over stdio or with AUTH_MODE=none: nobody in particular). */
-export interface VerifiedIdentity {
-  readonly subject?: string | undefined;
-  readonly clientId?: string | undefined;
-  readonly scopes: readonly string[];
-  readonly roles: readonly string[];
-}
+/** @deprecated The caller type is `Caller` from ./caller.js; this name stays for hooks written against it. */
+export type VerifiedIdentity = Caller;
 
 /** What a hook is told about one call: the tool, the caller and the validated arguments. */
 export interface ToolCallContext {
   readonly tool: ToolDefinition;
-  readonly identity: VerifiedIdentity;
+  /** Who is calling, as verified from the access token (over stdio or with AUTH_MODE=none: nobody in particular). */
+  readonly identity: Caller;
   readonly args: Readonly<Record<string, unknown>>;
 }
 
@@ -45,7 +42,7 @@ export interface ServerHooks<N extends string = string> {
    * Object-level check, run for every call once scopes, roles and arguments have passed: e.g. "may this subject
    * read this ticket?". A denial is a tool error with `reason`.
    */
-  authorize?(identity: VerifiedIdentity, tool: ToolDefinition & { readonly name: N }, args: Readonly<Record<string, unknown>>): HookDecision | Promise<HookDecision>;
+  authorize?(identity: Caller, tool: ToolDefinition & { readonly name: N }, args: Readonly<Record<string, unknown>>): HookDecision | Promise<HookDecision>;
   /** Hooks by tool name; `'*'` applies to every tool (before the tool's own). */
   tools?: { readonly [name in N | '*']?: ToolHooks };
 }
