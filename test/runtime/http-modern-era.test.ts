@@ -78,6 +78,26 @@ describe('#10 the 2026-07-28 era on the one endpoint', () => {
     expect(again.body.result.tools.map((tool: { name: string }) => tool.name)).toEqual(names);
   });
 
+  it('#10 puts ttlMs and cacheScope private on every tools/list page, the next ones included', async () => {
+    const paged = await startProtected(as, `${upstream.origin}/api`, { MCP_TOOLS_PAGE_SIZE: '1' });
+    try {
+      const token = await as.mint(paged.server.publicUrl, { claims: { scope: 'pets:read pets:write' } });
+      const names: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const request = modern('tools/list', cursor === undefined ? {} : { cursor });
+        const page = await rpc(paged.url, token, request.body, request.headers);
+        expect(page.status).toBe(200);
+        expect(page.body.result).toMatchObject({ resultType: 'complete', ttlMs: 60_000, cacheScope: 'private' });
+        names.push(...page.body.result.tools.map((tool: { name: string }) => tool.name));
+        cursor = page.body.result.nextCursor;
+      } while (cursor !== undefined);
+      expect(names).toEqual(['get_pet', 'create_pet']);
+    } finally {
+      await paged.close();
+    }
+  });
+
   it('#10 calls a tool with resultType complete, sends no token upstream, and carries the traceparent of _meta upstream and into the audit', async () => {
     const response = await send(modern('tools/call', { name: 'get_pet', arguments: { petId: 7 }, _meta: { traceparent: TRACEPARENT } }));
     expect(response.status).toBe(200);
