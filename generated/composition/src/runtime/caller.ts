@@ -17,6 +17,8 @@ export interface Caller {
   readonly roles: readonly string[];
   /** When the token expires, in seconds since the epoch (its `exp`). */
   readonly expiresAt?: number | undefined;
+  /** Every claim of the verified token (JWT payload or RFC 7662 introspection response), deep-frozen; read by path with claimAt (claims.ts). */
+  readonly claims?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { FetchImplementation, JWTPayload } from 'jose';
 import type { IntrospectionSettings } from './auth-settings.js';
 import { urlProblem } from './auth-settings.js';
 import type { Caller } from './caller.js';
+import { claimAt, frozenClaims } from './claims.js';
 import type { Log } from './settings.js';
 
 /** After a JWKS fetch, an unknown `kid` may refetch only this much later (key rotation without hammering the AS). */
@@ -292,11 +293,7 @@ export function scopesFrom(claims: Record<string, unknown>): string[] {
 
 /** Roles from the claim `path`: tried as a literal claim name first, then as a dotted path (as Keycloak, Auth0 and Okta place them). */
 export function rolesFrom(claims: Record<string, unknown>, path: string): string[] {
-  let value: unknown = Object.hasOwn(claims, path) ? claims[path] : undefined;
-  if (value === undefined && path.includes('.')) {
-    value = path.split('.').reduce<unknown>((node, key) => (isObject(node) && Object.hasOwn(node, key) ? node[key] : undefined), claims);
-  }
-  return listOf(value, /[\s,]+/);
+  return listOf(claimAt(claims, path), /[\s,]+/);
 }
 
 /** An array's strings, or a string split at `separator`; anything else is no entries. */
@@ -319,7 +316,7 @@ function verified(token: string, claims: Record<string, unknown>, options: Token
   const roles = rolesFrom(claims, options.rolesClaim);
   const expiresAt = claims.exp as number;
   // Frozen through: the caller is cached with the token and handed to the user's hooks, which must not widen it.
-  const caller: Caller = Object.freeze({ subject, clientId, scopes: Object.freeze(scopes), roles: Object.freeze(roles), expiresAt });
+  const caller: Caller = Object.freeze({ subject, clientId, scopes: Object.freeze(scopes), roles: Object.freeze(roles), expiresAt, claims: frozenClaims(claims) });
   const authInfo: AuthInfo = {
     token,
     clientId: clientId ?? '',
