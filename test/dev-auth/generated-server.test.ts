@@ -3,11 +3,9 @@
  * and list the tools their scopes and roles allow, and the SDK's own OAuth client (discovery, dynamic registration,
  * PKCE authorization code approved for the dev user) completes against it and calls a tool.
  */
-import { randomUUID } from 'node:crypto';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,77 +13,9 @@ import { readToolsFile } from '../../src/dev-auth/tools-file.js';
 import { startDevAuth, type DevAuthEvent, type DevAuthServer } from '../../src/dev-auth/start-dev-auth.js';
 import { freePort } from '../support/authorization-server.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 import { headlessUserAgent } from './user-agent.js';
-
-const REDIRECT_URL = 'http://127.0.0.1:1/oauth/callback';
-
-/** An OAuthClientProvider without a browser: the authorization URL is followed headlessly and the code kept. */
-class HeadlessOAuthProvider implements OAuthClientProvider {
-  readonly savedTokens: OAuthTokens[] = [];
-  private client: OAuthClientInformationMixed | undefined;
-  private current: OAuthTokens | undefined;
-  private verifier: string | undefined;
-  private expectedState: string | undefined;
-  private code: string | undefined;
-
-  constructor(private readonly follow: (url: URL) => Promise<URL>) {}
-
-  get redirectUrl(): string {
-    return REDIRECT_URL;
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'dev-auth e2e', redirect_uris: [REDIRECT_URL], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-
-  state(): string {
-    this.expectedState = randomUUID();
-    return this.expectedState;
-  }
-
-  clientInformation() {
-    return this.client;
-  }
-
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.client = information;
-  }
-
-  tokens() {
-    return this.current;
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.current = tokens;
-    this.savedTokens.push(tokens);
-  }
-
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    const back = await this.follow(authorizationUrl);
-    if (`${back.origin}${back.pathname}` !== REDIRECT_URL) throw new Error(`redirected to ${back.href}, not to the redirect_uri`);
-    if (back.searchParams.get('state') !== this.expectedState) throw new Error('state mismatch');
-    const error = back.searchParams.get('error');
-    if (error) throw new Error(`authorization failed: ${error}: ${back.searchParams.get('error_description')}`);
-    this.code = back.searchParams.get('code') ?? undefined;
-  }
-
-  takeCode(): string {
-    const code = this.code;
-    this.code = undefined;
-    if (!code) throw new Error('no authorization code captured');
-    return code;
-  }
-}
 
 async function listToolNames(url: string, token: string): Promise<string[]> {
   const response = await fetch(url, {
@@ -138,7 +68,7 @@ describe('dev-auth in front of generated/helpdesk', () => {
   });
 
   it('#9 the SDK OAuth client registers, runs PKCE for the dev user and calls a tool', async () => {
-    const provider = new HeadlessOAuthProvider(headlessUserAgent(auth.issuer));
+    const provider = new HeadlessOAuthProvider(headlessUserAgent(auth.issuer), 'dev-auth e2e');
     const first = new Client({ name: 'dev-auth-e2e', version: '1.0.0' });
     const firstTransport = new StreamableHTTPClientTransport(new URL(publicUrl), { authProvider: provider });
     await expect(first.connect(firstTransport)).rejects.toBeInstanceOf(UnauthorizedError);

@@ -4,92 +4,19 @@
  * each doing dynamic registration, PKCE, the first call, a 403 insufficient_scope step-up and the retried call — with
  * the same authorization answers in both eras. (oauth-sdk-flow.test.ts checks the v1 flow on the wire in detail.)
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport, UnauthorizedError } from '@modelcontextprotocol/client';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { OAuthClientProvider as V1OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { UnauthorizedError as V1UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientMetadata, OAuthClientProvider, StoredOAuthClientInformation, StoredOAuthTokens } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
-
-const REDIRECT_URL = 'http://127.0.0.1:1/oauth/callback';
-
-/** A browserless v2 OAuthClientProvider: follows the AS's automatic login and consent and keeps the callback query. */
-class HeadlessProvider implements OAuthClientProvider {
-  readonly authorizationUrls: URL[] = [];
-  readonly savedTokens: StoredOAuthTokens[] = [];
-  private client: StoredOAuthClientInformation | undefined;
-  private current: StoredOAuthTokens | undefined;
-  private verifier: string | undefined;
-  private expectedState: string | undefined;
-  private callback: URLSearchParams | undefined;
-
-  constructor(private readonly as: AuthorizationServer) {}
-
-  get redirectUrl(): string {
-    return REDIRECT_URL;
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'portcullis e2e v2', redirect_uris: [REDIRECT_URL], grant_types: ['authorization_code'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-
-  state(): string {
-    this.expectedState = randomUUID();
-    return this.expectedState;
-  }
-
-  clientInformation() {
-    return this.client;
-  }
-
-  saveClientInformation(information: StoredOAuthClientInformation): void {
-    this.client = information;
-  }
-
-  tokens() {
-    return this.current;
-  }
-
-  saveTokens(tokens: StoredOAuthTokens): void {
-    this.current = tokens;
-    this.savedTokens.push(tokens);
-  }
-
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizationUrls.push(authorizationUrl);
-    const back = await this.as.authorize(authorizationUrl);
-    if (back.searchParams.get('state') !== this.expectedState) throw new Error('state mismatch');
-    const error = back.searchParams.get('error');
-    if (error) throw new Error(`authorization failed: ${error}: ${back.searchParams.get('error_description')}`);
-    this.callback = back.searchParams;
-  }
-
-  /** The callback query of the last redirect (code, state and RFC 9207 iss), once. */
-  takeCallback(): URLSearchParams {
-    const callback = this.callback;
-    this.callback = undefined;
-    if (!callback) throw new Error('no authorization callback captured');
-    return callback;
-  }
-}
 
 interface Example {
   readonly name: string;
@@ -122,7 +49,7 @@ interface ClientKit {
   readonly label: string;
   /** The era the connection must land on (undefined: the v1 client, which knows only the legacy era). */
   readonly era?: 'modern' | 'legacy';
-  connect(url: URL, provider: HeadlessProvider): { client: { close(): Promise<void> }; done: Promise<void>; transport: unknown };
+  connect(url: URL, provider: HeadlessOAuthProvider): { client: { close(): Promise<void> }; done: Promise<void>; transport: unknown };
   finishAuth(transport: unknown, callback: URLSearchParams): Promise<void>;
   listNames(client: unknown): Promise<string[]>;
   callTool(client: unknown, name: string, args: Record<string, unknown>): Promise<{ isError?: boolean }>;
@@ -150,7 +77,7 @@ const V1_KIT: ClientKit = {
   label: 'v1 SDK client (2025-11-25)',
   connect(url, provider) {
     const client = new V1Client({ name: 'e2e-v1', version: '1.0.0' });
-    const transport = new V1StreamableHTTPClientTransport(url, { authProvider: provider as unknown as V1OAuthClientProvider });
+    const transport = new V1StreamableHTTPClientTransport(url, { authProvider: provider });
     return { client, transport, done: client.connect(transport) };
   },
   finishAuth: (transport, callback) => (transport as V1StreamableHTTPClientTransport).finishAuth(callback.get('code')!),
@@ -198,7 +125,7 @@ for (const example of EXAMPLES) {
 
     for (const kit of CLIENTS) {
       it(`#10 ${kit.label}: registration, PKCE, first call, 403 step-up, retried call`, async () => {
-        const provider = new HeadlessProvider(as);
+        const provider = new HeadlessOAuthProvider((url) => as.authorize(url), 'portcullis e2e eras');
         const url = new URL(publicUrl);
 
         // No token yet: the client is challenged, registers, and sends the (headless) user to the AS.

@@ -5,102 +5,19 @@
  * → tools/list filtered → 403 insufficient_scope on a tool needing more → step-up authorization with the challenged
  * scopes → success. Every step is checked on the wire or at the AS.
  */
-import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { freePort, parseChallenge, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
-
-const REDIRECT_URL = 'http://127.0.0.1:1/oauth/callback';
-
-/**
- * An OAuthClientProvider without a browser: `redirectToAuthorization` follows the authorization URL through the
- * AS's automatic login and consent and keeps the code from the redirect back; the test then hands it to
- * `transport.finishAuth`, as a real client's callback handler would.
- */
-class HeadlessOAuthProvider implements OAuthClientProvider {
-  readonly authorizationUrls: URL[] = [];
-  readonly savedTokens: OAuthTokens[] = [];
-  private client: OAuthClientInformationMixed | undefined;
-  private current: OAuthTokens | undefined;
-  private verifier: string | undefined;
-  private expectedState: string | undefined;
-  private code: string | undefined;
-
-  constructor(private readonly as: AuthorizationServer) {}
-
-  get redirectUrl(): string {
-    return REDIRECT_URL;
-  }
-
-  get clientMetadata(): OAuthClientMetadata {
-    return {
-      client_name: 'portcullis e2e',
-      redirect_uris: [REDIRECT_URL],
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'none',
-    };
-  }
-
-  state(): string {
-    this.expectedState = randomUUID();
-    return this.expectedState;
-  }
-
-  clientInformation() {
-    return this.client;
-  }
-
-  saveClientInformation(information: OAuthClientInformationMixed): void {
-    this.client = information;
-  }
-
-  tokens() {
-    return this.current;
-  }
-
-  saveTokens(tokens: OAuthTokens): void {
-    this.current = tokens;
-    this.savedTokens.push(tokens);
-  }
-
-  saveCodeVerifier(verifier: string): void {
-    this.verifier = verifier;
-  }
-
-  codeVerifier(): string {
-    if (!this.verifier) throw new Error('no code verifier saved');
-    return this.verifier;
-  }
-
-  async redirectToAuthorization(authorizationUrl: URL): Promise<void> {
-    this.authorizationUrls.push(authorizationUrl);
-    const back = await this.as.authorize(authorizationUrl);
-    if (`${back.origin}${back.pathname}` !== REDIRECT_URL) throw new Error(`redirected to ${back.href}, not to the redirect_uri`);
-    if (back.searchParams.get('state') !== this.expectedState) throw new Error('state mismatch');
-    const error = back.searchParams.get('error');
-    if (error) throw new Error(`authorization failed: ${error}: ${back.searchParams.get('error_description')}`);
-    this.code = back.searchParams.get('code') ?? undefined;
-  }
-
-  /** The code captured by the last redirect, once. */
-  takeCode(): string {
-    const code = this.code;
-    this.code = undefined;
-    if (!code) throw new Error('no authorization code captured');
-    return code;
-  }
-}
 
 interface WireRecord {
   readonly method: string;
@@ -173,7 +90,7 @@ describe('the SDK OAuth client against generated/helpdesk and a real authorizati
 
   it('runs 401 → metadata → discovery → registration → PKCE → token → 403 → step-up → success', async () => {
     const { as, upstream, publicUrl } = harness;
-    const provider = new HeadlessOAuthProvider(as);
+    const provider = new HeadlessOAuthProvider((url) => as.authorize(url));
     const wire: WireRecord[] = [];
     const newTransport = () => new StreamableHTTPClientTransport(new URL(publicUrl), { authProvider: provider, fetch: recordingFetch(wire) });
 
@@ -296,7 +213,7 @@ describe("oidc-provider's default registration scope allow-list (the trap the he
 
   it('makes the step-up authorization fail with invalid_scope when the registered scope is kept as an allow-list', async () => {
     const { as, publicUrl } = harness!;
-    const provider = new HeadlessOAuthProvider(as);
+    const provider = new HeadlessOAuthProvider((url) => as.authorize(url));
     const first = new Client({ name: 'e2e-trap', version: '1.0.0' });
     clients.push(first);
     const firstTransport = new StreamableHTTPClientTransport(new URL(publicUrl), { authProvider: provider });
