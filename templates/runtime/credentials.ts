@@ -1,6 +1,8 @@
 /**
  * The server's own credentials for the upstream API, one set per security scheme of the spec, read from environment
  * variables named `<envPrefix>_<PART>`. Secret values are never logged or put in messages; only variable names are.
+ * A bearer-carrying scheme may instead act for the user (`<envPrefix>_EXCHANGE`, token-exchange.ts): each caller's
+ * token is exchanged for one issued for the upstream API.
  */
 import type { ToolDefinition, UpstreamSchemeDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -329,7 +331,7 @@ export function exchangeUnavailableWarning(credentials: Pick<UpstreamCredentials
   const affected = tools.filter((tool) => tool.upstreamSecurity.some((names) => names.some((name) => exchanging.has(name)))).map((tool) => tool.name);
   if (affected.length === 0) return undefined;
   const shown = affected.slice(0, WARNING_TOOLS).join(', ') + (affected.length > WARNING_TOOLS ? ` and ${affected.length - WARNING_TOOLS} more` : '');
-  return `${schemeList([...exchanging])} act for the signed-in user upstream (token exchange), which needs a caller's access token: over stdio there is none, so ${affected.length === 1 ? 'tool' : 'tools'} ${shown} will refuse to call the API`;
+  return `${schemeList([...exchanging])} ${exchanging.size === 1 ? 'acts' : 'act'} for the signed-in user upstream (token exchange), which needs a caller's access token: over stdio (or with AUTH_MODE=none) there is none, so ${affected.length === 1 ? 'tool' : 'tools'} ${shown} will refuse to call the API`;
 }
 
 /** How one configured scheme adds its credentials to a request. */

@@ -132,7 +132,7 @@ describe('#11 exchange settings', () => {
     expect(credentials.exchangingSchemes).toEqual(['token']);
     expect(credentials.missing([tool()])).toEqual([]);
     expect(exchangeUnavailableWarning(credentials, [tool(), tool([['key']])])).toBe(
-      'security scheme "token" act for the signed-in user upstream (token exchange), which needs a caller\'s access token: over stdio there is none, so tool list_tickets will refuse to call the API',
+      'security scheme "token" acts for the signed-in user upstream (token exchange), which needs a caller\'s access token: over stdio (or with AUTH_MODE=none) there is none, so tool list_tickets will refuse to call the API',
     );
     expect(exchangeUnavailableWarning(loadUpstreamCredentials(SCHEMES, {}), [tool()])).toBeUndefined();
   });
