@@ -59,6 +59,9 @@ describe('#9 one settings list', () => {
       'UPSTREAM_LOGIN_USERNAME',
       'UPSTREAM_LOGIN_PASSWORD',
       'UPSTREAM_TOK_TOKEN',
+      // #11: the client of the token exchange a bearer scheme may use to act for the user.
+      'UPSTREAM_TOK_CLIENT_ID',
+      'UPSTREAM_TOK_CLIENT_SECRET',
     ]);
   });
 

@@ -130,6 +130,10 @@ describe('#8 client credentials token URL and scope overrides', () => {
       ['UP_CC_CLIENT_SECRET', true],
       ['UP_CC_TOKEN_URL', false],
       ['UP_CC_SCOPE', false],
+      // #11: acting for the user with the same client, token URL and scope.
+      ['UP_CC_EXCHANGE', false],
+      ['UP_CC_AUDIENCE', false],
+      ['UP_CC_RESOURCE', false],
     ]);
     expect(rows[2]!.description).toContain("instead of the spec's /relative");
     expect(rows[3]!.description).toContain('"x:read"');

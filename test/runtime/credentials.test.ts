@@ -44,6 +44,10 @@ function settingError(run: () => unknown): SettingError {
   throw new Error('expected a SettingError');
 }
 
+/** #11: the rows of acting for the user, after a bearer scheme's own credential. */
+const exchangeRows = (prefix: string, scheme: string) =>
+  ['EXCHANGE', 'TOKEN_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'SCOPE', 'AUDIENCE', 'RESOURCE'].map((part) => [`${prefix}_${part}`, scheme]);
+
 describe('describeUpstreamVariables', () => {
   it('lists every variable of every scheme, none for unsupported ones', () => {
     const rows = describeUpstreamVariables(SCHEMES);
@@ -54,17 +58,28 @@ describe('describeUpstreamVariables', () => {
       ['UP_BASIC_USERNAME', 'basic'],
       ['UP_BASIC_PASSWORD', 'basic'],
       ['UP_BEARER_TOKEN', 'bearer'],
+      ...exchangeRows('UP_BEARER', 'bearer'),
       ['UP_TOKEN_TOKEN', 'token'],
+      ...exchangeRows('UP_TOKEN', 'token'),
       ['UP_CC_CLIENT_ID', 'cc'],
       ['UP_CC_CLIENT_SECRET', 'cc'],
       ['UP_CC_TOKEN_URL', 'cc'],
       ['UP_CC_SCOPE', 'cc'],
+      // #11: a client credentials scheme shares its client, token URL and scope with the exchange.
+      ['UP_CC_EXCHANGE', 'cc'],
+      ['UP_CC_AUDIENCE', 'cc'],
+      ['UP_CC_RESOURCE', 'cc'],
     ]);
     expect(rows.every((row) => row.description.length > 0 && row.example.length > 0)).toBe(true);
-    // #8: the token URL and scopes are settings, not secrets (ConfigMap, printed by --print-config).
-    expect(rows.filter((row) => !row.secret).map((row) => row.variable)).toEqual(['UP_CC_TOKEN_URL', 'UP_CC_SCOPE']);
+    // #8: the token URL and scopes are settings, not secrets (ConfigMap, printed by --print-config); #11: the client
+    // ID and secret of the exchange are secrets.
+    expect(rows.filter((row) => row.secret).map((row) => row.variable)).toEqual([
+      'UP_KEY_API_KEY', 'UP_QKEY_API_KEY', 'UP_CKEY_API_KEY', 'UP_BASIC_USERNAME', 'UP_BASIC_PASSWORD',
+      'UP_BEARER_TOKEN', 'UP_BEARER_CLIENT_ID', 'UP_BEARER_CLIENT_SECRET', 'UP_TOKEN_TOKEN', 'UP_TOKEN_CLIENT_ID', 'UP_TOKEN_CLIENT_SECRET',
+      'UP_CC_CLIENT_ID', 'UP_CC_CLIENT_SECRET',
+    ]);
     expect(rows[0]!.description).toContain('header "api_key"');
-    expect(rows[7]!.description).toContain('http://127.0.0.1:1/token');
+    expect(rows.find((row) => row.variable === 'UP_CC_CLIENT_ID')!.description).toContain('http://127.0.0.1:1/token');
   });
 
   it('keeps control characters of spec text out of descriptions', () => {

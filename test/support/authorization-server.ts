@@ -8,6 +8,9 @@
  *   `/interaction/:uid` logs in a fixed test user and consents to whatever is requested, answering with redirects
  *   only, so `authorize(url)` (a cookie-keeping user agent) can follow an authorization URL to the redirect_uri.
  * - Roles: `roles` (or any extra claim) is put into access tokens via `extraTokenClaims`.
+ * - RFC 8693 token exchange (`exchangeClient`): a grant type registered with oidc-provider's `registerGrantType` that
+ *   verifies a subject token this AS issued for the main resource and issues a JWT access token for the requested
+ *   upstream `resource` (or `audience`) with the same `sub` and an `act` claim naming the exchanging client (§4.1).
  * - Key rotation: `rotateKeys()` generates a new RSA key and serves a new provider instance (same port, same
  *   storage) whose JWKS lists the new key first, so every token from then on is signed with the new `kid`.
  *
@@ -23,7 +26,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import { createLocalJWKSet, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 
 export interface StaticClient {
   readonly clientId: string;
@@ -47,7 +50,15 @@ export interface AuthorizationServerOptions {
   readonly accessTokenTTL?: number;
   /** Keep oidc-provider's default: a registered client's `scope` is an allow-list (breaks step-up). Default false. */
   readonly registrationScopeAllowList?: boolean;
+  /** A confidential client (client_secret_basic) allowed the RFC 8693 token exchange grant; none by default. */
+  readonly exchangeClient?: StaticClient;
+  /** Audiences (RFC 8693 `resource` or `audience`) the token exchange issues tokens for. */
+  readonly exchangeAudiences?: readonly string[];
 }
+
+/** RFC 8693 §2.1 and §3 identifiers. */
+export const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+export const ACCESS_TOKEN_TYPE = 'urn:ietf:params:oauth:token-type:access_token';
 
 export interface TokenOptions {
   /** The RFC 8707 resource (default: the main resource); must be the main one or one of `otherResources`. */
@@ -66,6 +77,8 @@ export type AuthorizationServerEvent =
   | { readonly type: 'token'; readonly clientId: string; readonly grantType: string; readonly scope: string | undefined }
   | { readonly type: 'consent'; readonly clientId: string; readonly scope: string }
   | { readonly type: 'jwks'; readonly at: number }
+  /** One RFC 8693 exchange request that reached the grant (client authenticated): its outcome and the subject. */
+  | { readonly type: 'exchange'; readonly clientId: string; readonly subject: string | undefined; readonly audience: string | undefined; readonly outcome: 'issued' | 'refused' }
   | { readonly type: 'error'; readonly where: string; readonly error: string; readonly description: string | undefined };
 
 export interface AuthorizationServer {
@@ -87,6 +100,8 @@ export interface AuthorizationServer {
   authorize(authorizationUrl: string | URL): Promise<URL>;
   /** Roles put into user tokens issued from now on. */
   setUserRoles(roles: readonly string[]): void;
+  /** The token exchange refuses (invalid_grant) subject tokens of this `sub` from now on, as for a revoked user. */
+  refuseExchangeFor(subject: string): void;
   /** Adds a new signing key and makes it the one used; the old key stays published. Resolves with the new kid. */
   rotateKeys(): Promise<string>;
   close(): Promise<void>;
@@ -125,11 +140,16 @@ interface OidcProvider {
   interactionFinished(req: IncomingMessage, res: ServerResponse, result: unknown, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
   readonly Grant: { new (init: { accountId: string; clientId: string }): OidcGrant; find(id: string): Promise<OidcGrant | undefined> };
   on(event: string, listener: (...args: any[]) => void): void;
+  registerGrantType(name: string, handler: (ctx: OidcContext & { body?: unknown }, next: () => Promise<void>) => Promise<void>, params?: readonly string[]): void;
 }
 type ProviderConstructor = new (issuer: string, configuration: Record<string, unknown>) => OidcProvider;
 interface OidcModule {
   readonly default: ProviderConstructor;
-  readonly errors: { readonly InvalidTarget: new (description?: string) => Error };
+  readonly errors: {
+    readonly InvalidTarget: new (description?: string) => Error;
+    readonly InvalidGrant: new (description?: string) => Error;
+    readonly InvalidRequest: new (description?: string) => Error;
+  };
 }
 
 // A specifier in a variable: oidc-provider has no type declarations, so the import is typed by hand above.
@@ -230,15 +250,29 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
+  const refusedSubjects = new Set<string>();
   const configuration = () => ({
-    clients: clients.map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      grant_types: ['client_credentials'],
-      response_types: [],
-      redirect_uris: [],
-      token_endpoint_auth_method: 'client_secret_post',
-    })),
+    clients: [
+      ...clients.map((client) => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        grant_types: ['client_credentials'],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_post',
+      })),
+      ...(options.exchangeClient
+        ? [{
+            client_id: options.exchangeClient.clientId,
+            client_secret: options.exchangeClient.clientSecret,
+            grant_types: [TOKEN_EXCHANGE_GRANT],
+            response_types: [],
+            redirect_uris: [],
+            // RFC 6749 §2.3.1: HTTP Basic, as the emitted server authenticates for token-exchange.
+            token_endpoint_auth_method: 'client_secret_basic',
+          }]
+        : []),
+    ],
     jwks: { keys },
     cookies: { keys: cookieKeys },
     // Resource scopes must be known here or a registration sending `scope` is refused (see the file comment).
@@ -335,10 +369,57 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   let handler!: (req: IncomingMessage, res: ServerResponse) => void;
   const useNewProvider = () => {
     provider = new Provider(issuer, configuration());
+    if (options.exchangeClient) {
+      provider.registerGrantType(TOKEN_EXCHANGE_GRANT, tokenExchange, ['subject_token', 'subject_token_type', 'requested_token_type', 'audience', 'resource', 'scope']);
+    }
     observe(provider);
     handler = provider.callback();
   };
   useNewProvider();
+
+  /**
+   * RFC 8693 §2.1–2.2: verifies the subject token (a JWT this AS issued for the main resource), then issues a JWT access
+   * token for the requested upstream with the subject's `sub` and `act` naming the exchanging client (§4.1).
+   */
+  async function tokenExchange(ctx: OidcContext & { body?: unknown }, next: () => Promise<void>): Promise<void> {
+    const params = ctx.oidc.params ?? {};
+    const clientId = ctx.oidc.client?.clientId ?? '';
+    const audience = typeof params.resource === 'string' ? params.resource : typeof params.audience === 'string' ? params.audience : undefined;
+    if (params.subject_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('subject_token_type must be an access token');
+    if (params.requested_token_type !== undefined && params.requested_token_type !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest('only access tokens are issued');
+    if (audience === undefined || !(options.exchangeAudiences ?? []).includes(audience)) throw new errors.InvalidTarget(`no exchange for audience ${audience}`);
+    const publicKeys = keys.map(({ d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicPart }) => publicPart);
+    let subject: string | undefined;
+    try {
+      const { payload } = await jwtVerify(String(params.subject_token), createLocalJWKSet({ keys: publicKeys }), { issuer, audience: options.resource });
+      subject = payload.sub;
+    } catch {
+      events.push({ type: 'exchange', clientId, subject: undefined, audience, outcome: 'refused' });
+      throw new errors.InvalidGrant('subject_token is not a valid access token of this issuer');
+    }
+    if (subject === undefined || refusedSubjects.has(subject)) {
+      events.push({ type: 'exchange', clientId, subject, audience, outcome: 'refused' });
+      throw new errors.InvalidGrant('the user may not be acted for');
+    }
+    const key = keys[0]!;
+    const now = Math.floor(Date.now() / 1000);
+    const accessToken = await new SignJWT({
+      client_id: clientId,
+      act: { sub: clientId },
+      ...(typeof params.scope === 'string' ? { scope: params.scope } : {}),
+      jti: randomBytes(12).toString('hex'),
+    })
+      .setProtectedHeader({ alg: 'RS256', typ: 'at+jwt', kid: key.kid! })
+      .setIssuer(issuer)
+      .setSubject(subject)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setExpirationTime(now + ttl)
+      .sign(await importJWK(key, 'RS256'));
+    events.push({ type: 'exchange', clientId, subject, audience, outcome: 'issued' });
+    ctx.body = { access_token: accessToken, issued_token_type: ACCESS_TOKEN_TYPE, token_type: 'Bearer', expires_in: ttl };
+    await next();
+  }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = new URL(req.url ?? '/', issuer).pathname;
@@ -430,6 +511,9 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
     clientCredentialsToken,
     authorize,
+    refuseExchangeFor(subject) {
+      refusedSubjects.add(subject);
+    },
     setUserRoles(roles) {
       userRoles = [...roles];
     },
