@@ -2,6 +2,8 @@
 /**
  * The server's own credentials for the upstream API, one set per security scheme of the spec, read from environment
  * variables named `<envPrefix>_<PART>`. Secret values are never logged or put in messages; only variable names are.
+ * A bearer-carrying scheme may instead act for the user (`<envPrefix>_EXCHANGE`, token-exchange.ts): each caller's
+ * token is exchanged for one issued for the upstream API.
  */
 import type { ToolDefinition, UpstreamSchemeDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -9,6 +11,8 @@ import { encodeStrict } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import type { SettingRow } from './setting-definitions.js';
 import { urlProblem } from './setting-parsers.js';
+import { createTokenExchanger, EXCHANGE_KINDS, EXCHANGE_SCHEME_TYPES, exampleOf, ExchangeError, readExchangeSettings } from './token-exchange.js';
+import type { CallerToken, ExchangeConfig } from './token-exchange.js';
 
 /**
  * One environment variable the server reads for its upstream credentials: a row of the settings list (README,
@@ -23,7 +27,13 @@ export interface UpstreamVariable extends SettingRow {
 export type CredentialUse =
   /** The operation needs no credentials (or an empty alternative allows none). */
   | { readonly kind: 'none' }
-  | { readonly kind: 'sent'; readonly variables: readonly string[]; readonly schemes: readonly string[] }
+  | {
+      readonly kind: 'sent';
+      readonly variables: readonly string[];
+      readonly schemes: readonly string[];
+      /** Set when a token exchanged for the caller was sent: the user acted for (exchanged token's `sub`, else the caller's). */
+      readonly exchanged?: { readonly onBehalfOf?: string | undefined };
+    }
   /** Sent without credentials: setting `variables` would make calls carry the server's. */
   | { readonly kind: 'missing'; readonly variables: readonly string[]; readonly schemes: readonly string[] };
 
@@ -38,11 +48,15 @@ export interface MissingCredentials {
 export interface UpstreamCredentials {
   /** Names of the security schemes whose variables are all set. */
   readonly configuredSchemes: readonly string[];
+  /** Names of the security schemes that act for the user (`<prefix>_EXCHANGE` set): they need the caller's token. */
+  readonly exchangingSchemes: readonly string[];
   /**
    * Adds the first satisfiable alternative of `tool.upstreamSecurity`, overriding same-named argument values. When
    * none is configured the request goes without credentials (the upstream decides) and the result names what to set.
+   * A scheme that exchanges tokens needs `caller`, the caller's verified token (HTTP only); without it the call is
+   * refused with an ExchangeError.
    */
-  apply(tool: ToolDefinition, request: UpstreamRequest): Promise<CredentialUse>;
+  apply(tool: ToolDefinition, request: UpstreamRequest, caller?: CallerToken): Promise<CredentialUse>;
   /** The tools whose calls would go without credentials, grouped by the variables to set (in tool order). */
   missing(tools: readonly ToolDefinition[]): MissingCredentials[];
 }
@@ -63,19 +77,52 @@ export class UpstreamAuthenticationError extends Error {
   }
 }
 
-type Part = 'API_KEY' | 'TOKEN' | 'USERNAME' | 'PASSWORD' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'TOKEN_URL' | 'SCOPE';
-type VariableSpec = { part: Part; description: string; example: string; secret: boolean; default?: string | undefined };
+type Part = 'API_KEY' | 'TOKEN' | 'USERNAME' | 'PASSWORD' | 'CLIENT_ID' | 'CLIENT_SECRET' | 'TOKEN_URL' | 'SCOPE' | 'EXCHANGE' | 'AUDIENCE' | 'RESOURCE';
+/** `exchange`: read only when the scheme acts for the user (`<prefix>_EXCHANGE`), never one of its own credentials. */
+type VariableSpec = { part: Part; description: string; example: string; secret: boolean; default?: string | undefined; exchange?: true };
 /** The client credentials grant with the token URL and scopes in effect (the spec's, or the operator's overrides). */
 type ClientCredentialsScheme = Extract<UpstreamSchemeDefinition, { type: 'oauth2ClientCredentials' }>;
-type Apply = (request: UpstreamRequest) => void | Promise<void>;
+/** Adds a scheme's credentials; an exchanging scheme resolves with the user it acted for. */
+type Apply = (request: UpstreamRequest, caller: CallerToken | undefined) => void | Promise<void | { readonly onBehalfOf?: string | undefined }>;
 
 /** Without `expires_in` (RFC 6749 §5.1 only RECOMMENDS it) a token is reused for this long. */
 const DEFAULT_TOKEN_LIFETIME_MS = 60_000;
 /** Tokens are renewed this long (at most) before they expire, so that none expires in flight. */
 const REFRESH_MARGIN_MS = 30_000;
 
-/** The variables each scheme type reads, with descriptions and example values; `unsupported` reads none. */
+/** The variables each scheme type reads: its credentials, then the ones of acting for the user where it can. */
 function variablesOf(scheme: UpstreamSchemeDefinition): VariableSpec[] {
+  return [...credentialVariablesOf(scheme), ...exchangeVariablesOf(scheme)];
+}
+
+/**
+ * The variables of acting for the user (token-exchange.ts), for schemes whose upstream receives a bearer token. A
+ * client credentials scheme shares its client id, secret, token URL and scope with the exchange.
+ */
+function exchangeVariablesOf(scheme: UpstreamSchemeDefinition): VariableSpec[] {
+  if (!EXCHANGE_SCHEME_TYPES.includes(scheme.type)) return [];
+  const name = `security scheme "${printable(scheme.name)}"`;
+  const row = (part: Part, secret: boolean, description: string): VariableSpec => ({ part, secret, description, example: exampleOf(part), exchange: true });
+  const rows = [
+    row('EXCHANGE', false, `Act for the user upstream with ${name}: "token-exchange" (RFC 8693) or "entra-obo" (Microsoft on-behalf-of) exchanges each caller's access token at ${scheme.envPrefix}_TOKEN_URL for a token for the upstream API (HTTP only; the caller's token is never sent upstream). One of ${EXCHANGE_KINDS.join(', ')}.`),
+  ];
+  if (scheme.type !== 'oauth2ClientCredentials') {
+    rows.push(
+      row('TOKEN_URL', false, `Token endpoint exchanging the caller's token for ${name} (https; http only for loopback hosts); required with ${scheme.envPrefix}_EXCHANGE.`),
+      row('CLIENT_ID', true, `OAuth 2.0 client ID this server authenticates with at ${scheme.envPrefix}_TOKEN_URL (${name}); required with ${scheme.envPrefix}_EXCHANGE.`),
+      row('CLIENT_SECRET', true, `OAuth 2.0 client secret for ${scheme.envPrefix}_CLIENT_ID (${name}); required with ${scheme.envPrefix}_EXCHANGE.`),
+      row('SCOPE', false, `Scopes asked for in the exchange for ${name}, space-separated (RFC 6749 §3.3); required with entra-obo (e.g. api://<app id>/.default).`),
+    );
+  }
+  rows.push(
+    row('AUDIENCE', false, `RFC 8693 "audience" asked for in the exchange for ${name}: the upstream API's name at the authorization server (token-exchange only).`),
+    row('RESOURCE', false, `RFC 8693 / RFC 8707 "resource" asked for in the exchange for ${name}: the upstream API's absolute URI (token-exchange only).`),
+  );
+  return rows;
+}
+
+/** The credential variables each scheme type reads, with descriptions and example values; `unsupported` reads none. */
+function credentialVariablesOf(scheme: UpstreamSchemeDefinition): VariableSpec[] {
   const name = `security scheme "${printable(scheme.name)}"`;
   const secret = (part: Part, example: string, description: string): VariableSpec => ({ part, example, description, secret: true });
   switch (scheme.type) {
@@ -136,14 +183,22 @@ export function loadUpstreamCredentials(
   options: CredentialOptions = {},
 ): UpstreamCredentials {
   const appliers = new Map<string, Apply>();
+  const exchanges = new Map<string, ExchangeConfig>();
+  const applierOptions = { fetch: fetchImpl, now: options.now ?? Date.now, tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000 };
   for (const [key, definition] of Object.entries(schemes)) {
     const scheme = withOverrides(definition, env);
+    const exchange = readExchangeSettings(scheme, env);
+    if (exchange) {
+      exchanges.set(key, exchange);
+      appliers.set(key, exchangeApplier(exchange, applierOptions));
+      continue;
+    }
     const values = readScheme(scheme, env);
-    if (values) appliers.set(key, applierFor(scheme, values, { fetch: fetchImpl, now: options.now ?? Date.now, tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000 }));
+    if (values) appliers.set(key, applierFor(scheme, values, applierOptions));
   }
   // Own entries only: a scheme name such as `constructor` must not find Object's member.
   const scheme = (name: string) => (Object.hasOwn(schemes, name) ? schemes[name] : undefined);
-  const secretVariables = (names: readonly string[]) => names.flatMap((name) => variablesOf(scheme(name)!).filter((v) => v.secret).map(({ part }) => `${scheme(name)!.envPrefix}_${part}`));
+  const secretVariables = (names: readonly string[]) => names.flatMap((name) => (exchanges.has(name) ? [`${scheme(name)!.envPrefix}_EXCHANGE`] : credentialVariablesOf(scheme(name)!).filter((v) => v.secret).map(({ part }) => `${scheme(name)!.envPrefix}_${part}`)));
 
   /** What a call of `tool` sends: a configured alternative, nothing needed, or the variables it lacks. */
   function plan(tool: ToolDefinition): { use: CredentialUse; alternative?: readonly string[] } {
@@ -164,11 +219,16 @@ export function loadUpstreamCredentials(
 
   return {
     configuredSchemes: [...appliers.keys()],
-    async apply(tool, request) {
+    exchangingSchemes: [...exchanges.keys()],
+    async apply(tool, request, caller) {
       const { use, alternative } = plan(tool);
+      let exchanged: { onBehalfOf?: string | undefined } | undefined;
       // Applied in order after the arguments, so the server's values replace any same-named argument value.
-      for (const name of alternative ?? []) await appliers.get(name)!(request);
-      return use;
+      for (const name of alternative ?? []) {
+        const acted = await appliers.get(name)!(request, caller);
+        if (acted) exchanged = { ...(acted.onBehalfOf === undefined ? {} : { onBehalfOf: acted.onBehalfOf }) };
+      }
+      return exchanged && use.kind === 'sent' ? { ...use, exchanged } : use;
     },
     missing(tools) {
       const groups = new Map<string, { variables: readonly string[]; schemes: readonly string[]; tools: string[] }>();
@@ -215,7 +275,7 @@ function withOverrides(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv)
 
 /** The values of a scheme's credential variables, undefined when none is set; a partly set scheme is a SettingError. */
 function readScheme(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): Map<Part, string> | undefined {
-  const wanted = variablesOf(scheme).filter((variable) => variable.secret);
+  const wanted = credentialVariablesOf(scheme).filter((variable) => variable.secret);
   // An empty value counts as unset, as a blank line in a .env file means "not configured".
   const present = wanted.filter(({ part }) => env[`${scheme.envPrefix}_${part}`]);
   if (present.length === 0) return undefined;
@@ -244,6 +304,35 @@ function readScheme(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): M
     }
   }
   return values;
+}
+
+/**
+ * How a scheme that acts for the user adds its credentials: the caller's token exchanged (token-exchange.ts), sent as
+ * `Authorization: Bearer`. Without a caller token (stdio, AUTH_MODE=none) there is nobody to act for.
+ */
+function exchangeApplier(config: ExchangeConfig, options: { fetch: typeof fetch | undefined; now: () => number; tokenTimeoutMs: number }): Apply {
+  const exchange = createTokenExchanger(config, { fetch: options.fetch, now: options.now, timeoutMs: options.tokenTimeoutMs });
+  return async (request, caller) => {
+    if (!caller) {
+      throw new ExchangeError(
+        `This tool calls the upstream API on behalf of the signed-in user (${config.envPrefix}_EXCHANGE=${config.kind}), which needs the caller's access token: unavailable over stdio and with AUTH_MODE=none. Serve over HTTP with OAuth to use it.`,
+        false,
+      );
+    }
+    const exchanged = await exchange(caller);
+    request.headers.set('authorization', `Bearer ${exchanged.token}`);
+    return { onBehalfOf: exchanged.onBehalfOf };
+  };
+}
+
+/** The start-up warning for a server without caller tokens (stdio) whose schemes act for the user, or undefined. */
+export function exchangeUnavailableWarning(credentials: Pick<UpstreamCredentials, 'exchangingSchemes'>, tools: readonly ToolDefinition[]): string | undefined {
+  const exchanging = new Set(credentials.exchangingSchemes);
+  if (exchanging.size === 0) return undefined;
+  const affected = tools.filter((tool) => tool.upstreamSecurity.some((names) => names.some((name) => exchanging.has(name)))).map((tool) => tool.name);
+  if (affected.length === 0) return undefined;
+  const shown = affected.slice(0, WARNING_TOOLS).join(', ') + (affected.length > WARNING_TOOLS ? ` and ${affected.length - WARNING_TOOLS} more` : '');
+  return `${schemeList([...exchanging])} ${exchanging.size === 1 ? 'acts' : 'act'} for the signed-in user upstream (token exchange), which needs a caller's access token: over stdio (or with AUTH_MODE=none) there is none, so ${affected.length === 1 ? 'tool' : 'tools'} ${shown} will refuse to call the API`;
 }
 
 /** How one configured scheme adds its credentials to a request. */
@@ -397,6 +486,7 @@ export function missingCredentialsWarning(missing: readonly MissingCredentials[]
 export function refusalAdvice(use: CredentialUse): string | undefined {
   if (use.kind === 'none') return undefined;
   if (use.kind === 'missing') return `set ${use.variables.join(' and ')} (${schemeList(use.schemes)}) to call it with the server's credentials.`;
+  if (use.exchanged) return `the token issued for the user by the token exchange (${schemeList(use.schemes)}) was refused: the user may lack access to the upstream API.`;
   return `the credentials in ${use.variables.join(' and ')} (${schemeList(use.schemes)}) were refused.`;
 }
 

@@ -30,6 +30,10 @@ export interface AuditRecord {
   readonly requiredScopes?: readonly (readonly string[])[];
   readonly grantedScopes?: readonly string[];
   readonly upstreamStatus?: number;
+  /** `exchanged`: the upstream call carried a token issued for the user by token exchange (token-exchange.ts). */
+  readonly upstreamCredential?: 'exchanged';
+  /** The user the upstream call was made for: the exchanged token's `sub`, or the caller's when it is opaque. */
+  readonly onBehalfOf?: string;
   /** The W3C trace id of the request's `_meta.traceparent` (2026-07-28 basic/index#_meta), when it sent a valid one. */
   readonly traceId?: string;
   readonly durationMs: number;

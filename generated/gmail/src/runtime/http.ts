@@ -206,8 +206,10 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const outcome = await endpoint.serve(req, res, body, authenticated.authInfo, {
       ...shared,
       caller: authenticated.caller,
+      // The verified token, for schemes that exchange it to act for the user upstream (token-exchange.ts).
+      ...(authenticated.authInfo?.token ? { subjectToken: authenticated.authInfo.token } : {}),
       track: (call) => void work.push(call),
-      onUpstreamResponse: ({ requestId, status }) => recordUpstreamStatus(trail, requestId, status),
+      onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.

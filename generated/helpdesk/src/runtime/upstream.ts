@@ -13,6 +13,8 @@ import { buildRequest } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import { toToolResult } from './response.js';
 import type { UpstreamResponse } from './response.js';
+import { ExchangeError } from './token-exchange.js';
+import type { CallerToken } from './token-exchange.js';
 import { send } from './upstream-http.js';
 import type { UpstreamExchange } from './upstream-http.js';
 
@@ -26,8 +28,16 @@ export interface UpstreamContext {
   maxResponseBytes: number;
   /** Sends through this fetch instead of the runtime's node:http client (tests). */
   fetch?: typeof fetch;
-  /** Told the status of the upstream response as soon as it arrives (the audit records it). */
-  onResponse?: (status: number) => void;
+  /**
+   * Told the status of the upstream response as soon as it arrives (the audit records it), and, when the call was made
+   * on the user's behalf with an exchanged token, the user acted for. Never a token.
+   */
+  onResponse?: (status: number, facts?: UpstreamCallFacts) => void;
+  /**
+   * The caller's verified access token (HTTP with OAuth), exchanged by schemes that act for the user
+   * (token-exchange.ts). It goes nowhere else: never upstream, never into a message or a log.
+   */
+  caller?: CallerToken;
   /** Caps the upstream requests in flight (UPSTREAM_MAX_CONCURRENCY); shared by every call of the server. */
   limiter?: ConcurrencyLimiter;
   /** Retries of idempotent requests (UPSTREAM_RETRIES); default 0. */
@@ -36,6 +46,13 @@ export interface UpstreamContext {
   retryBaseDelayMs?: number;
   /** A valid W3C `traceparent` of the MCP request (trace-context.ts), sent on the upstream request. */
   traceparent?: string;
+}
+
+/** What the audit learns of a call made on the user's behalf. */
+export interface UpstreamCallFacts {
+  readonly upstreamCredential: 'exchanged';
+  /** The exchanged token's `sub`, or the caller's when the exchanged token is opaque. */
+  readonly onBehalfOf?: string | undefined;
 }
 
 /** Methods whose repetition has the effect of one request (RFC 9110 §9.2.2): the only ones retried. */
@@ -54,12 +71,13 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
   let credentials: CredentialUse;
   try {
     request = buildRequest(tool, args, context.baseUrl);
-    credentials = await context.credentials.apply(tool, request);
+    credentials = await context.credentials.apply(tool, request, context.caller);
     // W3C Trace Context §3.1: the trace continues upstream, unless the tool itself sends a traceparent header.
     if (context.traceparent !== undefined && !request.headers.has('traceparent')) request.headers.set('traceparent', context.traceparent);
   } catch (error) {
     // Nothing has been sent: the call fails with a message the caller (or operator) can act on.
-    if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError) {
+    // A refused or unavailable token exchange too: its message says which, and whether to retry (never a token).
+    if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError || error instanceof ExchangeError) {
       return errorResult(error.message);
     }
     throw error;
@@ -109,7 +127,8 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
       }
     }
     try {
-      context.onResponse?.(response.status);
+      const exchanged = credentials.kind === 'sent' ? credentials.exchanged : undefined;
+      context.onResponse?.(response.status, exchanged ? { upstreamCredential: 'exchanged', ...(exchanged.onBehalfOf === undefined ? {} : { onBehalfOf: exchanged.onBehalfOf }) } : undefined);
       // A 401 or 403 names the variables to set, or the ones whose credentials were refused (never their values).
       const advice = refusalAdvice(credentials);
       return await toToolResult(response, { maxBytes: context.maxResponseBytes, ...(advice ? { refusalAdvice: advice } : {}) });

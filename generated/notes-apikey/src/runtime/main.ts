@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
 import { CALL_VARIABLES } from './call-settings.js';
-import { missingCredentialsWarning } from './credentials.js';
+import { exchangeUnavailableWarning, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
@@ -71,6 +71,11 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   // Once at start: tools whose calls go upstream without the server's credentials, and the variables to set.
   const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
   if (missing) log('warn', missing);
+  // Without a caller's token (stdio, AUTH_MODE=none) a scheme set to exchange it has nothing to exchange.
+  if (stdio || settings.auth?.mode === 'none') {
+    const unavailable = exchangeUnavailableWarning(settings.credentials, definition.tools);
+    if (unavailable) log('warn', unavailable);
+  }
   let running: { close(): Promise<void> };
   if (stdio) {
     const server = await startStdioServer(definition, settings, hooks);

@@ -21,7 +21,8 @@ import { toolRegistryFor } from './tool-registry.js';
 import { traceparentOf } from './trace-context.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
-import type { UpstreamContext } from './upstream.js';
+import type { UpstreamCallFacts, UpstreamContext } from './upstream.js';
+import { CallerToken } from './token-exchange.js';
 
 export { ANONYMOUS_CALLER } from './caller.js';
 
@@ -40,6 +41,11 @@ export interface McpServerContext {
   readonly upstream: UpstreamContext;
   /** Defaults to ANONYMOUS_CALLER. */
   readonly caller?: Caller;
+  /**
+   * The caller's verified access token (HTTP with OAuth only), for schemes that act for the user upstream by token
+   * exchange (token-exchange.ts). Never sent upstream, logged or audited.
+   */
+  readonly subjectToken?: string;
   /** Defaults to ALLOW_ALL. */
   readonly policy?: ToolPolicy;
   /** The user's hooks (src/hooks.ts); defaults to NO_HOOKS. */
@@ -59,7 +65,7 @@ export interface McpServerContext {
    */
   readonly sentBody?: unknown;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
-  readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number }) => void;
+  readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
 
 /** Tools per tools/list page when the context names no page size (MCP_TOOLS_PAGE_SIZE's default). */
@@ -92,6 +98,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
   const caller = context.caller ?? ANONYMOUS_CALLER;
   const policy = context.policy ?? ALLOW_ALL;
   const hooks = context.hooks ?? NO_HOOKS;
+  const callerToken = context.subjectToken === undefined ? undefined : new CallerToken(context.subjectToken, caller.expiresAt, caller.subject);
 
   const server = new Server(
     { name: definition.name, title: definition.title, version: definition.version },
@@ -131,7 +138,8 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     const report = context.onUpstreamResponse;
     const upstream = {
       ...context.upstream,
-      ...(report ? { onResponse: (status: number) => report({ requestId, tool: tool.name, status }) } : {}),
+      ...(report ? { onResponse: (status: number, facts?: UpstreamCallFacts) => report({ requestId, tool: tool.name, status, ...facts }) } : {}),
+      ...(callerToken === undefined ? {} : { caller: callerToken }),
       ...(traceparent === undefined ? {} : { traceparent }),
     };
     try {

@@ -14,7 +14,12 @@ import type { EndpointOutcome } from './mcp-endpoint.js';
 import { traceIdOf, traceparentOf } from './trace-context.js';
 
 /** One audit record in the making; `id` is the JSON-RPC id it belongs to. */
-export type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'subject' | 'clientId' | 'grantedScopes'> & { id?: unknown; upstreamStatus?: number };
+export type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'subject' | 'clientId' | 'grantedScopes'> & {
+  id?: unknown;
+  upstreamStatus?: number;
+  upstreamCredential?: 'exchanged';
+  onBehalfOf?: string;
+};
 
 /** What one HTTP request has decided so far. */
 export interface Trail {
@@ -94,10 +99,18 @@ export function denyAll(trail: Trail, reason: string, every = false): void {
   for (const entry of trail.entries) if (every || entry.decision === 'allow') Object.assign(entry, { decision: 'deny', reason });
 }
 
-/** Records the HTTP status of the upstream response to the tools/call with JSON-RPC id `requestId`. */
-export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: number): void {
+/**
+ * Records the HTTP status of the upstream response to the tools/call with JSON-RPC id `requestId`, and whether the
+ * call was made on the user's behalf with an exchanged token (whose user, never the token).
+ */
+export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: number, exchanged?: { readonly upstreamCredential: 'exchanged'; readonly onBehalfOf?: string | undefined }): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
-  if (entry) entry.upstreamStatus = status;
+  if (!entry) return;
+  entry.upstreamStatus = status;
+  if (exchanged) {
+    entry.upstreamCredential = exchanged.upstreamCredential;
+    if (exchanged.onBehalfOf !== undefined) entry.onBehalfOf = exchanged.onBehalfOf;
+  }
 }
 
 /**
