@@ -123,17 +123,8 @@ function bodyBindings(operation: NormalizedOperation, args: ToolArguments, conte
   const bindings: BindingModel[] = [];
   for (const [name, property] of Object.entries(object.properties)) {
     const pointer = pointerJoin(object.pointer, 'properties', name);
-    const claim = boundHere.has(pointer) && isRecord(property) ? property['x-mcp-bind'] : undefined;
-    const spec = typeof claim === 'string' ? { claim, source: pointerJoin(pointer, 'x-mcp-bind') } : undefined;
     if (args.body.encoding !== 'json') {
-      if (spec) {
-        context.issues.error(
-          'ERR_SPEC_EXTENSION',
-          spec.source,
-          `x-mcp-bind cannot apply to a property of a ${media.mediaType} body: only JSON request bodies are bound`,
-          'Bind a parameter instead, or send the body as application/json.',
-        );
-      }
+      // The spec's own x-mcp-bind on a non-JSON body is refused by checkUnappliedPropertyBindings.
       const rule = configRule(operation, name, context);
       if (rule) {
         context.report(
@@ -146,6 +137,8 @@ function bodyBindings(operation: NormalizedOperation, args: ToolArguments, conte
       }
       continue;
     }
+    const claim = boundHere.has(pointer) && isRecord(property) ? property['x-mcp-bind'] : undefined;
+    const spec = typeof claim === 'string' ? { claim, source: pointerJoin(pointer, 'x-mcp-bind') } : undefined;
     const binding = chooseBinding(operation, name, spec, context);
     if (binding) bindings.push({ argument: args.body.argument, property: name, ...binding, ...scalarTypeOf(args, name, context) });
   }
