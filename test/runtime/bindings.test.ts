@@ -134,6 +134,42 @@ describe('#11 bindArguments', () => {
   });
 });
 
+describe('#11 bindings with AUTH_MODE=none', () => {
+  it('#11 warns at start and refuses tools with bound arguments (no token, no claims), audited', async () => {
+    const upstream = await startRecordingUpstream();
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', HOST: '127.0.0.1', PORT: '0', AUTH_MODE: 'none', UPSTREAM_BASE_URL: `${upstream.origin}/api` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    try {
+      const waitFor = async (pattern: RegExp) => {
+        for (let i = 0; i < 400; i++) {
+          const match = stderr.match(pattern);
+          if (match) return match;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        throw new Error(`stderr never matched ${pattern}: ${stderr}`);
+      };
+      const [, url] = (await waitFor(/listening on (http:\/\/\S+) /))!;
+      await waitFor(/2 tools bind arguments to the caller's claims and will refuse every call: this server verifies no access token \(AUTH_MODE=none\)/);
+      const result = (await rpc(url!, undefined, toolsCall('tenant_pet', { petId: 1 }, 7))).body.result;
+      expect(result).toEqual({
+        isError: true,
+        content: [{ type: 'text', text: "tenant_pet has arguments bound to the caller's identity, but this server verifies no access token (AUTH_MODE=none), so it has no claims to fill them from" }],
+      });
+      const audit = await waitFor(/\{[^\n]*"tool":"tenant_pet"[^\n]*\}/);
+      expect(JSON.parse(audit[0])).toMatchObject({ decision: 'deny', reason: 'binding_missing_claim' });
+      expect(upstream.received).toEqual([]);
+    } finally {
+      child.kill('SIGTERM');
+      await upstream.close();
+    }
+  });
+});
+
 describe('#11 bindings over stdio', () => {
   let upstream: RecordingUpstream;
   beforeAll(async () => {
