@@ -120,7 +120,12 @@ describe('#11 bindings over HTTP', () => {
 });
 
 describe('#11 bindArguments', () => {
-  const [tenantPet] = boundDefinition().tools;
+  const [tenantPet, tenantNote] = boundDefinition().tools;
+  it('#11 creates the body for bound body properties when the caller sends none (validation then judges it)', () => {
+    expect(bindArguments(tenantNote!, { org: { id: 'acme' }, level: 2 }, {})).toEqual({ args: { body: { level: 2, tenantId: 'acme' } } });
+    // A body that is not an object is left as sent, for validation to refuse.
+    expect(bindArguments(tenantNote!, { org: { id: 'acme' }, level: 2 }, { body: 'text' })).toEqual({ args: { body: 'text' } });
+  });
   it('#11 keeps every own argument, `__proto__` included, and never mutates the arguments', () => {
     const args = JSON.parse('{"petId":1,"__proto__":{"x":1}}') as Record<string, unknown>;
     const outcome = bindArguments(tenantPet!, { tenant: 'a', org: { id: 1 }, flags: { vip: false } }, args);
