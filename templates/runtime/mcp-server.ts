@@ -9,12 +9,12 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { bindArguments } from './bindings.js';
+import type { BindingRefusalReason } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
-import { bindArguments } from './bindings.js';
-import type { BindingRefusalReason } from './bindings.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
 import { toolPage } from './tool-pages.js';
