@@ -36,6 +36,7 @@ export type IssueCode =
   | 'WARN_SPEC_EXTENSION'
   | 'WARN_SPEC_INVALID'
   | 'WARN_CONFIG_UNUSED'
+  | 'WARN_CONFIG_OVERRIDES_SPEC'
   | 'WARN_HOOKS_UNREADABLE';
 
 export type Severity = 'error' | 'warning';

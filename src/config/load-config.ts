@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConfigError, type Issue, pointerJoin } from '../errors.js';
-import { roleNameIssue, scopeNameIssue } from '../normalize/names.js';
+import { claimPathIssue, roleNameIssue, scopeNameIssue } from '../normalize/names.js';
 import type { OperationSelector, PortcullisConfig } from './types.js';
 import { checkUpstream } from './upstream.js';
 
@@ -16,7 +16,7 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
@@ -78,6 +78,7 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   }
   if (value.scopes !== undefined) checkScopes(value.scopes, fail);
   if (value.upstream !== undefined) checkUpstream(value.upstream, fail);
+  if (value.bind !== undefined) checkBind(value.bind, fail);
 
   if (issues.length > 0) throw new ConfigError(issues);
   const config = value as PortcullisConfig;
@@ -136,6 +137,39 @@ function checkScopes(scopes: unknown, fail: Fail): void {
         (narrower as string[]).forEach((scope, index) => checkScopeNames([scope], pointerJoin(at, index), fail));
       }
     }
+  }
+}
+
+const BIND_EXAMPLE = 'For example bind: { tenantId: org.id, ownerId: { claim: sub, tags: [tickets] } }.';
+
+/** `bind`: argument name → claim path, or `{ claim, ...selector }`. */
+function checkBind(bind: unknown, fail: Fail): void {
+  if (!isRecord(bind)) {
+    fail('#/bind', 'must map parameter or body property names to claim paths', BIND_EXAMPLE);
+    return;
+  }
+  for (const [name, entry] of Object.entries(bind)) {
+    const at = pointerJoin('#/bind', name);
+    if (name.length === 0) fail(at, 'the name to bind is empty', BIND_EXAMPLE);
+    if (typeof entry === 'string') {
+      const problem = claimPathIssue(entry);
+      if (problem) fail(at, problem.message, problem.hint);
+      continue;
+    }
+    if (!isRecord(entry)) {
+      fail(at, 'must be a claim path, or an object with claim and a selector (tags, operations, paths, methods)', BIND_EXAMPLE);
+      continue;
+    }
+    for (const key of Object.keys(entry)) {
+      if (key !== 'claim' && !SELECTOR_KEYS.includes(key)) fail(pointerJoin(at, key), `unknown key "${key}"`, `Allowed keys: claim, ${SELECTOR_KEYS.join(', ')}.`);
+    }
+    if (entry.claim === undefined) fail(pointerJoin(at, 'claim'), 'missing: the claim path the value is taken from', BIND_EXAMPLE);
+    else {
+      const problem = claimPathIssue(entry.claim);
+      if (problem) fail(pointerJoin(at, 'claim'), problem.message, problem.hint);
+    }
+    const selector = Object.fromEntries(Object.entries(entry).filter(([key]) => SELECTOR_KEYS.includes(key)));
+    if (Object.keys(selector).length > 0) checkSelector(selector, at, fail);
   }
 }
 

@@ -54,6 +54,14 @@ export interface UpstreamConfig {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
+/**
+ * One `bind` entry in its long form: the claim path, and a selector narrowing the operations it applies to (every
+ * operation where the name occurs when there is none; each kind of criterion must match, like `scopes.require`).
+ */
+export interface BindRule extends OperationSelector {
+  readonly claim: string;
+}
+
 export interface PortcullisConfig {
   /** Package name of the emitted project. */
   readonly name?: string;
@@ -77,6 +85,11 @@ export interface PortcullisConfig {
   readonly public?: OperationSelector;
   /** Upstream authentication for specs that declare none, and fixed headers. */
   readonly upstream?: UpstreamConfig;
+  /**
+   * Parameter or top-level JSON body property name → the claim path its value is taken from (like `x-mcp-bind`),
+   * wherever the name occurs, or a BindRule narrowing it to some operations. Wins over the spec's `x-mcp-bind`.
+   */
+  readonly bind?: Readonly<Record<string, string | BindRule>>;
 }
 
 export const EMPTY_CONFIG: PortcullisConfig = {};

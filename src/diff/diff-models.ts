@@ -14,6 +14,7 @@ export type ChangeKind =
   | 'field-optional'
   | 'scopes-tightened'
   | 'roles-tightened'
+  | 'binding-added'
   // security-relevant:
   | 'scopes-loosened'
   | 'became-public'
@@ -21,6 +22,8 @@ export type ChangeKind =
   | 'role-dropped'
   | 'new-data-changing-tool'
   | 'new-upstream-scheme'
+  | 'binding-removed'
+  | 'binding-changed'
   // a hook in the user's src/hooks.ts that names no tool any more (src/write/stale-hooks.ts)
   | 'stale-hook';
 
@@ -58,7 +61,7 @@ export function diffModels(before: ModelSummary, after: ModelSummary): Change[] 
       }
       continue;
     }
-    changes.push(...fieldChanges(old, tool), ...accessChanges(old, tool));
+    changes.push(...fieldChanges(old, tool), ...accessChanges(old, tool), ...bindingChanges(old, tool));
   }
   for (const old of vanished.values()) changes.push(change('tool-removed', old.name, `tool ${old.name} removed (${operationOf(old)})`));
 
@@ -107,6 +110,35 @@ function accessChanges(old: ToolSummary, tool: ToolSummary): Change[] {
     changes.push(change('roles-tightened', tool.name, `tool ${tool.name}: roles now ${tool.roles.length ? `one of ${tool.roles.join(', ')}` : 'none'} (were ${old.roles.length ? old.roles.join(', ') : 'none'})`));
   }
   return changes;
+}
+
+/**
+ * Arguments bound to claims: one no longer bound (the model may now choose it) or bound to another claim is
+ * security-relevant; a new binding narrows what the model may choose, listed all the same.
+ */
+function bindingChanges(old: ToolSummary, tool: ToolSummary): Change[] {
+  const before = bindingMap(old);
+  const after = bindingMap(tool);
+  const changes: Change[] = [];
+  for (const [field, claim] of after) {
+    const was = before.get(field);
+    if (was === undefined) changes.push(change('binding-added', tool.name, `tool ${tool.name}: ${field} now bound to the claim ${claim} (no longer chosen by the model)`));
+    else if (was !== claim) changes.push(change('binding-changed', tool.name, `tool ${tool.name}: ${field} bound to the claim ${claim}, was ${was}`, true));
+  }
+  for (const [field, claim] of before) {
+    if (!after.has(field)) changes.push(change('binding-removed', tool.name, `tool ${tool.name}: ${field} no longer bound to the claim ${claim}: the model may now choose it`, true));
+  }
+  return changes;
+}
+
+/** `field` → claim from a summary's `field ← claim` entries (absent in older manifests: none); claim paths hold no space. */
+function bindingMap(tool: ToolSummary): Map<string, string> {
+  return new Map(
+    (tool.bindings ?? []).map((entry) => {
+      const at = entry.lastIndexOf(' ← ');
+      return [entry.slice(0, at), entry.slice(at + 3)] as const;
+    }),
+  );
 }
 
 /**

@@ -158,6 +158,13 @@ function toToolDefinition(tool: ToolModel, fixedHeaders: ServerModel['fixedHeade
     annotations: tool.annotations,
     inputSchema: tool.inputSchema,
     definitions: tool.definitions,
+    ...(tool.bindings.length > 0
+      ? {
+          bindings: tool.bindings.map(({ argument, property, claim, type }) => ({ argument, ...(property === undefined ? {} : { property }), claim, ...(type === undefined ? {} : { type }) })),
+          boundInputSchema: tool.boundInputSchema!,
+          boundDefinitions: tool.boundDefinitions ?? [],
+        }
+      : {}),
     method: tool.method,
     path: tool.path,
     parameters: tool.parameters,
@@ -292,7 +299,12 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
 }
 
 function toolRow(tool: ToolModel) {
-  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, from: provenanceOf(tool.security), roles: tool.roles, hints: hintsOf(tool) };
+  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, from: provenanceOf(tool.security), roles: tool.roles, bindings: bindingLabels(tool), hints: hintsOf(tool) };
+}
+
+/** `tenantId ← tenant`, `body.ownerId ← sub (config)`: each bound argument and the claim it comes from, for AUTHORIZATION.md. */
+export function bindingLabels(tool: Pick<ToolModel, 'bindings'>): string[] {
+  return tool.bindings.map((binding) => `${binding.property === undefined ? binding.argument : `${binding.argument}.${binding.property}`} ← ${binding.claim}${binding.from === 'config' ? ' (config)' : ''}`);
 }
 
 function hintsOf(tool: ToolModel): string {

@@ -31,6 +31,8 @@ export interface ToolSummary {
   readonly required: readonly string[];
   /** Upstream credential alternatives (scheme names). */
   readonly upstreamSecurity: readonly (readonly string[])[];
+  /** Arguments bound to claims, `field ← claim` (`body.name ← claim` for a body property), sorted; absent when none. */
+  readonly bindings?: readonly string[];
 }
 
 export interface ModelSummary {
@@ -121,6 +123,9 @@ function summarizeTool(tool: ToolModel, definitions: Readonly<Record<string, Jso
     properties: properties.sort(),
     required: required.sort(),
     upstreamSecurity: tool.upstreamSecurity,
+    ...(tool.bindings.length > 0
+      ? { bindings: tool.bindings.map((binding) => `${binding.property === undefined ? binding.argument : `${binding.argument}.${binding.property}`} ← ${binding.claim}`).sort() }
+      : {}),
   };
 }
 

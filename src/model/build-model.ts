@@ -7,6 +7,7 @@ import { roleNameIssue } from '../normalize/names.js';
 import { serverUrl } from '../normalize/server.js';
 import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
+import { bindToolArguments, checkUnappliedPropertyBindings, warnUnusedBindings, type BindingContext } from './bindings.js';
 import { buildToolArguments } from './input-schema.js';
 import { SchemaConverter } from './json-schema.js';
 import { applyPolicy, isUnprotected, newPolicyUsage, warnUnusedPolicy, type PolicyUsage } from './policy.js';
@@ -51,8 +52,11 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
   const configFile = options.configFile ?? configFileOf(config) ?? 'portcullis.config.yaml';
   const report = configReporter(issues, configFile);
   const upstream = upstreamPolicyOf(spec, config, report);
-  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, upstream, converter, issues, usage));
+  const binding: BindingContext = { spec, config, converter, issues, report, used: new Set() };
+  checkUnappliedPropertyBindings(spec, issues);
+  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, upstream, converter, issues, usage, binding));
   warnUnusedPolicy(config, usage, issues, configFile);
+  warnUnusedBindings(binding);
 
   const { tools, excluded } = applyUnprotected(candidates, config, issues);
   if (tools.length === 0 && candidates.length > 0) {
@@ -136,9 +140,12 @@ function buildTool(
   converter: SchemaConverter,
   issues: IssueCollector,
   usage: PolicyUsage,
+  binding: BindingContext,
 ): ToolModel {
   // A header the server always sends is no argument for the model to choose.
   const args = buildToolArguments({ ...operation, parameters: withoutFixedHeaders(operation.parameters, upstream.fixedHeaders) }, converter, issues);
+  // Arguments bound to the caller's claims are no arguments for the model to choose either.
+  const bound = bindToolArguments(operation, args, binding);
   const security = applyPolicy(operation, securityOf(operation, spec, issues, config.scopes?.rename), config, issues, usage);
   // Config upstream security says how the server authenticates upstream; it never becomes caller scopes.
   const fromConfig = upstream.requirements !== undefined && declaresNoSecurity(operation, spec);
@@ -153,10 +160,14 @@ function buildTool(
     description: describe(operation),
     deprecated: operation.deprecated,
     annotations: annotationsFor(operation),
-    inputSchema: args.inputSchema,
-    definitions: converter.reachableDefinitions(args.inputSchema),
+    inputSchema: bound.inputSchema,
+    definitions: converter.reachableDefinitions(bound.inputSchema),
     parameters: args.parameters,
     ...(args.body ? { body: args.body } : {}),
+    bindings: bound.bindings,
+    ...(bound.boundInputSchema
+      ? { boundInputSchema: bound.boundInputSchema, boundDefinitions: converter.reachableDefinitions(bound.boundInputSchema) }
+      : {}),
     security,
     roles: rolesOf(operation, config, issues),
     ...(fromConfig

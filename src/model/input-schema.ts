@@ -21,7 +21,7 @@ export interface ToolArguments {
 
 const LOCATION_ORDER = ['path', 'query', 'header', 'cookie'] as const;
 /** OpenAPI: header parameters with these names are ignored (they are controlled elsewhere). */
-const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
+export const IGNORED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
 
 /** Builds the input schema and request bindings of an operation. */
 export function buildToolArguments(operation: NormalizedOperation, converter: SchemaConverter, issues: IssueCollector): ToolArguments {
@@ -117,7 +117,7 @@ function binaryParts(schema: JsonSchema, converter: SchemaConverter): Record<str
 }
 
 /** Preference: JSON, then form, multipart, text, then anything else as raw bytes. */
-function chooseMediaType(content: readonly NormalizedMediaType[]): NormalizedMediaType | undefined {
+export function chooseMediaType(content: readonly NormalizedMediaType[]): NormalizedMediaType | undefined {
   const rank = (m: NormalizedMediaType) => ['json', 'form', 'multipart', 'text', 'binary'].indexOf(encodingOf(m.mediaType));
   return [...content].sort((a, b) => rank(a) - rank(b))[0];
 }

@@ -2,6 +2,7 @@
  * The typed model between `normalize` and `emit`: what the emitted server will expose, and who may call what.
  * Templates, the emitter and tests consume this and nothing else. It holds data, never rendered code.
  */
+import type { BindingModel } from './bindings.js';
 import type {
   BodyDefinition,
   HttpMethod,
@@ -59,6 +60,12 @@ export interface ToolModel {
   readonly definitions: readonly string[];
   readonly parameters: readonly ParameterDefinition[];
   readonly body?: BodyDefinition;
+  /** Arguments filled from the caller's claims (x-mcp-bind, config `bind`), sorted; absent from `inputSchema`. */
+  readonly bindings: readonly BindingModel[];
+  /** With bindings: the schema including the bound arguments, which calls are validated against once they are filled. */
+  readonly boundInputSchema?: JsonSchema;
+  /** With bindings: the shared definitions `boundInputSchema` reaches, sorted. */
+  readonly boundDefinitions?: readonly string[];
   readonly security: SecurityModel;
   /** Roles of which the caller needs at least one (`x-mcp-roles` and config), sorted. */
   readonly roles: readonly string[];

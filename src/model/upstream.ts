@@ -21,7 +21,7 @@ export interface UpstreamPolicy {
   readonly fixedHeaders: readonly (readonly [string, string])[];
 }
 
-type Report = (code: IssueCode, severity: 'error' | 'warning', pointer: string, message: string, hint: string) => void;
+export type Report = (code: IssueCode, severity: 'error' | 'warning', pointer: string, message: string, hint: string) => void;
 
 /** Reports issues located in the config file. */
 export function configReporter(issues: IssueCollector, configFile: string): Report {

@@ -4,6 +4,7 @@
  * @see https://spec.openapis.org/oas/v3.1.0#specification-extensions
  */
 import { pointerJoin, type IssueCollector } from '../errors.js';
+import { claimPathIssue } from './names.js';
 import { isRecord } from './pointer.js';
 
 /** Read on operations and on path items (for every operation of the item; the operation's own value wins). */
@@ -12,16 +13,20 @@ const OPERATION_EXTENSIONS = ['x-mcp-exclude', 'x-mcp-name', 'x-mcp-public', 'x-
 const DOCUMENT_EXTENSIONS = ['x-mcp-exclude'] as const;
 /** Extensions whose value must be a boolean. */
 const BOOLEAN_EXTENSIONS: ReadonlySet<string> = new Set(['x-mcp-exclude', 'x-mcp-public']);
+/** Read on parameters and on the property schemas of a request body: the claim path an argument is bound to. */
+export const BIND_EXTENSION = 'x-mcp-bind';
 /** Every extension portcullis reads somewhere. */
-export const KNOWN_EXTENSIONS: readonly string[] = OPERATION_EXTENSIONS;
+export const KNOWN_EXTENSIONS: readonly string[] = [...OPERATION_EXTENSIONS, BIND_EXTENSION];
 
 /** What an object in the document is, as far as `x-mcp-*` extensions care. */
-type Site = 'document' | 'paths' | 'path item' | 'operation' | 'map' | 'object';
+type Site = 'document' | 'paths' | 'path item' | 'operation' | 'map' | 'object' | 'parameter list' | 'parameter' | 'property';
 
 const READ_AT: Readonly<Partial<Record<Site, readonly string[]>>> = {
   document: DOCUMENT_EXTENSIONS,
   'path item': OPERATION_EXTENSIONS,
   operation: OPERATION_EXTENSIONS,
+  parameter: [BIND_EXTENSION],
+  property: [BIND_EXTENSION],
 };
 
 const METHODS: ReadonlySet<string> = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
@@ -51,36 +56,43 @@ function pointerOf(frame: Frame): string {
 /**
  * Reports every `x-mcp-*` key portcullis would not read: ERR_SPEC_EXTENSION for one read elsewhere or within a
  * small edit distance of one it reads (a typo would otherwise leave a tool open), WARN_SPEC_EXTENSION for others;
- * and ERR_SPEC_EXTENSION for a boolean extension whose value is not a boolean. Iterative: schemas can be deep.
+ * ERR_SPEC_EXTENSION for a boolean extension whose value is not a boolean, and for an `x-mcp-bind` that names no
+ * usable claim path. Iterative: schemas can be deep. Returns the pointers of the property schemas that carry an
+ * `x-mcp-bind`, in document order, so the model can refuse those it cannot apply (not a top-level JSON body property).
  */
-export function checkMcpExtensions(document: Readonly<Record<string, unknown>>, issues: IssueCollector): void {
+export function checkMcpExtensions(document: Readonly<Record<string, unknown>>, issues: IssueCollector): string[] {
+  const boundProperties: string[] = [];
   const stack: Frame[] = [{ value: document, site: 'document', parent: undefined, key: '' }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
     const children: Frame[] = [];
     if (Array.isArray(frame.value)) {
+      const site: Site = frame.site === 'parameter list' ? 'parameter' : 'object';
       frame.value.forEach((item, index) => {
-        if (typeof item === 'object' && item !== null) children.push({ value: item, site: 'object', parent: frame, key: index });
+        if (typeof item === 'object' && item !== null) children.push({ value: item, site, parent: frame, key: index });
       });
     } else if (isRecord(frame.value)) {
       for (const [key, value] of Object.entries(frame.value)) {
         const isExtension = (key.charCodeAt(0) | 0x20) === 0x78 && (key[1] === '-' || key[1] === '_');
         if (isExtension && frame.site !== 'map') {
-          checkKey(frame, key, value, issues);
+          if (checkKey(frame, key, value, issues) && frame.site === 'property') boundProperties.push(pointerOf(frame));
           continue;
         }
         if (typeof value !== 'object' || value === null || (frame.site !== 'map' && frame.site !== 'paths' && DATA_KEYS.has(key))) continue;
-        children.push({ value, site: childSite(frame.site, key, value), parent: frame, key });
+        children.push({ value, site: childSite(frame, key, value), parent: frame, key });
       }
     }
     // Reversed, so that issues come in document order.
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
   }
+  return boundProperties;
 }
 
-function childSite(parent: Site, key: string, value: object): Site {
+function childSite(frame: Frame, key: string, value: object): Site {
+  const parent = frame.site;
   if (parent === 'paths') return 'path item';
-  if (parent === 'map') return 'object';
+  if (parent === 'map') return frame.key === 'properties' ? 'property' : frame.key === 'parameters' ? 'parameter' : 'object';
+  if ((parent === 'path item' || parent === 'operation') && key === 'parameters' && Array.isArray(value)) return 'parameter list';
   if (parent === 'document' && key === 'paths') return 'paths';
   if (parent === 'path item' && METHODS.has(key)) return 'operation';
   // components/pathItems (OpenAPI 3.1): path items that `$ref`s under paths may use; read like the paths' own.
@@ -88,16 +100,20 @@ function childSite(parent: Site, key: string, value: object): Site {
   return MAP_KEYS.has(key) && !Array.isArray(value) ? 'map' : 'object';
 }
 
-function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollector): void {
+/** Reports what is wrong with `key` at `frame`; true when it is an `x-mcp-bind` read here with a usable claim path. */
+function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollector): boolean {
   const readHere = READ_AT[frame.site] ?? [];
   if (readHere.includes(key)) {
     if (BOOLEAN_EXTENSIONS.has(key) && typeof value !== 'boolean') {
       issues.error('ERR_SPEC_EXTENSION', pointerJoin(pointerOf(frame), key), `${key} must be true or false, not ${describe(value)}`, `For example ${key}: true.`);
     }
-    return;
+    if (key !== BIND_EXTENSION) return false;
+    const problem = claimPathIssue(value);
+    if (problem) issues.error('ERR_SPEC_EXTENSION', pointerJoin(pointerOf(frame), key), `${key}: ${problem.message}`, problem.hint);
+    return problem === undefined;
   }
   const normalized = key.toLowerCase().replace(/_/g, '-');
-  if (!normalized.startsWith('x-mcp')) return;
+  if (!normalized.startsWith('x-mcp')) return false;
   const at = pointerJoin(pointerOf(frame), key);
   const intended = KNOWN_EXTENSIONS.includes(key) ? key : nearestKnown(normalized);
   if (intended === undefined) {
@@ -107,7 +123,7 @@ function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollec
       `portcullis does not read the extension "${key}"`,
       `The extensions it reads are ${KNOWN_EXTENSIONS.join(', ')}; remove it, or rename it outside the x-mcp- prefix.`,
     );
-    return;
+    return false;
   }
   const where = whereRead(intended);
   if (intended === key) {
@@ -120,9 +136,11 @@ function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollec
       readHere.includes(intended) ? `Did you mean "${intended}"? Rename it.` : `Did you mean "${intended}"? Rename it and move it to ${where}.`,
     );
   }
+  return false;
 }
 
 function whereRead(extension: string): string {
+  if (extension === BIND_EXTENSION) return 'parameters and the top-level properties of a JSON request body schema';
   return (DOCUMENT_EXTENSIONS as readonly string[]).includes(extension) ? 'the document, path items and operations' : 'path items and operations';
 }
 

@@ -120,3 +120,21 @@ export function describeCharacter(character: string): string {
   if (!/^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(character)) return `${code} (an invisible character)`;
   return JSON.stringify(character);
 }
+
+/** Longest claim path an argument may be bound to (x-mcp-bind, the config's bind). */
+export const MAX_CLAIM_PATH_LENGTH = 200;
+
+/**
+ * The message and hint for a claim path an argument cannot be bound to, or undefined. Read at run time like
+ * OAUTH_ROLES_CLAIM: a literal claim name, else a dotted path into nested claims; JWT claim names (RFC 7519 §4) are
+ * often URIs, so any printable ASCII is allowed, but no white space, control or invisible characters, no empty segment.
+ */
+export function claimPathIssue(path: unknown): { message: string; hint: string } | undefined {
+  const hint = 'Name a claim of the access token, or a dotted path into nested claims, e.g. tenant or org.id.';
+  if (typeof path !== 'string') return { message: `the claim path must be a string, not ${path === null ? 'null' : Array.isArray(path) ? 'a list' : typeof path}`, hint };
+  if (path.length > MAX_CLAIM_PATH_LENGTH) return { message: `the claim path is ${path.length} characters long, more than ${MAX_CLAIM_PATH_LENGTH}`, hint };
+  const problem = problemOf(path, (c) => c >= '\x21' && c <= '\x7e');
+  if (problem !== undefined) return { message: `the claim path ${JSON.stringify(path)} ${problem}`, hint: `${hint} Use printable ASCII without spaces.` };
+  if (path.split('.').some((segment) => segment === '')) return { message: `the claim path ${JSON.stringify(path)} has an empty segment`, hint: `${hint} Remove the stray ".".` };
+  return undefined;
+}

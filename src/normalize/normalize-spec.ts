@@ -91,7 +91,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
   const operations = Object.entries(paths)
     .filter(([path]) => path.startsWith('/'))
     .flatMap(([path, item]) => normalizePathItem(context, securitySchemes, path, item, pointerJoin('#', 'paths', path)));
-  checkMcpExtensions(document, issues);
+  const boundProperties = checkMcpExtensions(document, issues);
 
   const spec: NormalizedSpec = {
     specVersion: version,
@@ -106,6 +106,7 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
     ...optional('security', security),
     extensions: pickExtensions(document),
     operations,
+    boundProperties,
     document,
   };
   return { spec, issues: dedupe(issues.issues) };

@@ -94,6 +94,15 @@ function swagger2ParametersAndBody(
   const body = merged.find((p) => p.value.in === 'body');
   const form = merged.filter((p) => p.value.in === 'formData');
   const parameters = merged.filter((p) => p.value.in !== 'body' && p.value.in !== 'formData').map((p) => swagger2Parameter(context, p));
+  for (const { value, target } of [...(body ? [body] : []), ...form]) {
+    if (value['x-mcp-bind'] === undefined) continue;
+    context.issues.error(
+      'ERR_SPEC_EXTENSION',
+      pointerJoin(target, 'x-mcp-bind'),
+      `x-mcp-bind cannot apply to an in: ${String(value.in)} parameter: it binds path, query and header parameters and the top-level properties of a JSON body`,
+      value.in === 'body' ? 'Put x-mcp-bind on a property of the body schema instead.' : 'Bind a path, query or header parameter instead, or send a JSON body.',
+    );
+  }
   if (body) return { parameters, requestBody: swagger2BodyRequestBody(body, consumes) };
   if (form.length > 0) return { parameters, requestBody: swagger2FormRequestBody(context, form, consumes, input.pointer) };
   return { parameters };

@@ -6,6 +6,7 @@
  */
 import { pointerJoin } from '../errors.js';
 import { optional, resolveObject, stringOf, type NormalizeContext, type Resolved } from './context.js';
+import { claimPathIssue } from './names.js';
 import { isRecord } from './pointer.js';
 import type { NormalizedParameter, ParameterLocation, ParameterStyle, RawSchema, SchemaRef } from './types.js';
 
@@ -88,8 +89,15 @@ export function normalizeParameter(parameter: Resolved): NormalizedParameter {
     allowReserved: value.allowReserved === true,
     schema,
     ...optional('contentType', contentType),
+    ...optional('bind', bindOf(value, target)),
     source: site,
   };
+}
+
+/** The parameter's `x-mcp-bind`, when it names a usable claim path (mcp-extensions.ts reports one that does not). */
+export function bindOf(value: Readonly<Record<string, unknown>>, target: string): { claim: string; source: string } | undefined {
+  const claim = value['x-mcp-bind'];
+  return typeof claim === 'string' && claimPathIssue(claim) === undefined ? { claim, source: pointerJoin(target, 'x-mcp-bind') } : undefined;
 }
 
 /**
@@ -151,6 +159,7 @@ export function swagger2Parameter(context: NormalizeContext, parameter: Resolved
     explode: collection?.explode ?? style === 'form',
     allowReserved: false,
     schema: { schema: swagger2Schema(value), source: target },
+    ...optional('bind', bindOf(value, target)),
     source: site,
   };
 }

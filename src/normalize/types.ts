@@ -41,6 +41,8 @@ export interface NormalizedParameter {
   readonly schema: SchemaRef;
   /** Set when the 3.x parameter used `content` instead of `schema`: the value is serialized as this media type. */
   readonly contentType?: string;
+  /** `x-mcp-bind` on the parameter: the claim path its value is taken from, and where that is written. */
+  readonly bind?: { readonly claim: string; readonly source: string };
   readonly source: string;
 }
 
@@ -128,6 +130,8 @@ export interface NormalizedSpec {
   readonly extensions: Readonly<Record<string, unknown>>;
   /** Every operation in document order (paths as written, methods in the order OpenAPI lists them). */
   readonly operations: readonly NormalizedOperation[];
+  /** Pointers of the property schemas carrying a valid `x-mcp-bind` (the model binds those of JSON bodies' top level). */
+  readonly boundProperties?: readonly string[];
   /** The bundled document, for resolving schema `$ref`s (`#/...` pointers only). */
   readonly document: Readonly<Record<string, unknown>>;
 }

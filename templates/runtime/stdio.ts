@@ -5,14 +5,20 @@
  *
  * The spec allows nothing but MCP messages on stdout, so every log goes to stderr. Caller authorization does not apply
  * here (2025-11-25 basic/authorization: stdio implementations take credentials from the environment instead): the
- * caller is whoever started the process, and every tool is available.
+ * caller is whoever started the process, and every tool is available. Arguments bound to claims are filled from the
+ * claims in MCP_STDIO_CLAIMS, from the environment too.
  */
 
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
+import { NO_CLAIMS_OVER_STDIO } from './bindings.js';
+import { ANONYMOUS_CALLER } from './caller.js';
+import type { Caller } from './caller.js';
+import { frozenClaims } from './claims.js';
 import { ConcurrencyLimiter } from './limits.js';
 import { createMcpServer } from './mcp-server.js';
+import { readSetting, settingDefinitions } from './setting-definitions.js';
 import type { Settings } from './settings.js';
 
 export interface RunningStdioServer {
@@ -21,8 +27,18 @@ export interface RunningStdioServer {
   close(): Promise<void>;
 }
 
+/**
+ * The caller over stdio: nobody in particular, carrying the claims of MCP_STDIO_CLAIMS (deep-frozen) when it is set, for
+ * arguments bound to claims. Throws SettingError, before anything is served, when the variable is not a JSON object.
+ */
+export function stdioCaller(env: NodeJS.ProcessEnv = process.env): Caller {
+  const claims = readSetting(env, settingDefinitions().stdioClaims);
+  return claims === undefined ? ANONYMOUS_CALLER : Object.freeze({ ...ANONYMOUS_CALLER, claims: frozenClaims(claims) });
+}
+
 /** Serves MCP on stdin/stdout until stdin ends. */
-export async function startStdioServer(definition: ServerDefinition, settings: Settings, hooks?: ServerHooks): Promise<RunningStdioServer> {
+export async function startStdioServer(definition: ServerDefinition, settings: Settings, hooks?: ServerHooks, env: NodeJS.ProcessEnv = process.env): Promise<RunningStdioServer> {
+  const caller = stdioCaller(env);
   // Anything printed with console.log or console.info by this process would corrupt the protocol stream.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
 
@@ -36,6 +52,8 @@ export async function startStdioServer(definition: ServerDefinition, settings: S
       retries: settings.upstreamRetries,
     },
     pageSize: settings.toolsPageSize,
+    caller,
+    noClaims: NO_CLAIMS_OVER_STDIO,
     ...(hooks ? { hooks } : {}),
   };
   let ended: () => void = () => undefined;

@@ -60,11 +60,11 @@ describe('dev-auth in front of generated/helpdesk', () => {
 
   it('#9 the emitted server accepts dev-auth tokens and lists the tools their scopes and roles allow', async () => {
     const everything = await auth.mintToken({ scopes: auth.scopes, roles: auth.roles });
-    expect(await listToolNames(publicUrl, everything)).toEqual(['createTicket', 'dailyReport', 'deleteTicket', 'escalateTicket', 'getTicket', 'listTickets', 'serviceStatus']);
+    expect(await listToolNames(publicUrl, everything)).toEqual(['createTicket', 'dailyReport', 'deleteTicket', 'escalateTicket', 'getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
     const reader = await auth.mintToken({ scopes: ['tickets:read', 'reports:read'], roles: ['analyst'] });
-    expect(await listToolNames(publicUrl, reader)).toEqual(['dailyReport', 'getTicket', 'listTickets', 'serviceStatus']);
+    expect(await listToolNames(publicUrl, reader)).toEqual(['dailyReport', 'getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
     const noRole = await auth.mintToken({ scopes: ['tickets:read', 'reports:read'] });
-    expect(await listToolNames(publicUrl, noRole)).toEqual(['getTicket', 'listTickets', 'serviceStatus']);
+    expect(await listToolNames(publicUrl, noRole)).toEqual(['getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
   });
 
   it('#9 the SDK OAuth client registers, runs PKCE for the dev user and calls a tool', async () => {

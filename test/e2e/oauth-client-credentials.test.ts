@@ -260,7 +260,7 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const scp = await token([], undefined, { customize: ({ payload }) => void Object.assign(payload, { scope: undefined, scp: ['tickets:read'] }) });
     expect(decodeJwt(scp).scope).toBeUndefined();
     const connection = await connectWith(scp);
-    expect(names((await connection.client.listTools()).tools)).toEqual(['getTicket', 'listTickets', 'serviceStatus']);
+    expect(names((await connection.client.listTools()).tools)).toEqual(['getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
   });
 
   it('serves its protected resource metadata (RFC 9728) at the path-suffixed and the root well-known URL', async () => {
@@ -284,7 +284,7 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const connection = await connectWith(await token(['tickets:read']));
     const { tools } = await connection.client.listTools();
     // Public serviceStatus is included; escalateTicket needs tickets:write or (tickets:read AND tickets:triage).
-    expect(names(tools)).toEqual(['getTicket', 'listTickets', 'serviceStatus']);
+    expect(names(tools)).toEqual(['getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
     expect(names(tools)).toEqual(expectedVisible(definition, ['tickets:read']));
 
     upstream.received.length = 0;
@@ -323,7 +323,7 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const connection = await connectWith(admin);
     const { tools } = await connection.client.listTools();
     // Everything about tickets, except deleteTicket, which also needs the supervisor role.
-    expect(names(tools)).toEqual(['createTicket', 'escalateTicket', 'getTicket', 'listTickets', 'serviceStatus']);
+    expect(names(tools)).toEqual(['createTicket', 'escalateTicket', 'getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
     upstream.received.length = 0;
     const list = (await connection.client.callTool({ name: 'listTickets', arguments: {} })) as CallToolResult;
     const get = (await connection.client.callTool({ name: 'getTicket', arguments: { ticketId: 42 } })) as CallToolResult;
@@ -396,7 +396,7 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const fetchesBefore = jwksFetches().length;
 
     const connection = await connectWith(after);
-    expect(names((await connection.client.listTools()).tools)).toEqual(['getTicket', 'listTickets', 'serviceStatus']);
+    expect(names((await connection.client.listTools()).tools)).toEqual(['getTicket', 'listTenantTickets', 'listTickets', 'serviceStatus']);
     expect(jwksFetches().length).toBe(fetchesBefore + 1);
     // The old key is still published, so tokens signed before the rotation stay valid until they expire.
     expect((await rawPost(publicUrl, { authorization: `Bearer ${before}` })).status).toBe(200);

@@ -6,6 +6,7 @@
 export type ToolName =
   | "listTickets"
   | "createTicket"
+  | "listTenantTickets"
   | "getTicket"
   | "deleteTicket"
   | "escalateTicket"

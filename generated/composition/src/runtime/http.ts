@@ -32,7 +32,7 @@ import { publicUrlFor } from './auth-settings.js';
 import type { AuthSettings } from './auth-settings.js';
 import { openAuditSink } from './audit.js';
 import type { AuditSink } from './audit.js';
-import { createAuditTrail, denyAll, recordUpstreamStatus, refusalReason } from './audit-trail.js';
+import { createAuditTrail, denyAll, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
 import type { Trail } from './audit-trail.js';
 import { createToolPolicy } from './authorization.js';
 import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
@@ -210,6 +210,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       ...(authenticated.authInfo?.token ? { subjectToken: authenticated.authInfo.token } : {}),
       track: (call) => void work.push(call),
       onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
+      onRefusal: ({ requestId, reason }) => recordRefusal(trail, requestId, reason),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.

@@ -78,6 +78,17 @@ const algorithm: Parser<string> = (value) => {
 /** A claim name or a dotted path into nested claims. */
 const claimPath: Parser<string> = (value) => (/\s/.test(value) ? fail(`"${value}" is not a claim name or dotted path`) : ok(value));
 
+/** A JSON object (claims given over stdio, MCP_STDIO_CLAIMS); its values are shown in no refusal. */
+const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return fail('is not valid JSON');
+  }
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ok(parsed as Record<string, unknown>) : fail('must be a JSON object of claims');
+};
+
 interface DefinitionSpec<T, F> {
   readonly variable: string;
   readonly description: string;
@@ -191,6 +202,14 @@ export function settingDefinitions(context: SettingContext = {}) {
       fallback: 100,
       example: '50',
       description: 'Tools per tools/list page (1 to 1000); a page is also cut at 1 MiB, and clients follow nextCursor for the rest.',
+    }),
+    stdioClaims: define({
+      variable: 'MCP_STDIO_CLAIMS',
+      parse: jsonObject,
+      fallback: undefined,
+      example: '{"tenant":"acme","sub":"alice"}',
+      description:
+        'Over stdio only: a JSON object of claims that arguments bound to claims (x-mcp-bind, the config\'s bind) are filled from; without it, tools with bound arguments refuse every call. Over HTTP the verified access token supplies them.',
     }),
     headersTimeoutMs: define({
       variable: 'MCP_HEADERS_TIMEOUT_MS',

@@ -10,6 +10,8 @@
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
+import { bindArguments } from './bindings.js';
+import type { BindingRefusalReason } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
@@ -64,6 +66,10 @@ export interface McpServerContext {
    * members, which a tool's arguments may have, so a tools/call takes its arguments from here (by JSON-RPC id).
    */
   readonly sentBody?: unknown;
+  /** Why there are no claims when the caller has none (stdio without MCP_STDIO_CLAIMS, AUTH_MODE=none), for bindings.ts. */
+  readonly noClaims?: string;
+  /** Told of each tools/call refused by its argument bindings (for the audit), with the JSON-RPC id of the call. */
+  readonly onRefusal?: (call: { readonly requestId: string | number; readonly tool: string; readonly reason: BindingRefusalReason }) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
@@ -125,7 +131,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     return call;
   });
 
-  /** Runs one tools/call: authorization, validation, hooks, the upstream request. */
+  /** Runs one tools/call: authorization, argument bindings, validation, hooks, the upstream request. */
   async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
@@ -134,6 +140,13 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     // Authorization is decided before the arguments are looked at, so a refused caller learns nothing from them.
     const decision = policy.check(caller, tool);
     if (!decision.allowed) return toolError(decision.reason);
+
+    // Bound arguments come from the caller's claims, never from the model; then they are validated like the others.
+    const bound = bindArguments(tool, caller.claims, args, context.noClaims);
+    if ('refused' in bound) {
+      context.onRefusal?.({ requestId, tool: tool.name, reason: bound.refused.reason });
+      return toolError(bound.refused.message);
+    }
 
     const report = context.onUpstreamResponse;
     const upstream = {
@@ -144,7 +157,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     };
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
-      const valid = registry.validate(tool, args);
+      const valid = registry.validate(tool, bound.args);
       // The user's object-level check and hooks see only callers and arguments that have passed everything above.
       const outcome = await runWithHooks(hooks, { tool, identity: caller, args: valid }, () => callUpstream(tool, valid, upstream));
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;

@@ -48,6 +48,7 @@ export function toolRegistryFor(definition: ServerDefinition): ToolRegistry {
 export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
   const byName = new Map(definition.tools.map((tool) => [tool.name, tool]));
   const schemas = new Map<ToolDefinition, JsonSchema>();
+  const boundSchemas = new Map<ToolDefinition, JsonSchema>();
   const validators = new Map<ToolDefinition, ValidateFunction>();
   let ajv: Ajv2020 | undefined;
 
@@ -60,12 +61,23 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
     return schema;
   }
 
+  /** The schema arguments are validated against: the published one, or with bindings the one holding the bound arguments too. */
+  function validationSchema(tool: ToolDefinition): JsonSchema {
+    if (tool.boundInputSchema === undefined) return inputSchema(tool);
+    let schema = boundSchemas.get(tool);
+    if (!schema) {
+      schema = withDefinitions({ ...tool, inputSchema: tool.boundInputSchema, definitions: tool.boundDefinitions ?? tool.definitions }, definition);
+      boundSchemas.set(tool, schema);
+    }
+    return schema;
+  }
+
   function validator(tool: ToolDefinition): ValidateFunction {
     let validate = validators.get(tool);
     if (!validate) {
       ajv ??= createArgumentAjv();
       try {
-        validate = ajv.compile(ajvSchema(inputSchema(tool)));
+        validate = ajv.compile(ajvSchema(validationSchema(tool)));
       } catch (error) {
         // A schema the generator emitted but Ajv cannot compile (e.g. a pattern RE2 cannot compile) is a bug
         // of the emitted server, not of the caller; name the tool so it can be found.
@@ -82,7 +94,8 @@ export function createToolRegistry(definition: ServerDefinition): ToolRegistry {
     inputSchema,
     validate(tool, args) {
       const validate = validator(tool);
-      const coerced = coerceTextArguments(tool, definition.definitions, args);
+      // Bound parameters are converted like the others: their schemas are in the bound schema only.
+      const coerced = coerceTextArguments(tool.boundInputSchema === undefined ? tool : { ...tool, inputSchema: tool.boundInputSchema }, definition.definitions, args);
       if (!check(validate, coerced)) throw toolInputError(validate.errors ?? []);
       return coerced as Record<string, unknown>;
     },

@@ -41,6 +41,21 @@ export interface BodyDefinition {
   readonly properties?: Readonly<Record<string, { readonly contentType?: string; readonly style?: ParameterDefinition['style']; readonly explode?: boolean }>>;
 }
 
+/**
+ * An argument the caller never chooses: filled from a claim of the verified access token on every call (bindings.ts),
+ * and absent from the published input schema.
+ */
+export interface ArgumentBinding {
+  /** The tool argument it fills: a parameter's argument, or the body argument when `property` is set. */
+  readonly argument: string;
+  /** Set for a top-level property of a JSON request body: the property it fills. */
+  readonly property?: string;
+  /** Claim path (claims.ts claimAt): a literal claim name, else a dotted path into nested claims. */
+  readonly claim: string;
+  /** For a body property whose schema is one scalar type: the type a claim's text is converted to before validation. */
+  readonly type?: 'string' | 'integer' | 'number' | 'boolean';
+}
+
 export interface ToolAnnotations {
   readonly title?: string;
   readonly readOnlyHint?: boolean;
@@ -58,6 +73,14 @@ export interface ToolDefinition {
   readonly inputSchema: JsonSchema;
   /** Names of the shared definitions (`ServerDefinition.definitions`) this tool's schema reaches. */
   readonly definitions: readonly string[];
+  /** Arguments filled from the caller's claims, sorted by argument and property; absent when there are none. */
+  readonly bindings?: readonly ArgumentBinding[];
+  /**
+   * With `bindings`: the schema the arguments are validated against once bound values are filled in (`inputSchema`
+   * with the bound arguments and properties), and the shared definitions it reaches.
+   */
+  readonly boundInputSchema?: JsonSchema;
+  readonly boundDefinitions?: readonly string[];
   readonly method: HttpMethod;
   /** Path template relative to the base URL, e.g. `/pets/{petId}`. */
   readonly path: string;

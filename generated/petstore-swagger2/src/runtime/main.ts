@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
+import { NO_CLAIMS_OVER_HTTP, NO_CLAIMS_OVER_STDIO, unboundToolsWarning } from './bindings.js';
 import { CALL_VARIABLES } from './call-settings.js';
 import { exchangeUnavailableWarning, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
@@ -78,7 +79,9 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   }
   let running: { close(): Promise<void> };
   if (stdio) {
-    const server = await startStdioServer(definition, settings, hooks);
+    const server = await startStdioServer(definition, settings, hooks, env);
+    const unbound = env.MCP_STDIO_CLAIMS?.trim() ? undefined : unboundToolsWarning(definition.tools, NO_CLAIMS_OVER_STDIO);
+    if (unbound) log('warn', unbound);
     void server.closed.then(() => process.exit(0));
     // stdout carries only the protocol; this line on stderr tells the person who started the process that it serves.
     const count = definition.tools.length;
@@ -97,6 +100,8 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
         'warn',
         "WARNING: AUTH_MODE=none — caller authorization is OFF. Anyone who can reach this address may call every tool with the server's upstream credentials. Use this for local development only.",
       );
+      const unbound = unboundToolsWarning(definition.tools, NO_CLAIMS_OVER_HTTP);
+      if (unbound) log('warn', unbound);
     } else {
       log('info', `Protected resource ${http.publicUrl}, accepting access tokens of ${auth.issuer}`, { issuer: auth.issuer });
     }

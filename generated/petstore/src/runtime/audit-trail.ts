@@ -113,6 +113,12 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
   }
 }
 
+/** Records that the tools/call with JSON-RPC id `requestId` was refused for `reason` (e.g. by its argument bindings). */
+export function recordRefusal(trail: Trail, requestId: unknown, reason: string): void {
+  const entry = trail.entries.find((candidate) => candidate.id === requestId);
+  if (entry) Object.assign(entry, { decision: 'deny', reason });
+}
+
 /**
  * The audit reason of a request the MCP layer refused (HTTP 4xx or 5xx), by its JSON-RPC error code: -32020 to -32022
  * as MCP 2026-07-28 defines them (HeaderMismatch, MissingRequiredClientCapability, UnsupportedProtocolVersion), -32700
