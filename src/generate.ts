@@ -10,6 +10,7 @@ import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { VERSION } from './version.js';
 import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
+import { checkUserPolicies } from './write/check-policies.js';
 import { checkHooks, staleHookChanges, type StaleHook } from './write/stale-hooks.js';
 import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
 
@@ -77,7 +78,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
   const { files, manifest } = await timed(
     'emit',
     () => {
-      const emitted = emitServer(model);
+      const emitted = emitServer(model, { ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}) });
       const manifest: Manifest & { readonly api: ApiIdentity } = {
         ...buildManifest(model, emitted, {
           generator: `portcullis ${VERSION}`,
@@ -122,6 +123,9 @@ export async function planGeneration(options: GenerateOptions & { readonly outDi
   const plan = await planWrite(options.outDir, generated.files, { force: options.force ?? false });
   const current = generated.manifest.api;
   const existing = options.force ? undefined : foreignApi(plan.previous, current);
+  // The user's policies must hold against the new schema before anything is written (another API's are not checked).
+  const policyIssues = existing ? [] : await checkUserPolicies(options.outDir, generated.files);
+  if (policyIssues.length > 0) throw new SpecError(policyIssues);
   // Another API's hooks are not stale hooks of this one: the foreign-folder refusal comes first.
   const hooks = existing ? { stale: [], warnings: [] } : await checkHooks(options.outDir, generated.manifest.model.tools, plan.previous?.model.tools);
   const result = { ...generated, warnings: [...generated.warnings, ...hooks.warnings] };

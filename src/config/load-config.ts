@@ -16,7 +16,7 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
@@ -79,6 +79,7 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   if (value.scopes !== undefined) checkScopes(value.scopes, fail);
   if (value.upstream !== undefined) checkUpstream(value.upstream, fail);
   if (value.bind !== undefined) checkBind(value.bind, fail);
+  if (value.policies !== undefined) checkPolicies(value.policies, fail);
 
   if (issues.length > 0) throw new ConfigError(issues);
   const config = value as PortcullisConfig;
@@ -138,6 +139,32 @@ function checkScopes(scopes: unknown, fail: Fail): void {
       }
     }
   }
+}
+
+const POLICIES_EXAMPLE = 'For example policies: { claims: [tenant, org.id] }.';
+
+/** `policies`: `{ claims: [claim path, ...] }`. */
+function checkPolicies(policies: unknown, fail: Fail): void {
+  if (!isRecord(policies)) {
+    fail('#/policies', 'must be an object with claims', POLICIES_EXAMPLE);
+    return;
+  }
+  for (const key of Object.keys(policies)) {
+    if (key !== 'claims') fail(pointerJoin('#/policies', key), `unknown key "${key}"`, `Allowed keys: claims. ${POLICIES_EXAMPLE}`);
+  }
+  const claims = policies.claims;
+  if (claims === undefined) return;
+  if (!isStringList(claims)) {
+    fail('#/policies/claims', 'must be a list of claim paths', POLICIES_EXAMPLE);
+    return;
+  }
+  const seen = new Set<string>();
+  claims.forEach((claim, index) => {
+    const at = pointerJoin('#/policies/claims', index);
+    if (!/^[\x21-\x7e]{1,200}$/.test(claim)) fail(at, `claim path "${claim.slice(0, 200)}" must be 1 to 200 printable ASCII characters without spaces`, POLICIES_EXAMPLE);
+    else if (seen.has(claim)) fail(at, `claim path "${claim}" is listed twice`, 'List each claim once.');
+    seen.add(claim);
+  });
 }
 
 const BIND_EXAMPLE = 'For example bind: { tenantId: org.id, ownerId: { claim: sub, tags: [tickets] } }.';

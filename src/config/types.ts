@@ -90,6 +90,14 @@ export interface PortcullisConfig {
    * wherever the name occurs, or a BindRule narrowing it to some operations. Wins over the spec's `x-mcp-bind`.
    */
   readonly bind?: Readonly<Record<string, string | BindRule>>;
+  /** Object-level policies in Cedar (policies/*.cedar of the emitted project). */
+  readonly policies?: PoliciesConfig;
+}
+
+/** What the Cedar schema of the emitted project offers policies beyond the caller's sub, client_id, roles and scopes. */
+export interface PoliciesConfig {
+  /** Claim paths (read like OAUTH_ROLES_CLAIM: literal name first, then dotted path) offered as `principal.claims["<path>"]`, each a String. */
+  readonly claims?: readonly string[];
 }
 
 export const EMPTY_CONFIG: PortcullisConfig = {};

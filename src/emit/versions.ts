@@ -3,6 +3,7 @@
  * (a test checks), so the type-check of `generated/` runs against exactly what users get. All run on Node 20.
  */
 export const EMITTED_DEPENDENCIES = {
+  '@cedar-policy/cedar-wasm': '4.13.0',
   '@modelcontextprotocol/client': '2.4.0',
   '@modelcontextprotocol/server': '2.4.0',
   ajv: '8.20.0',
