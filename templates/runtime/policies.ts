@@ -45,9 +45,9 @@ export class PolicyError extends Error {
   }
 }
 
-/** `file:line: message`. */
+/** `file:line: message` (`file: message` for a problem of the whole file or folder, line 0). */
 export function formatPolicyProblem(problem: PolicyProblem): string {
-  return `${problem.file}:${problem.line}: ${problem.message}`;
+  return `${problem.file}${problem.line > 0 ? `:${problem.line}` : ''}: ${problem.message}`;
 }
 
 /** Why a call was refused: a `forbid` (or no `permit`) decided, or a policy failed to evaluate. */

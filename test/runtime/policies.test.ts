@@ -161,6 +161,13 @@ describe('#11 loading policies', () => {
     );
   });
 
+  it('#11 a missing policies folder or schema is refused (fail closed), named', async () => {
+    await expect(loadPolicies(join(tmpdir(), 'portcullis-no-such-folder'))).rejects.toThrow(/^policies: cannot read the policies folder \(ENOENT\)$/);
+    const folder = folderWith({});
+    rmSync(join(folder, 'schema.cedarschema'));
+    await expect(loadPolicies(folder)).rejects.toThrow(/^policies\/schema\.cedarschema: the Cedar schema is missing: regenerate the project$/);
+  });
+
   it('#11 refuses two policies with the same @id, at the second', async () => {
     const policy = '@id("same")\nforbid (principal, action, resource) when { principal.roles.contains("x") };\n';
     await expect(loadPolicies(folderWith({ 'a.cedar': policy, 'b.cedar': `\n${policy}` }))).rejects.toThrow('policies/b.cedar:2: @id("same") is already used at policies/a.cedar:1');
