@@ -43,7 +43,7 @@ describe.each(listExamples())('generated/$name', (example) => {
       const marked = file.path.endsWith('.json') ? file.path in manifest.files || file.path === 'portcullis.manifest.json' : hasGeneratedHeader(file.contents);
       expect(marked, file.path).toBe(file.owner === 'generator');
     }
-    expect(manifest.userFiles).toEqual(['deploy/kubernetes/overlays/production/.gitignore', 'deploy/kubernetes/overlays/production/kustomization.yaml', 'portcullis.config.yaml', 'src/hooks.ts']);
+    expect(manifest.userFiles).toEqual(['deploy/kubernetes/overlays/production/.gitignore', 'deploy/kubernetes/overlays/production/kustomization.yaml', 'policies/local.cedar', 'portcullis.config.yaml', 'src/hooks.ts']);
   });
 
   it('type-checks', async () => {
