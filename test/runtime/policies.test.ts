@@ -9,6 +9,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cedarSchemaText } from '../../src/emit/cedar-schema.js';
 import { loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies } from '../../templates/runtime/policies.js';
@@ -184,14 +186,45 @@ describe('#11 loading policies', () => {
   });
 });
 
+/** Writes tools.json and an entry running main() with the policies `folder` next to it; returns the entry. */
+function entryFor(folder: string): string {
+  const dir = join(folder, '..');
+  const tools = join(dir, 'tools.json');
+  writeFileSync(tools, JSON.stringify(boundDefinition()));
+  const entry = join(dir, 'entry.mts');
+  writeFileSync(entry, `import { main } from ${JSON.stringify(MAIN)};\nawait main(new URL(${JSON.stringify(pathToFileURL(tools).href)}), { policies: new URL(${JSON.stringify(pathToFileURL(`${folder}/`).href)}) });\n`);
+  return entry;
+}
+
+describe('#11 Cedar policies over stdio', () => {
+  it('#11 evaluates the policies on every call, with the caller of MCP_STDIO_CLAIMS', async () => {
+    const upstream = await startRecordingUpstream();
+    const entry = entryFor(folderWith({ 'local.cedar': POLICIES }));
+    const env = (claims: Record<string, unknown>) => ({ PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: `${upstream.origin}/api`, MCP_STDIO_CLAIMS: JSON.stringify(claims) });
+    try {
+      for (const [tenant, refused] of [['acme', false], ['globex', true]] as const) {
+        const transport = new StdioClientTransport({ command: process.execPath, args: ['--import', 'tsx', entry, '--stdio'], cwd: ROOT, env: env({ tenant, org: { id: 1 }, flags: { vip: true } }), stderr: 'pipe' });
+        const client = new Client({ name: 'policy-stdio', version: '1.0.0' });
+        await client.connect(transport);
+        try {
+          const result = await client.callTool({ name: 'tenant_pet', arguments: { petId: 7 } });
+          expect(Boolean(result.isError), `${tenant} ${JSON.stringify(result.content)}`).toBe(refused);
+          if (refused) expect(result.content).toEqual([{ type: 'text', text: POLICY_REFUSAL_MESSAGE }]);
+        } finally {
+          await client.close();
+        }
+      }
+      expect(upstream.received.map((request) => request.url)).toEqual(['/api/tenants/acme/pets/7?vip=true']);
+    } finally {
+      await upstream.close();
+    }
+  });
+});
+
 describe('#11 the server at start', () => {
   it('#11 refuses to start on an invalid policy, naming file and line, exit code 1', async () => {
     const folder = folderWith({ 'local.cedar': '\n@id("x")\nforbid (principal, action == Action::"plain_pet", resource) when { context.args.petid == 1 };\n' });
-    const dir = join(folder, '..');
-    const tools = join(dir, 'tools.json');
-    writeFileSync(tools, JSON.stringify(boundDefinition()));
-    const entry = join(dir, 'entry.mts');
-    writeFileSync(entry, `import { main } from ${JSON.stringify(MAIN)};\nawait main(new URL(${JSON.stringify(pathToFileURL(tools).href)}), { policies: new URL(${JSON.stringify(pathToFileURL(`${folder}/`).href)}) });\n`);
+    const entry = entryFor(folder);
     const child = spawn(process.execPath, ['--import', 'tsx', entry, '--stdio'], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: 'http://127.0.0.1:9' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
