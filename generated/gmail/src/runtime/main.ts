@@ -19,6 +19,8 @@ import { SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
 import { startHttpServer } from './http.js';
 import { createLog } from './log.js';
+import { loadPolicies, PolicyError } from './policies.js';
+import type { PolicyEngine } from './policies.js';
 import { describeAllSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
@@ -32,12 +34,17 @@ export interface MainOptions {
   readonly hooks?: ServerHooks;
   readonly argv?: readonly string[];
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The project's `policies/` folder (Cedar policies and their schema, policies.ts): checked before anything listens
+   * (an invalid policy stops the server, naming file and line) and evaluated on every tool call. Without it, none.
+   */
+  readonly policies?: URL;
 }
 
 /** Runs the server described by the tools.json at `definitionUrl` until SIGTERM/SIGINT (or, with --stdio, end of stdin). */
 export async function main(definitionUrl: URL, options: MainOptions = {}): Promise<void> {
   try {
-    await run(definitionUrl, (options.argv ?? process.argv).slice(2), options.env ?? process.env, options.hooks);
+    await run(definitionUrl, (options.argv ?? process.argv).slice(2), options.env ?? process.env, options.hooks, options.policies);
   } catch (error) {
     if (!(error instanceof StartupError || error instanceof SettingError)) throw error;
     process.stderr.write(`error: ${error.message}\n`);
@@ -46,7 +53,7 @@ export async function main(definitionUrl: URL, options: MainOptions = {}): Promi
   }
 }
 
-async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv, hooks: ServerHooks | undefined): Promise<void> {
+async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.ProcessEnv, hooks: ServerHooks | undefined, policyFolder: URL | undefined): Promise<void> {
   const unknown = args.find((arg) => !['--stdio', '--help', '-h', '--print-config'].includes(arg));
   if (unknown !== undefined) throw new StartupError(`unknown option ${unknown}; try --help`);
 
@@ -65,6 +72,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
   const log = createLog(settings.logLevel);
+  const policies = policyFolder === undefined ? undefined : await startupPolicies(policyFolder);
   // Once at start: variables that look like ours but are not read (a typo), by name only — values may be secrets.
   for (const unknownSetting of findUnknownSettings(env, knownVariables(definition))) {
     log('warn', unknownSetting.message, { variable: unknownSetting.variable, ...(unknownSetting.suggestion ? { suggestion: unknownSetting.suggestion } : {}) });
@@ -79,7 +87,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   }
   let running: { close(): Promise<void> };
   if (stdio) {
-    const server = await startStdioServer(definition, settings, hooks, env);
+    const server = await startStdioServer(definition, settings, hooks, env, policies);
     const unbound = env.MCP_STDIO_CLAIMS?.trim() ? undefined : unboundToolsWarning(definition.tools, NO_CLAIMS_OVER_STDIO);
     if (unbound) log('warn', unbound);
     void server.closed.then(() => process.exit(0));
@@ -89,7 +97,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     running = server;
   } else {
     const audit = openAuditSink(settings.auth?.auditLog);
-    const http = await startHttpServer(definition, settings, { audit, ...(hooks ? { hooks } : {}) }).catch((error: Error) => {
+    const http = await startHttpServer(definition, settings, { audit, ...(hooks ? { hooks } : {}), ...(policies ? { policies } : {}) }).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
     const auth = settings.auth!;
@@ -128,6 +136,16 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+}
+
+/** The policies of `folder`, or a StartupError naming every invalid policy by file and line. */
+async function startupPolicies(folder: URL): Promise<PolicyEngine | undefined> {
+  try {
+    return await loadPolicies(folder);
+  } catch (error) {
+    if (!(error instanceof PolicyError)) throw error;
+    throw new StartupError(`invalid policies, not starting (check them with npm run check:policies):\n${error.message}`);
+  }
 }
 
 async function loadDefinition(url: URL): Promise<ServerDefinition> {

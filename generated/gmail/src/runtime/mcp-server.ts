@@ -18,6 +18,8 @@ import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
+import { POLICY_REFUSAL_MESSAGE } from './policies.js';
+import type { PolicyEngine, PolicyRefusalReason } from './policies.js';
 import { toolPage } from './tool-pages.js';
 import { toolRegistryFor } from './tool-registry.js';
 import { traceparentOf } from './trace-context.js';
@@ -52,6 +54,8 @@ export interface McpServerContext {
   readonly policy?: ToolPolicy;
   /** The user's hooks (src/hooks.ts); defaults to NO_HOOKS. */
   readonly hooks?: ServerHooks;
+  /** The project's Cedar policies (policies.ts), evaluated after argument validation; absent when they permit everything. */
+  readonly policies?: PolicyEngine;
   /** Tools per tools/list page; default DEFAULT_PAGE_SIZE. */
   readonly pageSize?: number;
   /** Serialized bytes per tools/list page (tests shrink it); default MAX_PAGE_BYTES. */
@@ -68,8 +72,11 @@ export interface McpServerContext {
   readonly sentBody?: unknown;
   /** Why there are no claims when the caller has none (stdio without MCP_STDIO_CLAIMS, AUTH_MODE=none), for bindings.ts. */
   readonly noClaims?: string;
-  /** Told of each tools/call refused by its argument bindings (for the audit), with the JSON-RPC id of the call. */
-  readonly onRefusal?: (call: { readonly requestId: string | number; readonly tool: string; readonly reason: BindingRefusalReason }) => void;
+  /**
+   * Told of each tools/call refused by its argument bindings or by the Cedar policies (for the audit), with the JSON-RPC
+   * id of the call and, for a policy, the @id of the policy that decided.
+   */
+  readonly onRefusal?: (call: { readonly requestId: string | number; readonly tool: string; readonly reason: BindingRefusalReason | PolicyRefusalReason; readonly policyId?: string }) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
@@ -131,7 +138,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     return call;
   });
 
-  /** Runs one tools/call: authorization, argument bindings, validation, hooks, the upstream request. */
+  /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, hooks, the upstream request. */
   async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined): Promise<CallToolResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
@@ -158,6 +165,12 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     try {
       // Validation comes first: invalid arguments never reach the upstream API.
       const valid = registry.validate(tool, bound.args);
+      // Object-level policies see what the caller asks with validated arguments, before the hooks and the upstream API.
+      const verdict = context.policies?.decide(caller, tool.name, valid);
+      if (verdict !== undefined && !verdict.allowed) {
+        context.onRefusal?.({ requestId, tool: tool.name, reason: verdict.reason, ...(verdict.policyId === undefined ? {} : { policyId: verdict.policyId }) });
+        return toolError(POLICY_REFUSAL_MESSAGE);
+      }
       // The user's object-level check and hooks see only callers and arguments that have passed everything above.
       const outcome = await runWithHooks(hooks, { tool, identity: caller, args: valid }, () => callUpstream(tool, valid, upstream));
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;

@@ -113,10 +113,13 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
   }
 }
 
-/** Records that the tools/call with JSON-RPC id `requestId` was refused for `reason` (e.g. by its argument bindings). */
-export function recordRefusal(trail: Trail, requestId: unknown, reason: string): void {
+/**
+ * Records that the tools/call with JSON-RPC id `requestId` was refused for `reason` (by its argument bindings, or by
+ * the Cedar policy `policyId`).
+ */
+export function recordRefusal(trail: Trail, requestId: unknown, reason: string, policyId?: string): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
-  if (entry) Object.assign(entry, { decision: 'deny', reason });
+  if (entry) Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
 }
 
 /**

@@ -23,9 +23,11 @@ export interface AuditRecord {
   /**
    * E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`, `rate_limited`,
    * `overloaded`, `batching_unsupported`, `body_too_large`, `method_not_allowed`, `header_mismatch`,
-   * `unsupported_protocol_version`, `invalid_request`.
+   * `unsupported_protocol_version`, `invalid_request`, `policy`, `policy_error`.
    */
   readonly reason: string;
+  /** With reason `policy` or `policy_error`: the @id of the Cedar policy that decided (policies.ts), or `<file>:<line>`. */
+  readonly policyId?: string;
   /** The tool's scope alternatives (OR of AND-sets). */
   readonly requiredScopes?: readonly (readonly string[])[];
   readonly grantedScopes?: readonly string[];

@@ -13,6 +13,7 @@
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
+import type { PolicyEngine } from './policies.js';
 import { NO_CLAIMS_OVER_STDIO } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
@@ -38,7 +39,13 @@ export function stdioCaller(env: NodeJS.ProcessEnv = process.env): Caller {
 }
 
 /** Serves MCP on stdin/stdout until stdin ends. */
-export async function startStdioServer(definition: ServerDefinition, settings: Settings, hooks?: ServerHooks, env: NodeJS.ProcessEnv = process.env): Promise<RunningStdioServer> {
+export async function startStdioServer(
+  definition: ServerDefinition,
+  settings: Settings,
+  hooks?: ServerHooks,
+  env: NodeJS.ProcessEnv = process.env,
+  policies?: PolicyEngine,
+): Promise<RunningStdioServer> {
   const caller = stdioCaller(env);
   // Anything printed with console.log or console.info by this process would corrupt the protocol stream.
   console.log = console.info = console.debug = (...args: unknown[]) => console.error(...args);
@@ -56,6 +63,7 @@ export async function startStdioServer(definition: ServerDefinition, settings: S
     caller,
     noClaims: NO_CLAIMS_OVER_STDIO,
     ...(hooks ? { hooks } : {}),
+    ...(policies ? { policies } : {}),
   };
   let ended: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {

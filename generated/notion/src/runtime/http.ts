@@ -40,6 +40,7 @@ import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
+import type { PolicyEngine } from './policies.js';
 import { listen, trackForShutdown } from './http-lifecycle.js';
 import { ConcurrencyLimiter } from './limits.js';
 import type { InFlightLimit } from './limits.js';
@@ -85,6 +86,8 @@ export interface HttpServerOptions {
   readonly audit?: AuditSink;
   /** The user's hooks (src/hooks.ts) run around every tool call. */
   readonly hooks?: ServerHooks;
+  /** The project's Cedar policies (policies.ts), evaluated on every tool call; absent when they permit everything. */
+  readonly policies?: PolicyEngine;
   /** Clock for token validity, in ms since the epoch (tests freeze it); default Date.now. */
   readonly now?: () => number;
   /** Monotonic clock in ms for the rate limiter's token buckets (tests move it); default performance.now. */
@@ -137,6 +140,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     policy: options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL),
     pageSize: settings.toolsPageSize,
     ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;
   let guards: Guards | undefined;
 
@@ -210,7 +214,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       ...(authenticated.authInfo?.token ? { subjectToken: authenticated.authInfo.token } : {}),
       track: (call) => void work.push(call),
       onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
-      onRefusal: ({ requestId, reason }) => recordRefusal(trail, requestId, reason),
+      onRefusal: ({ requestId, reason, policyId }) => recordRefusal(trail, requestId, reason, policyId),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.
