@@ -46,9 +46,13 @@ function context(upstream: RecordingUpstream, extra: Partial<UpstreamContext> = 
   return { baseUrl: `${upstream.origin}/api`, credentials: loadUpstreamCredentials({}, {}), timeoutMs: 5_000, maxResponseBytes: 100_000, retryBaseDelayMs: 1, ...extra };
 }
 
-/** Resolves once `condition` holds, checking after each turn of the event loop (bounded). */
+/**
+ * Resolves once `condition` holds, checking every few milliseconds for at most 20 s of wall-clock time: a count of
+ * event-loop turns is not enough when the whole suite loads both cores (npm installs and builds in other files).
+ */
 async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 2_000 && !condition(); i++) await new Promise((resolve) => setImmediate(resolve));
+  const deadline = Date.now() + 20_000;
+  while (!condition() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
   expect(condition()).toBe(true);
 }
 
@@ -89,7 +93,7 @@ describe('UPSTREAM_MAX_CONCURRENCY', () => {
     expect(upstream.received).toHaveLength(7);
     expect(state.max).toBe(2);
     expect(server.upstreamLimiter.inFlight).toBe(0);
-  });
+  }, 60_000);
 
   it('bounds the queue, and the upstream timeout covers the wait', async () => {
     const upstream = await upstreamApi();
