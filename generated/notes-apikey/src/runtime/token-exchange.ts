@@ -16,7 +16,9 @@
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
 import { SettingError } from './errors.js';
+import { printable } from './printable.js';
 import { urlProblem } from './setting-parsers.js';
+import { bearerTokenOf, clientSecretBasic, postTokenRequest, tokenErrorDetail } from './token-endpoint.js';
 
 /** The values `<prefix>_EXCHANGE` accepts. */
 export const EXCHANGE_KINDS = ['token-exchange', 'entra-obo'] as const;
@@ -216,9 +218,8 @@ export function exchangeRequest(config: ExchangeConfig, subjectToken: string): {
     });
     return { headers, body };
   }
-  // RFC 8693 §2.1; RFC 6749 §2.3.1: client_secret_basic form-urlencodes both values before base64.
-  const formEncode = (text: string) => new URLSearchParams([['', text]]).toString().slice(1);
-  headers.authorization = `Basic ${Buffer.from(`${formEncode(config.clientId)}:${formEncode(config.clientSecret)}`).toString('base64')}`;
+  // RFC 8693 §2.1, with RFC 6749 §2.3.1 client authentication.
+  headers.authorization = clientSecretBasic(config.clientId, config.clientSecret);
   const body = new URLSearchParams({
     grant_type: TOKEN_EXCHANGE_GRANT,
     subject_token: subjectToken,
@@ -296,42 +297,23 @@ async function requestExchange(config: ExchangeConfig, caller: CallerToken, opti
   const where = `the authorization server at ${printable(config.tokenUrl)}`;
   const unavailable = (problem: string) =>
     new ExchangeError(`Could not get a token to act for the user from ${where} (security scheme "${printable(config.scheme)}"): ${problem}. Try again shortly.`, true);
-  let response: Response;
-  try {
-    response = await (options.fetch ?? fetch)(config.tokenUrl, {
-      method: 'POST',
-      headers,
-      body: body.toString(),
-      // A redirect would carry the caller's token and the client secret elsewhere.
-      redirect: 'error',
-      signal: AbortSignal.timeout(options.timeoutMs),
-    });
-  } catch (error) {
-    throw unavailable((error as Error).name === 'TimeoutError' ? `no answer within ${options.timeoutMs} ms` : 'the request failed');
-  }
-  const text = await response.text().catch(() => '');
-  let json: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
-  } catch { /* reported below */ }
-  if (response.status >= 500 || response.status === 429) throw unavailable(`HTTP ${response.status}`);
-  if (!response.ok) {
+  const answer = await postTokenRequest(config.tokenUrl, { headers, body, timeoutMs: options.timeoutMs, fetch: options.fetch });
+  if (!answer.reached) throw unavailable(answer.problem);
+  const { json } = answer;
+  if (answer.status >= 500 || answer.status === 429) throw unavailable(`HTTP ${answer.status}`);
+  if (!answer.ok) {
     // RFC 6749 §5.2: `error` names the problem; the description is the AS's text, with the caller's token cut out.
-    const detail = [json.error, json.error_description]
-      .filter((item): item is string => typeof item === 'string')
-      .map((item) => printable(item.split(caller.value).join('[caller token]')))
-      .join(': ');
+    const detail = tokenErrorDetail(json, (item) => printable(item.split(caller.value).join('[caller token]')));
     throw new ExchangeError(
-      `${where.charAt(0).toUpperCase()}${where.slice(1)} refused to act for the user upstream (security scheme "${printable(config.scheme)}"): HTTP ${response.status}${detail ? ` (${detail})` : ''}. The upstream API would refuse this user too.`,
+      `${where.charAt(0).toUpperCase()}${where.slice(1)} refused to act for the user upstream (security scheme "${printable(config.scheme)}"): HTTP ${answer.status}${detail ? ` (${detail})` : ''}. The upstream API would refuse this user too.`,
       false,
     );
   }
-  const token = json.access_token;
-  if (typeof token !== 'string' || !token || /[^\x21-\x7e]/.test(token)) throw unavailable('the response has no usable access_token');
-  if (token === caller.value) throw unavailable('it returned the caller\'s own token, which is never sent upstream');
   // RFC 8693 §2.2.1: token_type is "Bearer" for an access token to be presented as one.
-  if (typeof json.token_type === 'string' && json.token_type.toLowerCase() !== 'bearer') throw unavailable(`token_type "${printable(json.token_type)}" is not Bearer`);
+  const usable = bearerTokenOf(json, printable);
+  if ('problem' in usable) throw unavailable(usable.problem);
+  const { token } = usable;
+  if (token === caller.value) throw unavailable('it returned the caller\'s own token, which is never sent upstream');
   const expiresIn = Number(json.expires_in ?? Number.NaN);
   const subject = jwtSubject(token);
   return { token, ...(subject === undefined ? {} : { subject }), ...(Number.isFinite(expiresIn) ? { expiresInMs: Math.max(0, expiresIn * 1000) } : {}) };
@@ -353,8 +335,3 @@ function jwtSubject(token: string): string | undefined {
   }
 }
 
-/** Text made safe for one-line messages: no control characters, bounded length. */
-function printable(text: string): string {
-  const clean = text.replace(/[\x00-\x1f\x7f]+/g, ' ');
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
-}

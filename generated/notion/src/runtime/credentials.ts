@@ -11,6 +11,8 @@ import { encodeStrict } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import type { SettingRow } from './setting-definitions.js';
 import { urlProblem } from './setting-parsers.js';
+import { printable } from './printable.js';
+import { bearerTokenOf, clientSecretBasic, postTokenRequest, tokenErrorDetail } from './token-endpoint.js';
 import { createTokenExchanger, EXCHANGE_KINDS, EXCHANGE_SCHEME_TYPES, exampleOf, ExchangeError, readExchangeSettings } from './token-exchange.js';
 import type { CallerToken, ExchangeConfig } from './token-exchange.js';
 
@@ -380,9 +382,7 @@ function clientCredentialsToken(
 ): () => Promise<string> {
   let cached: { token: string; renewAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
-  // RFC 6749 §2.3.1: client_secret_basic form-urlencodes both values before base64.
-  const formEncode = (text: string) => new URLSearchParams([['', text]]).toString().slice(1);
-  const authorization = `Basic ${Buffer.from(`${formEncode(clientId)}:${formEncode(clientSecret)}`).toString('base64')}`;
+  const authorization = clientSecretBasic(clientId, clientSecret);
 
   async function requestToken(): Promise<string> {
     const startedAt = options.now();
@@ -390,36 +390,17 @@ function clientCredentialsToken(
     if (scheme.scopes.length) body.set('scope', scheme.scopes.join(' '));
     const failure = (problem: string) => new UpstreamAuthenticationError(
       `could not obtain an access token from ${printable(scheme.tokenUrl)} for security scheme "${printable(scheme.name)}": ${problem}`);
-    let response: Response;
-    try {
-      response = await (options.fetch ?? fetch)(scheme.tokenUrl, {
-        method: 'POST',
-        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body: body.toString(),
-        // A redirect would carry the client secret elsewhere.
-        redirect: 'error',
-        signal: AbortSignal.timeout(options.tokenTimeoutMs),
-      });
-    } catch (error) {
-      const reason = (error as Error).name === 'TimeoutError' ? `no answer within ${options.tokenTimeoutMs} ms` : 'the request failed';
-      throw failure(reason);
-    }
-    const text = await response.text().catch(() => '');
-    let json: Record<string, unknown> = {};
-    try {
-      const parsed: unknown = JSON.parse(text);
-      if (typeof parsed === 'object' && parsed !== null) json = parsed as Record<string, unknown>;
-    } catch { /* reported below */ }
-    if (!response.ok) {
+    const answer = await postTokenRequest(scheme.tokenUrl, { headers: { authorization }, body, timeoutMs: options.tokenTimeoutMs, fetch: options.fetch });
+    if (!answer.reached) throw failure(answer.problem);
+    const { json } = answer;
+    if (!answer.ok) {
       // RFC 6749 §5.2 error responses name the problem; they carry no secrets.
-      const detail = [json.error, json.error_description].filter((item) => typeof item === 'string').map((item) => printable(item as string)).join(': ');
-      throw failure(`HTTP ${response.status}${detail ? ` (${detail})` : ''}`);
+      const detail = tokenErrorDetail(json, printable);
+      throw failure(`HTTP ${answer.status}${detail ? ` (${detail})` : ''}`);
     }
-    const token = json.access_token;
-    if (typeof token !== 'string' || !token || /[^\x21-\x7e]/.test(token)) throw failure('the response has no usable access_token');
-    if (typeof json.token_type === 'string' && json.token_type.toLowerCase() !== 'bearer') {
-      throw failure(`token_type "${printable(json.token_type)}" is not Bearer`);
-    }
+    const usable = bearerTokenOf(json, printable);
+    if ('problem' in usable) throw failure(usable.problem);
+    const { token } = usable;
     const expiresIn = Number(json.expires_in ?? Number.NaN);
     const lifetime = Number.isFinite(expiresIn) ? Math.max(0, expiresIn * 1000) : DEFAULT_TOKEN_LIFETIME_MS;
     cached = { token, renewAt: startedAt + lifetime - Math.min(REFRESH_MARGIN_MS, lifetime / 10) };
@@ -495,8 +476,3 @@ function schemeList(names: readonly string[]): string {
   return `security scheme${names.length === 1 ? '' : 's'} ${names.map((name) => `"${printable(name)}"`).join(', ')}`;
 }
 
-/** Spec text made safe for one-line messages and generated files: no control characters, bounded length. */
-function printable(text: string): string {
-  const clean = text.replace(/[\x00-\x1f\x7f]+/g, ' ');
-  return clean.length > 200 ? `${clean.slice(0, 200)}…` : clean;
-}
