@@ -275,7 +275,8 @@ function deployContext(definition: ServerDefinition) {
   const rows = describeAllSettings(definition);
   return {
     configured,
-    optional: rows.filter((row) => !row.secret && !configured.some((known) => known.variable === row.variable)),
+    // A Deployment serves HTTP: settings read only over stdio have no place in its ConfigMap.
+    optional: rows.filter((row) => !row.secret && row.transport !== 'stdio' && !configured.some((known) => known.variable === row.variable)),
     secrets: rows.filter((row) => row.secret).map(({ variable, description }) => ({ variable, description })),
   };
 }

@@ -92,7 +92,7 @@ describe('#9 one settings list', () => {
     }
   });
 
-  it('#9 every variable is in exactly one of the ConfigMap and the Secret, as its secret flag says', () => {
+  it('#9 every variable a Deployment reads is in exactly one of the ConfigMap and the Secret, as its secret flag says', () => {
     const configText = files.get(`${KUSTOMIZE_BASE_DIR}/configmap.yaml`)!;
     const configMap = parseYaml(configText) as { data: Record<string, string> };
     const secret = parseYaml(files.get(`${KUSTOMIZE_BASE_DIR}/secret.yaml`)!) as { stringData: Record<string, string> };
@@ -100,7 +100,9 @@ describe('#9 one settings list', () => {
       // In the ConfigMap: set, or named in a commented-out entry that documents it.
       const inConfigMap = Object.hasOwn(configMap.data, row.variable) || new RegExp(`^  # ${row.variable}: `, 'm').test(configText);
       const inSecret = Object.hasOwn(secret.stringData, row.variable);
-      expect({ variable: row.variable, inConfigMap, inSecret }).toEqual({ variable: row.variable, inConfigMap: !row.secret, inSecret: row.secret });
+      // A Deployment serves HTTP: a stdio-only setting is in neither.
+      const served = row.transport !== 'stdio';
+      expect({ variable: row.variable, inConfigMap, inSecret }).toEqual({ variable: row.variable, inConfigMap: served && !row.secret, inSecret: served && row.secret });
     }
     expect(Object.keys(secret.stringData)).toEqual(rows.filter((row) => row.secret).map((row) => row.variable));
   });
@@ -110,7 +112,8 @@ describe('#9 one settings list', () => {
     const printed = printConfig(definition, env);
     for (const [index, row] of rows.entries()) {
       const line = printed.split('\n').find((candidate) => candidate.startsWith(`${row.variable}=`));
-      expect(line, row.variable).toMatch(row.secret ? /=\[redacted\] +# env$/ : new RegExp(`=value-${index}-\\S+ +# env$`));
+      const note = row.transport === 'stdio' ? ' \\(not used over HTTP\\)' : '';
+      expect(line, row.variable).toMatch(row.secret ? /=\[redacted\] +# env$/ : new RegExp(`=value-${index}-\\S+ +# env${note}$`));
       if (row.secret) expect(printed).not.toContain(`value-${index}-`);
     }
   });
@@ -119,6 +122,8 @@ describe('#9 one settings list', () => {
     const printed = printConfig(definition, {}, true);
     expect(printed).toMatch(/^OAUTH_ISSUER= +# unset \(not used over stdio\)$/m);
     expect(printed).toMatch(/^UPSTREAM_TIMEOUT_MS=30000 +# default$/m);
+    expect(printed).toMatch(/^MCP_STDIO_CLAIMS= +# unset$/m);
+    expect(printConfig(definition, {})).toMatch(/^MCP_STDIO_CLAIMS= +# unset \(not used over HTTP\)$/m);
     expect(printed).toMatch(/^UPSTREAM_CC_TOKEN_URL=https:\/\/auth\.example\.com\/token +# default$/m);
   });
 });

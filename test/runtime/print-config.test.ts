@@ -56,7 +56,7 @@ describe('main --print-config', () => {
         .split('\n')
         .filter((line) => /^[A-Z_]+=/.test(line))
         .map((line) => {
-          const [, variable, value, source] = /^([A-Z_]+)=(.*?)\s+# (env|default|unset)$/.exec(line)!;
+          const [, variable, value, source] = /^([A-Z_]+)=(.*?)\s+# (env|default|unset)(?: \(not used over HTTP\))?$/.exec(line)!;
           return [variable!, { value, source }] as const;
         }),
     );
