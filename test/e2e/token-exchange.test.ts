@@ -163,7 +163,7 @@ describe('#11 generated/helpdesk acting for the user upstream (RFC 8693 token ex
       ['bob', 'bob', 'exchanged'],
     ]);
     const refused = calls.find((line) => line.subject === 'mallory');
-    expect(refused).toMatchObject({ decision: 'allow', tool: 'listTickets' });
+    expect(refused).toMatchObject({ decision: 'deny', reason: 'exchange_refused', tool: 'listTickets' });
     expect(refused).not.toHaveProperty('upstreamStatus');
 
     const upstreamText = everything.map((request) => `${request.method} ${request.url}\n${request.rawHeaders.join('\n')}\n${request.body.toString('utf8')}`).join('\n');

@@ -303,6 +303,7 @@ describe('#11 a tool call on the user\'s behalf', () => {
   async function call(env: Record<string, string>, tokenFetch: typeof fetch, caller: CallerToken | undefined) {
     const upstream: { url: string; headers: Headers }[] = [];
     const facts: (UpstreamCallFacts | undefined)[] = [];
+    const failures: string[] = [];
     const credentials = loadUpstreamCredentials(SCHEMES, env, tokenFetch);
     const result = await callUpstream(tool(), {}, {
       baseUrl: 'https://api.example.com/v1', credentials, timeoutMs: 5000, maxResponseBytes: 10_000,
@@ -311,9 +312,10 @@ describe('#11 a tool call on the user\'s behalf', () => {
         return Response.json({ ok: true });
       },
       onResponse: (_status, fact) => void facts.push(fact),
+      onExchangeFailure: (reason) => void failures.push(reason),
       ...(caller ? { caller } : {}),
     });
-    return { result, upstream, facts };
+    return { result, upstream, facts, failures };
   }
 
   it('#11 sends only the exchanged token upstream and reports whom the call was for', async () => {
@@ -336,9 +338,18 @@ describe('#11 a tool call on the user\'s behalf', () => {
 
   it('#11 a refused exchange is a tool error and nothing is sent upstream', async () => {
     const endpoint = tokenEndpoint(() => Response.json({ error: 'invalid_grant' }, { status: 400 }));
-    const { result, upstream } = await call(EXCHANGE_ENV, endpoint.fetch, new CallerToken(CALLER_TOKEN, undefined, 'alice'));
+    const { result, upstream, failures } = await call(EXCHANGE_ENV, endpoint.fetch, new CallerToken(CALLER_TOKEN, undefined, 'alice'));
     expect(result).toEqual({ isError: true, content: [{ type: 'text', text: 'The authorization server at https://as.example.com/token refused to act for the user upstream (security scheme "token"): HTTP 400 (invalid_grant). The upstream API would refuse this user too.' }] });
     expect(upstream).toHaveLength(0);
+    expect(failures).toEqual(['exchange_refused']);
+  });
+
+  it('#11 an exchange that cannot be completed (token endpoint 503) is reported for the audit as exchange_unavailable', async () => {
+    const endpoint = tokenEndpoint(() => new Response('', { status: 503 }));
+    const { result, upstream, failures } = await call(EXCHANGE_ENV, endpoint.fetch, new CallerToken(CALLER_TOKEN, undefined, 'alice'));
+    expect(result.isError).toBe(true);
+    expect(upstream).toHaveLength(0);
+    expect(failures).toEqual(['exchange_unavailable']);
   });
 
   it('#11 without a caller token (stdio) the tool refuses, saying why, and the token endpoint is not asked', async () => {
