@@ -20,6 +20,7 @@
  *   BENCH_QUIET_WAIT_S=120   before each cell, wait (up to this long in all) until other work uses < 10 % of the CPUs
  *   BENCH_SKIP_PEER=1        leave the peer out (no npm install)
  *   BENCH_SKIP_BUILD=1       run generated/petstore/dist as it is instead of building it first
+ *   BENCH_POLICIES=1         also measure portcullis with a realistic Cedar policy set (40 policies, policy-set.ts)
  *   BENCH_PORTCULLIS_DIR=d   measure another build laid out like generated/petstore (d/dist/index.js, d/tools.json),
  *                            e.g. a patched copy under .bench/ to try a fix; implies BENCH_SKIP_BUILD
  */
@@ -39,6 +40,7 @@ import { freePort, machineBusyMicros, startChild, type Child } from './roundtrip
 import { startIssuer, type Issuer } from './roundtrip/issuer.js';
 import { otherLoadOver, runCell, type Call, type CellResult } from './roundtrip/load.js';
 import { checkContent, checkToolResult, modernToolCall, PROTOCOL_VERSION, rpc, toolCall } from './roundtrip/mcp.js';
+import { buildWithPolicies, POLICY_COUNT } from './roundtrip/policy-set.js';
 import { PEER_HONO_PIN, preparePeer, type PreparedPeer } from './roundtrip/peer.js';
 import { PEER_STAGES, PORTCULLIS_STAGES, profileMarkdown, summarizeProfile } from './roundtrip/profile.js';
 import { positiveInt } from './env.js';
@@ -60,6 +62,7 @@ const profileMode = (process.env.BENCH_PROFILE ?? 'auto').toLowerCase();
 const profilePeer = process.env.BENCH_PROFILE_PEER === '1';
 const skipPeer = process.env.BENCH_SKIP_PEER === '1';
 const rounds = positiveInt('BENCH_ROUNDS', 1, log);
+const withPolicies = (process.env.BENCH_POLICIES ?? '1') === '1';
 const portcullisDir = process.env.BENCH_PORTCULLIS_DIR ? resolve(process.env.BENCH_PORTCULLIS_DIR) : undefined;
 const quietWaitMs = positiveInt('BENCH_QUIET_WAIT_S', 120, log, true) * 1000;
 let quietWaitedMs = 0;
@@ -148,6 +151,15 @@ try {
   children.push(portcullis.child);
   await sanityPortcullis(portcullis.url, portcullis.token);
 
+  // 2b. The same build with a realistic Cedar policy set, so the per-call cost of object-level policies shows.
+  let policied: (Server & { token: string; modernCall: Call }) | undefined;
+  if (withPolicies) {
+    const dir = buildWithPolicies(portcullisDir ?? join(ROOT, 'generated/petstore'), join(runDir, 'petstore-policies'));
+    policied = await startPortcullis(issuer, upstreamBase, 'portcullis-policies', [], dir);
+    children.push(policied.child);
+    await sanityPortcullis(policied.url, policied.token);
+  }
+
   // 3. The peer: openapi-mcp-generator, Streamable HTTP, stateful, no authorization. Built before anything is measured.
   let peer: { child: Child; url: string; call: Call; sessionId: string } | undefined;
   if (prepared) {
@@ -175,6 +187,7 @@ try {
       rows.push({ round, target: 'floor', how: 'fetch GET', cell: await measure('floor', floorCall, concurrency, { upstream: upstream.pid }) });
       rows.push({ round, target: 'portcullis', how: 'raw POST', serverKey: 'server', cell: await measure('portcullis', portcullis.call, concurrency, { server: portcullis.child.pid, upstream: upstream.pid }) });
       rows.push({ round, target: 'portcullis', how: 'raw POST 2026-07-28', serverKey: 'server', cell: await measure('portcullis', portcullis.modernCall, concurrency, { server: portcullis.child.pid, upstream: upstream.pid }) });
+      if (policied) rows.push({ round, target: 'portcullis', how: `raw POST, ${POLICY_COUNT} Cedar policies`, serverKey: 'server', cell: await measure('portcullis-policies', policied.call, concurrency, { server: policied.child.pid, upstream: upstream.pid }) });
       if (peer) rows.push({ round, target: 'peer', how: 'raw POST', serverKey: 'server', cell: await measure('peer', peer.call, concurrency, { server: peer.child.pid, upstream: upstream.pid }) });
     }
   }
@@ -190,6 +203,7 @@ try {
   const discovery = [...issuer.hits.entries()].map(([path, count]) => `${path} ×${count}`).join(', ');
   notes.push(`portcullis fetched from the issuer during the whole run: ${discovery} (discovery and JWKS once, not per call).`);
   await portcullis.child.stop();
+  await policied?.child.stop();
   await peer?.child.stop();
 
   // 4. Token verification alone.
@@ -234,10 +248,10 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, nodeArgs: readonly string[] = []): Promise<Server & { token: string; modernCall: Call }> {
+async function startPortcullis(iss: Issuer, upstreamBase: string, name: string, nodeArgs: readonly string[] = [], dir = portcullisDir ?? join(ROOT, 'generated/petstore')): Promise<Server & { token: string; modernCall: Call }> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/mcp`;
-  const child = await startChild(name, process.execPath, [...nodeArgs, join(portcullisDir ?? join(ROOT, 'generated/petstore'), 'dist/index.js')], {
+  const child = await startChild(name, process.execPath, [...nodeArgs, join(dir, 'dist/index.js')], {
     cwd: ROOT,
     env: {
       ...cleanEnv(),
@@ -447,6 +461,14 @@ function reportLines(peer: PreparedPeer | undefined, verification: Verification)
       const overhead = ours1.p50 - floor1.p50;
       lines.push(
         `- ${tag}portcullis p50 overhead over the floor at c=1: **${overhead.toFixed(3)} ms** (target < 1 ms): ${overhead < 1 ? 'met' : 'MISSED'}; mean overhead ${(ours1.mean - floor1.mean).toFixed(3)} ms${disturbed(floor1, ours1) ? ' (⚠ other work on the machine during these cells)' : ''}.`,
+      );
+    }
+    for (const concurrency of concurrencies) {
+      const plain = find('portcullis', 'raw POST', concurrency, round);
+      const policied = find('portcullis', `raw POST, ${POLICY_COUNT} Cedar policies`, concurrency, round);
+      if (!plain || !policied) continue;
+      lines.push(
+        `- ${tag}c=${concurrency}: ${POLICY_COUNT} Cedar policies cost ${(policied.p50 - plain.p50).toFixed(3)} ms p50 and ${fmt((policied.cpuPerCall.server ?? Number.NaN) - (plain.cpuPerCall.server ?? Number.NaN), 0)} µs server CPU per call (${policied.throughput.toFixed(0)} vs ${plain.throughput.toFixed(0)} calls/s)${disturbed(plain, policied) ? ' (⚠ other work on the machine during these cells)' : ''}.`,
       );
     }
     for (const concurrency of concurrencies) {

@@ -56,6 +56,24 @@ export interface ArgumentBinding {
   readonly type?: 'string' | 'integer' | 'number' | 'boolean';
 }
 
+/**
+ * What the user is asked before a risky call runs, as parts the runtime puts together (never one template string, so
+ * no text from the spec or from an argument can rewrite the question). The generator writes each text part on one
+ * line of printable characters, bounded in length.
+ */
+export interface ConsentDefinition {
+  /** The system acted on: the API's title. */
+  readonly system: string;
+  /** The action in words: the operation's summary, else its method and path. */
+  readonly action: string;
+  /** The operation as `METHOD /path`. */
+  readonly request: string;
+  /** Arguments shown with their values (the path parameters unless configured), in this order. */
+  readonly arguments: readonly string[];
+  /** What follows in one sentence (for DELETE: that it cannot be undone), when the generator knows it. */
+  readonly consequence?: string;
+}
+
 export interface ToolAnnotations {
   readonly title?: string;
   readonly readOnlyHint?: boolean;
@@ -81,6 +99,8 @@ export interface ToolDefinition {
    */
   readonly boundInputSchema?: JsonSchema;
   readonly boundDefinitions?: readonly string[];
+  /** Set when the user must approve each call before it runs (consent.ts); absent for tools that need no consent. */
+  readonly consent?: ConsentDefinition;
   readonly method: HttpMethod;
   /** Path template relative to the base URL, e.g. `/pets/{petId}`. */
   readonly path: string;

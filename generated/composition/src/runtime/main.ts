@@ -169,7 +169,7 @@ export function helpText(definition: ServerDefinition): string {
   const rows = describeAllSettings(definition);
   const width = Math.max(...rows.map((row) => row.variable.length));
   const lines = rows.map((row) => {
-    const notes = [row.default ? `default: ${row.default}` : '', row.transport === 'http' ? 'HTTP only' : '', row.secret ? 'secret' : ''].filter(Boolean);
+    const notes = [row.default ? `default: ${row.default}` : '', row.transport === 'http' ? 'HTTP only' : row.transport === 'stdio' ? 'stdio only' : '', row.secret ? 'secret' : ''].filter(Boolean);
     return `  ${row.variable.padEnd(width)}  ${row.description}${notes.length ? ` (${notes.join('; ')})` : ''}`;
   });
   return [
@@ -184,7 +184,7 @@ export function helpText(definition: ServerDefinition): string {
     '  --print-config  print the effective settings (secrets redacted) and where each comes from, then exit',
     '  --help          show this help',
     '',
-    'Environment variables (an empty value counts as unset; "HTTP only": unused with --stdio; "secret": never printed):',
+    'Environment variables (an empty value counts as unset; "HTTP only": unused with --stdio; "stdio only": unused over HTTP; "secret": never printed):',
     ...lines,
     '',
   ].join('\n');
@@ -202,7 +202,7 @@ export function printConfig(definition: ServerDefinition, env: NodeJS.ProcessEnv
     const raw = env[row.variable]?.trim() ? env[row.variable]! : undefined;
     const value = raw === undefined ? (row.default ?? '') : row.secret ? '[redacted]' : raw.trim();
     const source = raw === undefined ? (row.default === undefined ? 'unset' : 'default') : 'env';
-    const unused = stdio && row.transport === 'http' ? ' (not used over stdio)' : '';
+    const unused = row.transport === (stdio ? 'http' : 'stdio') ? ` (not used over ${stdio ? 'stdio' : 'HTTP'})` : '';
     return `${`${row.variable}=${printable(value)}`.padEnd(width + 40)}  # ${source}${unused}`;
   });
   return [`# Effective configuration of ${definition.name} (${stdio ? 'stdio' : 'HTTP'}); secrets are redacted.`, ...lines, ''].join('\n');

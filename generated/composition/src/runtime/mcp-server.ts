@@ -25,7 +25,7 @@ import { toolRegistryFor } from './tool-registry.js';
 import { traceparentOf } from './trace-context.js';
 import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
-import type { UpstreamCallFacts, UpstreamContext } from './upstream.js';
+import type { ExchangeFailureReason, UpstreamCallFacts, UpstreamContext } from './upstream.js';
 import { CallerToken } from './token-exchange.js';
 
 export { ANONYMOUS_CALLER } from './caller.js';
@@ -73,10 +73,16 @@ export interface McpServerContext {
   /** Why there are no claims when the caller has none (stdio without MCP_STDIO_CLAIMS, AUTH_MODE=none), for bindings.ts. */
   readonly noClaims?: string;
   /**
-   * Told of each tools/call refused by its argument bindings or by the Cedar policies (for the audit), with the JSON-RPC
-   * id of the call and, for a policy, the @id of the policy that decided.
+   * Told of each tools/call refused by its argument bindings, by the Cedar policies or by the token endpoint that would
+   * have acted for the user (for the audit), with the JSON-RPC id of the call and, for a policy, the @id of the policy
+   * that decided.
    */
-  readonly onRefusal?: (call: { readonly requestId: string | number; readonly tool: string; readonly reason: BindingRefusalReason | PolicyRefusalReason; readonly policyId?: string }) => void;
+  readonly onRefusal?: (call: {
+    readonly requestId: string | number;
+    readonly tool: string;
+    readonly reason: BindingRefusalReason | PolicyRefusalReason | ExchangeFailureReason;
+    readonly policyId?: string;
+  }) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
@@ -159,6 +165,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     const upstream = {
       ...context.upstream,
       ...(report ? { onResponse: (status: number, facts?: UpstreamCallFacts) => report({ requestId, tool: tool.name, status, ...facts }) } : {}),
+      ...(context.onRefusal ? { onExchangeFailure: (reason: ExchangeFailureReason) => context.onRefusal?.({ requestId, tool: tool.name, reason }) } : {}),
       ...(callerToken === undefined ? {} : { caller: callerToken }),
       ...(traceparent === undefined ? {} : { traceparent }),
     };

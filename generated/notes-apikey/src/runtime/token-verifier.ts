@@ -14,6 +14,7 @@ import { urlProblem } from './auth-settings.js';
 import type { Caller } from './caller.js';
 import { claimAt, frozenClaims } from './claims.js';
 import type { Log } from './settings.js';
+import { clientSecretBasic } from './token-endpoint.js';
 
 /** After a JWKS fetch, an unknown `kid` may refetch only this much later (key rotation without hammering the AS). */
 export const JWKS_COOLDOWN_MS = 30_000;
@@ -378,8 +379,7 @@ async function discoverJwksUri(issuer: string, fetchImpl: typeof fetch): Promise
 /** RFC 7662 introspection of opaque tokens, with active results cached briefly (bounded by their exp). */
 function createIntrospector(settings: IntrospectionSettings, options: TokenVerifierOptions, fetchImpl: typeof fetch, now: () => number) {
   const cache = new Map<string, { result: VerifiedToken; until: number }>();
-  // RFC 6749 §2.3.1 client_secret_basic: both parts form-encoded before base64.
-  const basic = Buffer.from(`${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`).toString('base64');
+  const authorization = clientSecretBasic(settings.clientId, settings.clientSecret);
 
   return async (token: string): Promise<VerifiedToken> => {
     // Keyed by a hash: the cache holds no tokens of its own.
@@ -392,7 +392,7 @@ function createIntrospector(settings: IntrospectionSettings, options: TokenVerif
     try {
       const response = await fetchImpl(settings.url, {
         method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
         // Never follow a redirect with the server's credentials and a caller's token in hand.
         redirect: 'manual',

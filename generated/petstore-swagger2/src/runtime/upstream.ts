@@ -33,6 +33,8 @@ export interface UpstreamContext {
    * on the user's behalf with an exchanged token, the user acted for. Never a token.
    */
   onResponse?: (status: number, facts?: UpstreamCallFacts) => void;
+  /** Told, for the audit, when nothing was sent because the token exchange was refused or could not be completed. */
+  onExchangeFailure?: (reason: ExchangeFailureReason) => void;
   /**
    * The caller's verified access token (HTTP with OAuth), exchanged by schemes that act for the user
    * (token-exchange.ts). It goes nowhere else: never upstream, never into a message or a log.
@@ -47,6 +49,9 @@ export interface UpstreamContext {
   /** A valid W3C `traceparent` of the MCP request (trace-context.ts), sent on the upstream request. */
   traceparent?: string;
 }
+
+/** Why a call acting for the user was not sent: the token endpoint refused the exchange, or could not complete it. */
+export type ExchangeFailureReason = 'exchange_refused' | 'exchange_unavailable';
 
 /** What the audit learns of a call made on the user's behalf. */
 export interface UpstreamCallFacts {
@@ -77,6 +82,7 @@ export async function callUpstream(tool: ToolDefinition, args: Record<string, un
   } catch (error) {
     // Nothing has been sent: the call fails with a message the caller (or operator) can act on.
     // A refused or unavailable token exchange too: its message says which, and whether to retry (never a token).
+    if (error instanceof ExchangeError) context.onExchangeFailure?.(error.retryable ? 'exchange_unavailable' : 'exchange_refused');
     if (error instanceof ToolInputError || error instanceof UpstreamAuthenticationError || error instanceof SettingError || error instanceof ExchangeError) {
       return errorResult(error.message);
     }

@@ -23,8 +23,8 @@ export interface SettingRow {
   readonly example: string;
   /** The value is confidential: kept in the Kubernetes Secret, redacted by --print-config, left blank in .env.example. */
   readonly secret: boolean;
-  /** `http`: only serving over HTTP uses it; `both`: stdio uses it too. */
-  readonly transport: 'http' | 'both';
+  /** `http`: only serving over HTTP uses it; `stdio`: only serving over stdio; `both`: either. */
+  readonly transport: 'http' | 'stdio' | 'both';
 }
 
 /** A setting of the server itself: a row plus its typed default and its parser. */
@@ -98,7 +98,7 @@ interface DefinitionSpec<T, F> {
   /** Documentation of a default that is not `fallback` itself (computed, or taken from elsewhere). */
   readonly defaultText?: string | undefined;
   readonly secret?: boolean;
-  readonly transport?: 'http' | 'both';
+  readonly transport?: 'http' | 'stdio' | 'both';
 }
 
 /** One setting definition; its documented default is `fallback` as text unless `defaultText` says otherwise. */
@@ -208,6 +208,7 @@ export function settingDefinitions(context: SettingContext = {}) {
       parse: jsonObject,
       fallback: undefined,
       example: '{"tenant":"acme","sub":"alice"}',
+      transport: 'stdio',
       description:
         'Over stdio only: a JSON object of claims that arguments bound to claims (x-mcp-bind, the config\'s bind) are filled from; without it, tools with bound arguments refuse every call. Over HTTP the verified access token supplies them.',
     }),
