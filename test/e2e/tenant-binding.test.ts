@@ -3,17 +3,37 @@
  * `tenant` claim) run as `node dist/index.js`, a real authorization server (oidc-provider) issuing client credentials
  * JWTs with extra claims, a recording upstream, and the SDK client. The tenant reaches the upstream from the token only;
  * a token without it, or a caller choosing a tenant, is refused before anything is sent, and the audit file says why.
+ * The server runs from a copy of the build with a Cedar policy in policies/local.cedar that decides on the bound tenant
+ * and an argument, so object-level policies are exercised with the real authorization server's tokens too.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../../scripts/examples.js';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
-import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { startNodeServer, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
+
+/** The Cedar policy of the copy: closed tickets of tenant globex are not for listing (the tenant comes from the token). */
+const POLICY = `@id("globex-closed-tickets")
+forbid (principal, action == Action::"listTenantTickets", resource)
+when { context.args.tenantId == "globex" && context.args has "status" && context.args.status == "closed" };
+`;
+
+/** A copy of generated/helpdesk's build (inside the repository, so its packages resolve) with `policy` as local.cedar. */
+async function copyWithPolicy(policy: string): Promise<string> {
+  const source = join(ROOT, 'generated', 'helpdesk');
+  await mkdir(join(ROOT, '.test-work'), { recursive: true });
+  const dir = await mkdtemp(join(ROOT, '.test-work', 'helpdesk-'));
+  await cp(join(source, 'dist'), join(dir, 'dist'), { recursive: true });
+  for (const file of ['tools.json', 'package.json', 'policies/schema.cedarschema', 'policies/base.cedar']) await cp(join(source, file), join(dir, file));
+  await writeFile(join(dir, 'policies', 'local.cedar'), policy);
+  return dir;
+}
 
 describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () => {
   const clientId = 'tenant-backend';
@@ -22,6 +42,7 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
   let server: RunningServer;
   let auditDir: string;
   let auditLog: string;
+  let serverDir: string;
   let publicUrl: string;
   const open: Client[] = [];
 
@@ -32,14 +53,15 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     as = await startAuthorizationServer({ resource: publicUrl, scopes: ['tickets:read', 'tickets:write'], clients: [{ clientId, clientSecret: 'tenant-secret' }] });
     auditDir = await mkdtemp(join(tmpdir(), 'portcullis-bind-audit-'));
     auditLog = join(auditDir, 'audit.log');
-    server = await startGenerated('helpdesk', {
+    serverDir = await copyWithPolicy(POLICY);
+    server = await startNodeServer([join(serverDir, 'dist', 'index.js')], {
       PORT: String(port),
       MCP_PUBLIC_URL: publicUrl,
       OAUTH_ISSUER: as.issuer,
       UPSTREAM_BASE_URL: `${upstream.origin}/v1`,
       UPSTREAM_HELPDESK_OAUTH_TOKEN: 'upstream-static',
       AUDIT_LOG: auditLog,
-    });
+    }, serverDir);
   }, 180_000);
 
   afterAll(async () => {
@@ -48,6 +70,7 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     await upstream?.close();
     await as?.close();
     if (auditDir) await rm(auditDir, { recursive: true, force: true });
+    if (serverDir) await rm(serverDir, { recursive: true, force: true });
     if (server) expect(exitCode).toBe(0);
   });
 
@@ -95,5 +118,20 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     expect(text(chosen)).toContain('The argument "tenantId" is set by the server from the caller\'s identity');
     expect(await auditOf('binding_argument_supplied')).toMatchObject({ decision: 'deny' });
     expect(upstream.received).toEqual([]);
+  });
+
+  it('#11 a Cedar policy decides on the tenant bound from the token and an argument: refused for globex, allowed for acme', async () => {
+    upstream.received.length = 0;
+    const globex = await connect({ tenant: 'globex' });
+    const refused = (await globex.callTool({ name: 'listTenantTickets', arguments: { status: 'closed' } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    expect(text(refused)).toBe("This call is not allowed by the server's access policies for this caller and these arguments.");
+    expect(await auditOf('policy')).toMatchObject({ decision: 'deny', policyId: 'globex-closed-tickets' });
+    expect(upstream.received).toEqual([]);
+
+    const open = (await globex.callTool({ name: 'listTenantTickets', arguments: { status: 'open' } })) as CallToolResult;
+    const acme = (await (await connect({ tenant: 'acme' })).callTool({ name: 'listTenantTickets', arguments: { status: 'closed' } })) as CallToolResult;
+    expect([open.isError, acme.isError]).toEqual([undefined, undefined]);
+    expect(upstream.received.map((request) => request.url)).toEqual(['/v1/tenants/globex/tickets?status=open', '/v1/tenants/acme/tickets?status=closed']);
   });
 });
