@@ -279,7 +279,7 @@ export function settingDefinitions(context: SettingContext = {}) {
       parse: redisKeyPrefix,
       fallback: undefined,
       defaultText: "the server's name",
-      example: 'helpdesk-prod',
+      example: 'mcp-prod',
       transport: 'http',
       description: 'Prefix of every Redis key this server writes (letters, digits, . _ - :), so several servers can share one Redis.',
     }),

@@ -74,8 +74,8 @@ describe('#14 Redis settings', () => {
       }
       return 'accepted';
     };
-    expect(refusal({ REDIS_KEY_PREFIX: 'a/b' })).toBe('REDIS_KEY_PREFIX: "a/b" is not 1 to 64 letters, digits, ".", "_", "-" or ":". Example: REDIS_KEY_PREFIX=helpdesk-prod');
-    expect(refusal({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'a b' })).toBe('REDIS_KEY_PREFIX: "a b" is not 1 to 64 letters, digits, ".", "_", "-" or ":". Example: REDIS_KEY_PREFIX=helpdesk-prod');
+    expect(refusal({ REDIS_KEY_PREFIX: 'a/b' })).toBe('REDIS_KEY_PREFIX: "a/b" is not 1 to 64 letters, digits, ".", "_", "-" or ":". Example: REDIS_KEY_PREFIX=mcp-prod');
+    expect(refusal({ REDIS_URL: 'redis://h', REDIS_KEY_PREFIX: 'a b' })).toBe('REDIS_KEY_PREFIX: "a b" is not 1 to 64 letters, digits, ".", "_", "-" or ":". Example: REDIS_KEY_PREFIX=mcp-prod');
     expect(refusal({ REDIS_URL: 'redis://h/keys' })).toBe('REDIS_URL: has a path that is not a database number (e.g. /0). Example: REDIS_URL=rediss://:password@redis.example.internal:6380/0');
     expect(refusal({ REDIS_URL: 'redis:///0' })).toBe('REDIS_URL: names no host. Example: REDIS_URL=rediss://:password@redis.example.internal:6380/0');
   });
