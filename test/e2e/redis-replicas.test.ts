@@ -5,7 +5,7 @@
  * one replica is refused on another; with Redis stopped, rate limits fall back to each replica's own bucket, consent
  * claims reject (fail closed), /readyz stays ready and names Redis as down; with Redis back, the bucket is shared again.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,43 +13,17 @@ import { startHttpServer, type RunningHttpServer } from '../../templates/runtime
 import { createRedisSingleUseRecord } from '../../templates/runtime/redis-state.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { freePort } from '../support/authorization-server.js';
+import { HAS_REDIS_SERVER, startRedisServer, stopRedisServer } from '../support/redis-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 import { fixtureDefinition } from '../runtime/fixtures/definition.js';
 import { MCP_HEADERS, rpc, toolsCall } from '../runtime/fixtures/protected.js';
 
-const HAS_REDIS = spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
-if (!HAS_REDIS) console.warn('#14 redis-replicas: skipped, redis-server is not on PATH (apt-get install redis-server; CI installs it)');
+if (!HAS_REDIS_SERVER) console.warn('#14 redis-replicas: skipped, redis-server is not on PATH (apt-get install redis-server; CI installs it)');
 
 const PASSWORD = 's3cret-redis-pw';
 const PREFIX = 'e2e-replicas';
 const BURST = 5;
 const REPLICAS = 3;
-
-/** A redis-server on `port` (loopback only, no persistence, a password); resolves once it accepts connections. */
-async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--requirepass', PASSWORD, '--loglevel', 'notice'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  await new Promise<void>((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${seen}`)), 15_000);
-    child.stdout!.on('data', (chunk: Buffer) => {
-      seen += chunk.toString();
-      if (seen.includes('Ready to accept connections')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}: ${seen}`)));
-  });
-  child.stdout!.resume();
-  return child;
-}
-
-async function stopRedis(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 /** A round-robin reverse proxy (as in scale-out.test.ts): request n goes to backend n mod k; records who answered what. */
 async function startRoundRobinProxy(port: number, backends: readonly number[]): Promise<{ server: Server; answered: { backend: number; status: number }[] }> {
@@ -82,7 +56,7 @@ async function eventually(check: () => Promise<boolean> | boolean, tries = 300):
   throw new Error('condition not reached');
 }
 
-describe.skipIf(!HAS_REDIS)('#14 three replicas sharing one Redis behind a round-robin proxy', () => {
+describe.skipIf(!HAS_REDIS_SERVER)('#14 three replicas sharing one Redis behind a round-robin proxy', () => {
   let redisPort: number;
   let redis: ChildProcess | undefined;
   let upstream: RecordingUpstream;
@@ -106,7 +80,7 @@ describe.skipIf(!HAS_REDIS)('#14 three replicas sharing one Redis behind a round
 
   beforeAll(async () => {
     redisPort = await freePort();
-    redis = await startRedis(redisPort);
+    redis = await startRedisServer(redisPort, PASSWORD);
     upstream = await startRecordingUpstream();
     const proxyPort = await freePort();
     publicUrl = `http://127.0.0.1:${proxyPort}/mcp`;
@@ -147,7 +121,7 @@ describe.skipIf(!HAS_REDIS)('#14 three replicas sharing one Redis behind a round
     await Promise.allSettled(replicas.map((replica) => replica.close()));
     await new Promise((resolve) => proxy?.server.close(resolve));
     await upstream?.close();
-    await stopRedis(redis);
+    await stopRedisServer(redis);
   });
 
   it('#14 every replica is ready and names Redis as up', async () => {
@@ -206,7 +180,7 @@ describe.skipIf(!HAS_REDIS)('#14 three replicas sharing one Redis behind a round
   });
 
   it('#14 Redis stopped: each replica falls back to its own bucket, consent claims reject, /readyz stays ready naming Redis down', async () => {
-    await stopRedis(redis);
+    await stopRedisServer(redis);
     redis = undefined;
     for (const replica of replicas) await eventually(() => !replica.sharedState!.up);
     for (const replica of replicas) expect(await readiness(replica)).toEqual({ status: 200, body: { status: 'ready', redis: 'down' } });
@@ -228,7 +202,7 @@ describe.skipIf(!HAS_REDIS)('#14 three replicas sharing one Redis behind a round
   }, 60_000);
 
   it('#14 Redis back: the replicas reconnect, readiness names it up, and the bucket is shared again', async () => {
-    redis = await startRedis(redisPort);
+    redis = await startRedisServer(redisPort, PASSWORD);
     for (const replica of replicas) await eventually(() => replica.sharedState!.up);
     for (const replica of replicas) expect(await readiness(replica)).toEqual({ status: 200, body: { status: 'ready', redis: 'up' } });
     // The restarted Redis kept nothing: one full bucket for the caller, across all three.
