@@ -11,7 +11,7 @@
  *   routing (probes.ts, resource-metadata.ts, 404)
  *   ▶ Host / Origin check (request-origin.ts, 403; a CORS preflight is answered here)
  *   ▶ bearer authentication (bearer-auth.ts, 401 / 503)
- *   ▶ rate limit of its first message (request-limits.ts, 429)
+ *   ▶ rate limit of its first message (request-limits.ts, 429; one bucket per caller for every replica with REDIS_URL)
  *   ▶ method check (405)
  *   ▶ in-flight slot of its first message (request-limits.ts, 503)
  *   ▶ body (request-body.ts, 413 / 400)

@@ -2,7 +2,8 @@
  * What one caller may cost the MCP endpoint: a rate-limit token per JSON-RPC message (per caller, RATE_LIMIT_PER_MINUTE
  * and RATE_LIMIT_BURST) and an in-flight slot per message (MCP_MAX_CONCURRENT_REQUESTS), both taken for the first
  * message before the body is read and for the rest of a batch once it is parsed, all or none. Refusals are 429 and
- * 503 with Retry-After (RFC 6585 §4, RFC 9110 §15.6.4 and §10.2.3).
+ * 503 with Retry-After (RFC 6585 §4, RFC 9110 §15.6.4 and §10.2.3). The token buckets are this process's, or with
+ * REDIS_URL one per caller shared by every replica (redis-rate-limit.ts): taking a token is therefore asynchronous.
  */
 
 import type { Caller } from './caller.js';
