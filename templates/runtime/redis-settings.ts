@@ -5,7 +5,6 @@
  */
 
 import { SettingError } from './errors.js';
-import type { SettingDefinition, SettingDefinitions } from './setting-definitions.js';
 import type { Parser } from './setting-parsers.js';
 import { fail, ok } from './setting-parsers.js';
 
@@ -38,8 +37,19 @@ export const redisUrl: Parser<string> = (value) => {
 export const redisKeyPrefix: Parser<string> = (value) =>
   /^[A-Za-z0-9._:-]{1,64}$/.test(value) ? ok(value) : fail(`"${value.slice(0, 80).replace(/[\x00-\x1f\x7f]/g, '?')}" is not 1 to 64 letters, digits, ".", "_", "-" or ":"`);
 
+/** What readRedisSettings needs of a setting definition (setting-definitions.ts, which imports this module's parsers). */
+interface RedisSettingDefinition {
+  readonly variable: string;
+  readonly example: string;
+  parse(text: string): string;
+}
+
 /** REDIS_URL and REDIS_KEY_PREFIX (default `serverName`); undefined without REDIS_URL. Throws SettingError when either is malformed. */
-export function readRedisSettings(env: NodeJS.ProcessEnv, settings: SettingDefinitions, serverName: string): RedisSettings | undefined {
+export function readRedisSettings(
+  env: NodeJS.ProcessEnv,
+  settings: { readonly redisUrl: RedisSettingDefinition; readonly redisKeyPrefix: RedisSettingDefinition },
+  serverName: string,
+): RedisSettings | undefined {
   const url = read(env, settings.redisUrl);
   const prefix = read(env, settings.redisKeyPrefix);
   // A prefix without REDIS_URL is checked but unused: every process keeps its own state.
@@ -51,7 +61,7 @@ export function readRedisSettings(env: NodeJS.ProcessEnv, settings: SettingDefin
 }
 
 /** The parsed value of a setting without a default; an empty value counts as unset. */
-function read(env: NodeJS.ProcessEnv, definition: SettingDefinition<string, undefined>): string | undefined {
+function read(env: NodeJS.ProcessEnv, definition: RedisSettingDefinition): string | undefined {
   const value = env[definition.variable]?.trim();
   return value ? definition.parse(value) : undefined;
 }
