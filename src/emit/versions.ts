@@ -7,6 +7,7 @@ export const EMITTED_DEPENDENCIES = {
   '@modelcontextprotocol/client': '2.4.0',
   '@modelcontextprotocol/server': '2.4.0',
   ajv: '8.20.0',
+  ioredis: '6.0.0',
   jose: '6.2.18',
   'ajv-formats': '3.0.1',
   pino: '10.4.0',

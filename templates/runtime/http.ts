@@ -11,7 +11,7 @@
  *   routing (probes.ts, resource-metadata.ts, 404)
  *   ▶ Host / Origin check (request-origin.ts, 403; a CORS preflight is answered here)
  *   ▶ bearer authentication (bearer-auth.ts, 401 / 503)
- *   ▶ rate limit of its first message (request-limits.ts, 429)
+ *   ▶ rate limit of its first message (request-limits.ts, 429; one bucket per caller for every replica with REDIS_URL)
  *   ▶ method check (405)
  *   ▶ in-flight slot of its first message (request-limits.ts, 503)
  *   ▶ body (request-body.ts, 413 / 400)
@@ -52,6 +52,8 @@ import type { ReadinessState } from './probes.js';
 import { isRefusal, sendJson, sendRefusal } from './refusal.js';
 import type { Refusal } from './refusal.js';
 import { batchingRefusal, readJsonBody } from './request-body.js';
+import { openRedisState } from './redis-state.js';
+import type { RedisState } from './redis-state.js';
 import { createRequestLimits, rateKeyOf } from './request-limits.js';
 import { allowCors, answerPreflight, originPolicy, originRefusal } from './request-origin.js';
 import type { OriginPolicy } from './request-origin.js';
@@ -104,6 +106,8 @@ export interface RunningHttpServer {
   readonly upstreamLimiter: ConcurrencyLimiter;
   /** Caps MCP requests in flight (MCP_MAX_CONCURRENT_REQUESTS); readable for tests and metrics. */
   readonly requestLimit: InFlightLimit;
+  /** The state shared with the other replicas through Redis (REDIS_URL): its consent single-use record, its status. */
+  readonly sharedState?: RedisState;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then resolves.
    * Readiness answers 503 from the moment it is called.
@@ -130,7 +134,9 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
   const log = options.log ?? createLog(settings.logLevel);
   const audit = createAuditTrail(options.audit ?? openAuditSink(auth.auditLog), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
-  const limits = createRequestLimits(settings, options.rateLimitClock);
+  // With REDIS_URL the replicas share the rate limit's buckets (redis-state.ts); without it they stay in this process.
+  const sharedState = settings.redis ? await openRedisState(settings.redis, settings, log) : undefined;
+  const limits = createRequestLimits(settings, { clock: options.rateLimitClock, rateLimit: sharedState?.rateLimit });
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const endpoint = createMcpEndpoint(definition);
   // What every request's MCP server shares; the caller and the audit hook are added per request.
@@ -145,7 +151,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
   const server = createServer(httpServerOptions(settings));
   const shutdown = trackForShutdown(server, () => void endpoint.close());
-  const readiness: ReadinessState = { closing: () => shutdown.closing, upstreamBaseUrl: settings.upstreamBaseUrl, verifier: () => guards?.verifier };
+  const readiness: ReadinessState = {
+    closing: () => shutdown.closing,
+    upstreamBaseUrl: settings.upstreamBaseUrl,
+    verifier: () => guards?.verifier,
+    ...(sharedState ? { redisUp: () => sharedState.up } : {}),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void): Promise<void> {
     const { origins, authenticate, stepUp, metadata } = guards!;
@@ -167,7 +178,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each. The
     // token pays for the first message of the body; the rest of a batch is paid for once it is parsed.
     const rateKey = rateKeyOf(authenticated.caller, req.socket.remoteAddress);
-    const limited = limits.admit(rateKey);
+    const limited = await limits.admit(rateKey);
     if (limited) return refuse(res, trail, limited);
     if (req.method !== 'POST') return refuse(res, trail, METHOD_NOT_ALLOWED);
     // One in-flight slot, taken before the body is read, bounds the memory of bodies being read and parsed.
@@ -189,7 +200,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const batched = batchingRefusal(req.headers['mcp-protocol-version'], body);
     if (batched) return refuse(res, trail, batched);
     if (Array.isArray(body)) {
-      const more = limits.chargeBatch(body.length, rateKey);
+      const more = await limits.chargeBatch(body.length, rateKey);
       if (isRefusal(more)) return refuse(res, trail, more);
       slots.push(more);
     }
@@ -234,7 +245,11 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   });
   limitConnections(server, settings);
 
-  const port = await listen(server, settings.port, settings.host);
+  const port = await listen(server, settings.port, settings.host).catch(async (error: unknown) => {
+    // An open Redis connection would keep the process alive after the start-up error.
+    await sharedState?.close();
+    throw error;
+  });
   const publicUrl = publicUrlFor(auth, settings.host, port);
   guards = guardsFor(definition, auth, settings.host, publicUrl, log, options.now);
   const host = isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host;
@@ -243,7 +258,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     publicUrl,
     upstreamLimiter,
     requestLimit: limits.inFlight,
-    close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs),
+    ...(sharedState ? { sharedState } : {}),
+    close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs).finally(() => sharedState?.close()),
   };
 }
 

@@ -11,6 +11,7 @@
 import { SettingError } from './errors.js';
 import { hostName, httpUrl, httpsUrl, integer, list, oneOf, ok, origin, scopeToken, text, fail } from './setting-parsers.js';
 import type { Parser } from './setting-parsers.js';
+import { redisKeyPrefix, redisUrl } from './redis-settings.js';
 
 /** What every consumer of the settings list needs to know about one variable. */
 export interface SettingRow {
@@ -263,6 +264,25 @@ export function settingDefinitions(context: SettingContext = {}) {
       example: '20',
       transport: 'http',
       description: 'MCP requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size); a batch larger than it is always refused.',
+    }),
+    redisUrl: define({
+      variable: 'REDIS_URL',
+      parse: redisUrl,
+      fallback: undefined,
+      example: 'rediss://:password@redis.example.internal:6380/0',
+      secret: true,
+      transport: 'http',
+      description:
+        'Redis shared by every replica (redis://, or rediss:// for TLS): the per-caller rate limit and the single-use record of consent approvals live there, so N replicas allow one bucket per caller. Unset: each process keeps its own.',
+    }),
+    redisKeyPrefix: define({
+      variable: 'REDIS_KEY_PREFIX',
+      parse: redisKeyPrefix,
+      fallback: undefined,
+      defaultText: "the server's name",
+      example: 'mcp-prod',
+      transport: 'http',
+      description: 'Prefix of every Redis key this server writes (letters, digits, . _ - :), so several servers can share one Redis.',
     }),
     shutdownTimeoutMs: define({
       variable: 'SHUTDOWN_TIMEOUT_MS',

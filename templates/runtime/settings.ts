@@ -17,6 +17,8 @@ import { SettingError } from './errors.js';
 import { LOG_LEVELS, readSetting, settingDefinitions, settingRows, settingText } from './setting-definitions.js';
 import type { LogLevel, SettingContext, SettingDefinitions, SettingRow } from './setting-definitions.js';
 import { httpUrlProblem } from './setting-parsers.js';
+import { readRedisSettings } from './redis-settings.js';
+import type { RedisSettings } from './redis-settings.js';
 
 export { LOG_LEVELS };
 export type { LogLevel, SettingRow };
@@ -60,6 +62,8 @@ export interface Settings {
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
   readonly credentials: UpstreamCredentials;
+  /** Shared state of the replicas (REDIS_URL); undefined when it is unset, or read for stdio. */
+  readonly redis: RedisSettings | undefined;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
 }
@@ -107,6 +111,7 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
+    redis: options.transport === 'stdio' ? undefined : readRedisSettings(env, settings, definition.name),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
 }

@@ -16,13 +16,13 @@ describe('request-limits', () => {
     expect(rateKeyOf(ANONYMOUS_CALLER, undefined)).toBe('addr:unknown');
   });
 
-  it('#10 admits a burst per key, then refuses 429 with the seconds until the next token', () => {
+  it('#10 admits a burst per key, then refuses 429 with the seconds until the next token', async () => {
     let now = 0;
-    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 2, maxConcurrentRequests: 4 }, () => now);
-    expect([limits.admit('sub:a'), limits.admit('sub:a'), limits.admit('sub:b')]).toEqual([undefined, undefined, undefined]);
-    expect(limits.admit('sub:a')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 2, maxConcurrentRequests: 4 }, { clock: () => now });
+    expect([await limits.admit('sub:a'), await limits.admit('sub:a'), await limits.admit('sub:b')]).toEqual([undefined, undefined, undefined]);
+    expect(await limits.admit('sub:a')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
     now += 1000;
-    expect(limits.admit('sub:a')).toBeUndefined();
+    expect(await limits.admit('sub:a')).toBeUndefined();
   });
 
   it('#10 takes in-flight slots until none is left, then refuses 503; a release frees them', () => {
@@ -36,41 +36,41 @@ describe('request-limits', () => {
     expect(limits.inFlight.inFlight).toBe(1);
   });
 
-  it('#10 charges a batch for its messages after the first, all or none, in order: burst, size, tokens, slots', () => {
+  it('#10 charges a batch for its messages after the first, all or none, in order: burst, size, tokens, slots', async () => {
     let now = 0;
-    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, () => now);
-    expect(limits.chargeBatch(6, 'k')).toEqual({ status: 429, reason: 'rate_limited', message: 'Too many requests: a batch may hold at most 5 requests; send fewer at once' });
-    expect(limits.chargeBatch(4, 'k')).toEqual({ status: 400, reason: 'batch_too_large', message: 'Invalid Request: a batch may hold at most 3 requests', code: -32600 });
-    for (let index = 0; index < 4; index += 1) limits.admit('j');
-    expect(limits.chargeBatch(3, 'j')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, { clock: () => now });
+    expect(await limits.chargeBatch(6, 'k')).toEqual({ status: 429, reason: 'rate_limited', message: 'Too many requests: a batch may hold at most 5 requests; send fewer at once' });
+    expect(await limits.chargeBatch(4, 'k')).toEqual({ status: 400, reason: 'batch_too_large', message: 'Invalid Request: a batch may hold at most 3 requests', code: -32600 });
+    for (let index = 0; index < 4; index += 1) await limits.admit('j');
+    expect(await limits.chargeBatch(3, 'j')).toEqual({ status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': '1' } });
     now += 60_000;
     const held = [limits.takeSlot(), limits.takeSlot()];
-    expect(limits.chargeBatch(3, 'k')).toEqual(OVERLOADED);
+    expect(await limits.chargeBatch(3, 'k')).toEqual(OVERLOADED);
     const first = held.shift()!;
     if (!isRefusal(first)) first();
-    const batch = limits.chargeBatch(3, 'other');
+    const batch = await limits.chargeBatch(3, 'other');
     expect(isRefusal(batch)).toBe(false);
     expect(limits.inFlight.inFlight).toBe(3);
     for (const release of [...held, batch]) if (!isRefusal(release)) release();
     expect(limits.inFlight.inFlight).toBe(0);
   });
 
-  it('#10 a batch refused for its size takes no rate-limit tokens', () => {
-    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, () => 0);
-    expect(limits.chargeBatch(4, 'x')).toMatchObject({ status: 400, reason: 'batch_too_large' });
+  it('#10 a batch refused for its size takes no rate-limit tokens', async () => {
+    const limits = createRequestLimits({ rateLimitPerMinute: 60, rateLimitBurst: 5, maxConcurrentRequests: 3 }, { clock: () => 0 });
+    expect(await limits.chargeBatch(4, 'x')).toMatchObject({ status: 400, reason: 'batch_too_large' });
     // Burst 5: two batches of three take the four tokens after their first messages — none went to the refused one.
     for (let round = 0; round < 2; round += 1) {
-      const batch = limits.chargeBatch(3, 'x');
+      const batch = await limits.chargeBatch(3, 'x');
       expect(isRefusal(batch)).toBe(false);
       if (!isRefusal(batch)) batch();
     }
   });
 
-  it('#10 charges nothing more for a batch of one, nor with rate limiting off', () => {
+  it('#10 charges nothing more for a batch of one, nor with rate limiting off', async () => {
     const limits = createRequestLimits({ rateLimitPerMinute: 0, rateLimitBurst: 0, maxConcurrentRequests: 2 });
-    expect(isRefusal(limits.chargeBatch(1, 'k'))).toBe(false);
+    expect(isRefusal(await limits.chargeBatch(1, 'k'))).toBe(false);
     expect(limits.inFlight.inFlight).toBe(0);
-    expect(isRefusal(limits.chargeBatch(2, 'k'))).toBe(false);
+    expect(isRefusal(await limits.chargeBatch(2, 'k'))).toBe(false);
     expect(limits.inFlight.inFlight).toBe(1);
   });
 });

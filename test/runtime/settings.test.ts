@@ -214,6 +214,8 @@ describe('describeSettings', () => {
       'MCP_MAX_CONNECTIONS',
       'RATE_LIMIT_PER_MINUTE',
       'RATE_LIMIT_BURST',
+      'REDIS_URL',
+      'REDIS_KEY_PREFIX',
       'SHUTDOWN_TIMEOUT_MS',
       'LOG_LEVEL',
       'MCP_PUBLIC_URL',
