@@ -15,7 +15,7 @@ import type { UpstreamCredentials, UpstreamVariable } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import { LOG_LEVELS, readSetting, settingDefinitions, settingRows, settingText } from './setting-definitions.js';
-import type { LogLevel, SettingContext, SettingDefinitions, SettingRow } from './setting-definitions.js';
+import type { LogLevel, SettingContext, SettingDefinitions, SettingRow, ToolMode } from './setting-definitions.js';
 import { httpUrlProblem } from './setting-parsers.js';
 
 export { LOG_LEVELS };
@@ -59,6 +59,10 @@ export interface Settings {
   readonly maxConcurrentRequests: number;
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
+  /** How tools are offered: direct, discovery meta-tools, or auto by the caller's tool count (discovery.ts). */
+  readonly toolMode: ToolMode;
+  /** With toolMode auto: a caller who may use more tools than this is served the discovery meta-tools. */
+  readonly toolModeThreshold: number;
   readonly credentials: UpstreamCredentials;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
@@ -106,6 +110,8 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConnections: readSetting(env, settings.maxConnections),
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
+    toolMode: readSetting(env, settings.toolMode),
+    toolModeThreshold: readSetting(env, settings.toolModeThreshold),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
