@@ -8,6 +8,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SettingError } from '../../templates/runtime/errors.js';
 import { readSettings } from '../../templates/runtime/settings.js';
+import { startHttpServer } from '../../templates/runtime/http.js';
+import type { AuditRecord } from '../../templates/runtime/audit.js';
 import { summaryOf } from '../../templates/runtime/discovery.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
@@ -272,6 +274,31 @@ describe('#13 TOOL_MODE auto and direct', () => {
       expect(search.body.error).toMatchObject({ code: -32602, message: expect.stringContaining('Unknown tool: search_tools') });
     } finally {
       await direct.close();
+    }
+  });
+});
+
+describe('#13 discovery without caller authorization, and an API tool named like a meta-tool', () => {
+  it('#13 the meta-tools keep their names; call_tool reaches the API tool of the same name; every tool is discoverable', async () => {
+    const base = discoveryDefinition();
+    const definition = { ...base, tools: [...base.tools, { ...base.tools[0]!, name: 'search_tools', title: 'Find a pet', description: 'Finds a pet by id.' }] };
+    const settings = readSettings({ PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, AUTH_MODE: 'none', LOG_LEVEL: 'error', TOOL_MODE: 'discovery' }, definition);
+    const audit: AuditRecord[] = [];
+    const server = await startHttpServer(definition, settings, { audit: (record) => audit.push(record) });
+    try {
+      expect(names(await rpc(server.url, undefined, TOOLS_LIST))).toEqual(META);
+      const found = await rpc(server.url, undefined, toolsCall('search_tools', { query: 'pet owners', limit: 50 }));
+      const tools = found.body.result.structuredContent.tools as { name: string; requiredScopes?: string[] }[];
+      // No authorization: every tool, none with requiredScopes, the API's search_tools among them.
+      expect(tools.map((tool) => tool.name).sort()).toEqual(['audit_owners', 'create_pet', 'delete_pet', 'get_pet', 'list_owners', 'search_tools']);
+      expect(tools.every((tool) => tool.requiredScopes === undefined)).toBe(true);
+      const ran = await rpc(server.url, undefined, toolsCall('call_tool', { name: 'search_tools', arguments: { petId: 3 } }));
+      expect(ran.body.result.isError).toBeUndefined();
+      expect(upstream.received.map((request) => `${request.method} ${request.url}`)).toEqual(['GET /api/pets/3']);
+      for (let i = 0; i < 100 && audit.length < 3; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(audit[2]).toMatchObject({ tool: 'search_tools', via: 'call_tool', decision: 'allow', reason: 'auth_disabled', upstreamStatus: 200 });
+    } finally {
+      await server.close();
     }
   });
 });
