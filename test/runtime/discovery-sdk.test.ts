@@ -147,7 +147,7 @@ describe('#13 discovery meta-tools through the SDK clients with oidc-provider to
         const created = await kit.callTool(client, 'call_tool', { name: 'create_pet', arguments: { body: { name: 'Rex' } } });
         expect(created.isError).toBeFalsy();
         expect(upstream.received.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /api/pets']);
-        expect(JSON.parse(upstream.received[0]!.body)).toEqual({ name: 'Rex' });
+        expect(JSON.parse(upstream.received[0]!.body.toString())).toEqual({ name: 'Rex' });
         for (const { access_token } of provider.savedTokens) expect(JSON.stringify(upstream.received[0]!.rawHeaders)).not.toContain(access_token);
 
         // The audit names the tool call_tool ran, refused then allowed.

@@ -174,7 +174,7 @@ describe('#13 discovery mode', () => {
     expect(response.status).toBe(200);
     expect(response.body.result.isError).toBeUndefined();
     expect(upstream.received.map((request) => `${request.method} ${request.url}`)).toEqual(['POST /api/pets']);
-    expect(JSON.parse(upstream.received[0]!.body)).toEqual({ name: 'Rex' });
+    expect(JSON.parse(upstream.received[0]!.body.toString())).toEqual({ name: 'Rex' });
   });
 
   it('#13 call_tool of a role-forbidden tool answers as for an unknown tool, runs nothing, and is audited as a role refusal', async () => {
