@@ -54,6 +54,30 @@ export function usesDiscovery(setting: ToolModeSetting | undefined, tools: reado
   return false;
 }
 
+/** Callers' mode decisions remembered at once, at most; the memory is emptied when full. */
+const MAX_REMEMBERED_MODES = 1024;
+
+/**
+ * usesDiscovery for each caller of a server. With `byScopesAndRoles` (the policy decides from the caller's scopes and
+ * roles alone, as caller authorization does) the answer is remembered per set of scopes and roles, so a caller who
+ * may see few of many tools does not pay a pass over all of them on every request.
+ */
+export function toolModeDecider(setting: ToolModeSetting, tools: readonly ToolDefinition[], canSee: (caller: Caller, tool: ToolDefinition) => boolean, byScopesAndRoles: boolean): (caller: Caller) => boolean {
+  const decide = (caller: Caller) => usesDiscovery(setting, tools, (tool) => canSee(caller, tool));
+  if (setting.mode !== 'auto' || !byScopesAndRoles) return decide;
+  const remembered = new Map<string, boolean>();
+  return (caller) => {
+    const key = JSON.stringify([[...caller.roles].sort(), [...caller.scopes].sort()]);
+    let discovery = remembered.get(key);
+    if (discovery === undefined) {
+      if (remembered.size >= MAX_REMEMBERED_MODES) remembered.clear();
+      discovery = decide(caller);
+      remembered.set(key, discovery);
+    }
+    return discovery;
+  };
+}
+
 /** Whether `name` is a meta-tool's (only meaningful in discovery mode). */
 export function isMetaTool(name: string): boolean {
   return META_TOOL_NAMES.includes(name);

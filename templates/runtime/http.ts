@@ -38,7 +38,7 @@ import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
 import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
 import type { ServerDefinition } from './definition.js';
-import { stepUpScopesFor, usesDiscovery } from './discovery.js';
+import { stepUpScopesFor, toolModeDecider } from './discovery.js';
 import type { ToolModeSetting } from './discovery.js';
 import type { ServerHooks } from './hooks.js';
 import type { PolicyEngine } from './policies.js';
@@ -141,6 +141,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   // What every request's MCP server shares; the caller and the audit hook are added per request.
   const policy: ToolPolicy = options.policy ?? (protect ? callerPolicy(definition) : ALLOW_ALL);
   const toolMode: ToolModeSetting = { mode: settings.toolMode, threshold: settings.toolModeThreshold };
+  // Caller authorization decides from scopes and roles alone; a policy given in the options may look at more.
+  const usesDiscovery = toolModeDecider(toolMode, definition.tools, (caller, tool) => policy.canSee(caller, tool), options.policy === undefined);
   const shared = {
     upstream: upstreamContext(settings, upstreamLimiter, options),
     policy,
@@ -194,7 +196,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     bodyRead();
     const body = read.json;
     // Decided once for the request from its caller: the audit, the step-up gate and the MCP server all see the same mode.
-    const discovery = usesDiscovery(toolMode, definition.tools, (tool) => policy.canSee(authenticated.caller, tool));
+    const discovery = usesDiscovery(authenticated.caller);
     const messages = audit.messages(body, trail, discovery);
     const batched = batchingRefusal(req.headers['mcp-protocol-version'], body);
     if (batched) return refuse(res, trail, batched);

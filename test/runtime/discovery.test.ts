@@ -10,7 +10,7 @@ import { SettingError } from '../../templates/runtime/errors.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { startHttpServer } from '../../templates/runtime/http.js';
 import type { AuditRecord } from '../../templates/runtime/audit.js';
-import { summaryOf } from '../../templates/runtime/discovery.js';
+import { summaryOf, toolModeDecider } from '../../templates/runtime/discovery.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { challengeParams, startAuthorizationServer } from './fixtures/authorization-server.js';
@@ -313,6 +313,28 @@ describe('#13 settings and summaries', () => {
     expect(() => readSettings({ ...env, TOOL_MODE: 'lazy' }, definition)).toThrow(SettingError);
     expect(() => readSettings({ ...env, TOOL_MODE: 'lazy' }, definition)).toThrow(/TOOL_MODE.*"lazy" is not one of direct, discovery, auto/);
     expect(() => readSettings({ ...env, TOOL_MODE_THRESHOLD: '-1' }, definition)).toThrow(/TOOL_MODE_THRESHOLD/);
+  });
+
+  it('#13 auto decides once per set of scopes and roles with caller authorization, on every request with another policy', () => {
+    const tools = discoveryDefinition().tools;
+    let checks = 0;
+    const canSee = (caller: { scopes: readonly string[] }, tool: { scopes: readonly (readonly string[])[]; roles: readonly string[] }) => {
+      checks++;
+      if (tool.roles.length > 0) return false;
+      return tool.scopes.length === 0 || tool.scopes.some((alternative) => alternative.every((scope) => caller.scopes.includes(scope)));
+    };
+    const remembered = toolModeDecider({ mode: 'auto', threshold: 1 }, tools, canSee, true);
+    expect(remembered({ scopes: ['pets:write'], roles: [] })).toBe(true);
+    expect(remembered({ scopes: [], roles: [] })).toBe(false);
+    const afterTwo = checks;
+    expect(remembered({ subject: 'bob', scopes: ['pets:write'], roles: [] })).toBe(true);
+    expect(remembered({ scopes: [], roles: [] })).toBe(false);
+    expect(checks).toBe(afterTwo);
+    const fresh = toolModeDecider({ mode: 'auto', threshold: 1 }, tools, canSee, false);
+    fresh({ scopes: [], roles: [] });
+    const once = checks;
+    fresh({ scopes: [], roles: [] });
+    expect(checks).toBe(once + (once - afterTwo));
   });
 
   it('#13 a summary is the first sentence of the description, else the title, on one line and bounded', () => {
