@@ -136,8 +136,6 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     },
   );
 
-  // 2025-11-25 server/utilities/pagination: pages in the definition's order (the same for every request, as 2026-07-28
-  // server/tools#listing-tools asks), each filtered by the caller's policy.
   // Decided once per server (one per request over HTTP) from the caller, so its tools/list and tools/call agree.
   let discoveryMode: boolean | undefined;
   const discovery = () => (discoveryMode ??= usesDiscovery(context.toolMode, registry.tools, (tool) => policy.canSee(caller, tool)));
@@ -147,6 +145,8 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     stepUpScopes: (tool: ToolDefinition) => policy.stepUpScopes?.(caller, tool),
   };
 
+  // 2025-11-25 server/utilities/pagination: pages in the definition's order (the same for every request, as 2026-07-28
+  // server/tools#listing-tools asks), each filtered by the caller's policy.
   const limits = { size: context.pageSize ?? DEFAULT_PAGE_SIZE, ...(context.pageBytes === undefined ? {} : { maxBytes: context.pageBytes }) };
   server.setRequestHandler('tools/list', (request) => {
     if (discovery()) {
