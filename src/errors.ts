@@ -38,7 +38,8 @@ export type IssueCode =
   | 'WARN_SPEC_INVALID'
   | 'WARN_CONFIG_UNUSED'
   | 'WARN_CONFIG_OVERRIDES_SPEC'
-  | 'WARN_HOOKS_UNREADABLE';
+  | 'WARN_HOOKS_UNREADABLE'
+  | 'WARN_MANY_TOOLS';
 
 export type Severity = 'error' | 'warning';
 

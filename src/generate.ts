@@ -6,6 +6,7 @@ import { buildManifest, canonicalJson, digestOf, manifestFile, type Manifest } f
 import { formatIssue, IssueCollector, SpecError, type Issue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
+import { warnManyTools } from './model/tool-count.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { VERSION } from './version.js';
@@ -65,7 +66,9 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
     'model',
     () => {
       try {
-        return buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) });
+        const built = buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) });
+        warnManyTools(built.tools.length, issues);
+        return built;
       } catch (error) {
         // A model stage tripping over what normalize already refused must not hide those located problems.
         if (normalizeFailed && !(error instanceof SpecError)) throw new SpecError(uniqueIssues(issues.issues));

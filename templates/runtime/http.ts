@@ -38,6 +38,8 @@ import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
 import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
 import type { ServerDefinition } from './definition.js';
+import { stepUpScopesFor, toolModeDecider } from './discovery.js';
+import type { ToolModeSetting } from './discovery.js';
 import type { ServerHooks } from './hooks.js';
 import type { PolicyEngine } from './policies.js';
 import { listen, trackForShutdown } from './http-lifecycle.js';
@@ -63,6 +65,7 @@ import { createStepUpGate } from './step-up-gate.js';
 import type { StepUpGate } from './step-up-gate.js';
 import { createTokenVerifier } from './token-verifier.js';
 import type { TokenVerifier } from './token-verifier.js';
+import type { ToolSearch } from './tool-search.js';
 import type { UpstreamContext } from './upstream.js';
 
 /**
@@ -89,6 +92,8 @@ export interface HttpServerOptions {
   readonly hooks?: ServerHooks;
   /** The project's Cedar policies (policies.ts), evaluated on every tool call; absent when they permit everything. */
   readonly policies?: PolicyEngine;
+  /** The search behind the discovery meta-tool search_tools (tool-search.ts), over the generated index. */
+  readonly search?: ToolSearch;
   /** Clock for token validity, in ms since the epoch (tests freeze it); default Date.now. */
   readonly now?: () => number;
   /** Monotonic clock in ms for the rate limiter's token buckets (tests move it); default performance.now. */
@@ -140,10 +145,15 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const endpoint = createMcpEndpoint(definition);
   // What every request's MCP server shares; the caller and the audit hook are added per request.
+  const policy: ToolPolicy = options.policy ?? (protect ? callerPolicy(definition) : ALLOW_ALL);
+  const toolMode: ToolModeSetting = { mode: settings.toolMode, threshold: settings.toolModeThreshold };
+  // Caller authorization decides from scopes and roles alone; a policy given in the options may look at more.
+  const usesDiscovery = toolModeDecider(toolMode, definition.tools, (caller, tool) => policy.canSee(caller, tool), options.policy === undefined);
   const shared = {
     upstream: upstreamContext(settings, upstreamLimiter, options),
-    policy: options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL),
+    policy,
     pageSize: settings.toolsPageSize,
+    ...(options.search ? { search: options.search } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;
@@ -196,7 +206,9 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     if ('refusal' in read) return refuse(res, trail, read.refusal);
     bodyRead();
     const body = read.json;
-    const messages = audit.messages(body, trail);
+    // Decided once for the request from its caller: the audit, the step-up gate and the MCP server all see the same mode.
+    const discovery = usesDiscovery(authenticated.caller);
+    const messages = audit.messages(body, trail, discovery);
     const batched = batchingRefusal(req.headers['mcp-protocol-version'], body);
     if (batched) return refuse(res, trail, batched);
     if (Array.isArray(body)) {
@@ -210,16 +222,17 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       denyAll(trail, stepUpRefusal.reason);
       return sendRefusal(res, stepUpRefusal);
     }
-    work = serveMcp(req, res, authenticated, body, trail);
+    work = serveMcp(req, res, authenticated, body, trail, { ...toolMode, mode: discovery ? 'discovery' : 'direct' });
     await work;
   }
 
   /** Serves one MCP POST whose body has been read, in the era it speaks (mcp-endpoint.ts), and audits a refusal. */
-  async function serveMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail): Promise<void> {
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail, mode: ToolModeSetting): Promise<void> {
     const work: Promise<unknown>[] = [];
     const outcome = await endpoint.serve(req, res, body, authenticated.authInfo, {
       ...shared,
       caller: authenticated.caller,
+      toolMode: mode,
       // The verified token, for schemes that exchange it to act for the user upstream (token-exchange.ts).
       ...(authenticated.authInfo?.token ? { subjectToken: authenticated.authInfo.token } : {}),
       track: (call) => void work.push(call),
@@ -261,6 +274,14 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     ...(sharedState ? { sharedState } : {}),
     close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs).finally(() => sharedState?.close()),
   };
+}
+
+/**
+ * Caller authorization (authorization.ts) with the step-up scopes of tools the caller lacks only scopes for, so the
+ * discovery meta-tools can show them with what a step-up would ask for.
+ */
+function callerPolicy(definition: ServerDefinition): ToolPolicy {
+  return { ...createToolPolicy(definition.impliedScopes), stepUpScopes: (caller, tool) => stepUpScopesFor(caller, tool, definition.impliedScopes) };
 }
 
 /** Answers with a refusal and audits the request as refused for its reason: each of its messages, if known. */

@@ -1,5 +1,6 @@
 /**
- * The MCP server proper: tools/list and tools/call over the tools of a ServerDefinition.
+ * The MCP server proper: tools/list and tools/call over the tools of a ServerDefinition — the tools themselves (direct
+ * mode), or the three discovery meta-tools that find and call them (discovery.ts; TOOL_MODE).
  *
  * Uses the SDK's low-level Server because the tools' schemas are plain JSON Schema, served as they are. The server
  * knows nothing of transports; it is handed the caller (who is asking) and a policy (what they may use), which is the
@@ -14,6 +15,8 @@ import type { BindingRefusalReason } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
+import { callMetaTool, isMetaTool, metaToolList, usesDiscovery } from './discovery.js';
+import type { ToolModeSetting } from './discovery.js';
 import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
@@ -26,6 +29,8 @@ import type { ToolRegistry } from './tool-registry.js';
 import { callUpstream } from './upstream.js';
 import type { ExchangeFailureReason, UpstreamCallFacts, UpstreamContext } from './upstream.js';
 import { CallerToken } from './token-exchange.js';
+import { createToolSearch } from './tool-search.js';
+import type { ToolSearch } from './tool-search.js';
 
 export { ANONYMOUS_CALLER } from './caller.js';
 
@@ -38,6 +43,11 @@ export interface ToolPolicy {
   canSee(caller: Caller, tool: ToolDefinition): boolean;
   /** Whether the caller may call `tool` now; when not, `reason` is the whole message shown to the caller. */
   check(caller: Caller, tool: ToolDefinition): { allowed: true } | { allowed: false; reason: string };
+  /**
+   * The scopes a step-up would ask for when the caller lacks only scopes for `tool` (undefined otherwise): such a tool
+   * is shown by the discovery meta-tools with them. Absent: only the tools `canSee` accepts are discoverable.
+   */
+  stepUpScopes?(caller: Caller, tool: ToolDefinition): readonly string[] | undefined;
 }
 
 export interface McpServerContext {
@@ -55,6 +65,10 @@ export interface McpServerContext {
   readonly hooks?: ServerHooks;
   /** The project's Cedar policies (policies.ts), evaluated after argument validation; absent when they permit everything. */
   readonly policies?: PolicyEngine;
+  /** TOOL_MODE and TOOL_MODE_THRESHOLD; absent: direct. An `auto` mode is decided here from the caller's visible tools. */
+  readonly toolMode?: ToolModeSetting;
+  /** The search behind search_tools (tool-search.ts); absent: one built from the definition on first use. */
+  readonly search?: ToolSearch;
   /** Tools per tools/list page; default DEFAULT_PAGE_SIZE. */
   readonly pageSize?: number;
   /** Serialized bytes per tools/list page (tests shrink it); default MAX_PAGE_BYTES. */
@@ -128,17 +142,38 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     },
   );
 
+  // Decided once per server (one per request over HTTP) from the caller, so its tools/list and tools/call agree.
+  let discoveryMode: boolean | undefined;
+  const discovery = () => (discoveryMode ??= usesDiscovery(context.toolMode, registry.tools, (tool) => policy.canSee(caller, tool)));
+  const metaTools = {
+    registry,
+    canSee: (tool: ToolDefinition) => policy.canSee(caller, tool),
+    stepUpScopes: (tool: ToolDefinition) => policy.stepUpScopes?.(caller, tool),
+  };
+
   // 2025-11-25 server/utilities/pagination: pages in the definition's order (the same for every request, as 2026-07-28
   // server/tools#listing-tools asks), each filtered by the caller's policy.
   const limits = { size: context.pageSize ?? DEFAULT_PAGE_SIZE, ...(context.pageBytes === undefined ? {} : { maxBytes: context.pageBytes }) };
   server.setRequestHandler('tools/list', (request) => {
+    if (discovery()) {
+      // One page of three: a cursor was never issued, so any is refused like a forged one (2025-11-25 server/utilities/pagination).
+      if (request.params?.cursor !== undefined) throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'Invalid cursor: use the nextCursor of a previous tools/list result');
+      return Promise.resolve({ tools: metaToolList() });
+    }
     const page = toolPage(registry.tools, request.params?.cursor, limits, (tool) => policy.canSee(caller, tool), (tool) => listEntry(registry, tool));
     return Promise.resolve({ tools: [...page.entries], ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) });
   });
 
   server.setRequestHandler('tools/call', (request, ctx: ServerContext) => {
     const args = argumentsAsSent(context.sentBody, ctx.mcpReq.id) ?? request.params.arguments ?? {};
-    const call = callTool(request.params.name, args, ctx.mcpReq.id, traceparentOf(request.params._meta));
+    const { name } = request.params;
+    const traceparent = traceparentOf(request.params._meta);
+    // In discovery mode the meta-tools' names are theirs; tools are still called directly by name (hosts that remember
+    // them), through the same checks. call_tool runs its tool through this very callTool, under the same JSON-RPC id.
+    const call =
+      discovery() && isMetaTool(name)
+        ? callMetaTool(name, args, { ...metaTools, search: context.search ?? searchFor(definition), call: (inner, innerArgs) => callTool(inner, innerArgs, ctx.mcpReq.id, traceparent) })
+        : callTool(name, args, ctx.mcpReq.id, traceparent);
     context.track?.(call);
     return call;
   });
@@ -190,6 +225,18 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
   }
 
   return server;
+}
+
+const searches = new WeakMap<ServerDefinition, ToolSearch>();
+
+/** The search over `definition` when the context brings none (tests; main() passes the one over the generated index). */
+function searchFor(definition: ServerDefinition): ToolSearch {
+  let search = searches.get(definition);
+  if (!search) {
+    search = createToolSearch(definition, undefined);
+    searches.set(definition, search);
+  }
+  return search;
 }
 
 /** The `arguments` of the tools/call with `id` in `body` (one message or a batch) as sent, or undefined when there is none. */

@@ -44,6 +44,10 @@ export interface SettingContext {
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How tools are offered (TOOL_MODE): one per operation, the three discovery meta-tools, or by the caller's tool count. */
+export const TOOL_MODES = ['direct', 'discovery', 'auto'] as const;
+export type ToolMode = (typeof TOOL_MODES)[number];
+
 /** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
 export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -202,6 +206,21 @@ export function settingDefinitions(context: SettingContext = {}) {
       fallback: 100,
       example: '50',
       description: 'Tools per tools/list page (1 to 1000); a page is also cut at 1 MiB, and clients follow nextCursor for the rest.',
+    }),
+    toolMode: define({
+      variable: 'TOOL_MODE',
+      parse: oneOf(...TOOL_MODES),
+      fallback: 'auto' as ToolMode,
+      example: 'discovery',
+      description:
+        'How tools are offered: direct (one MCP tool per operation, tools/list paginated), discovery (three meta-tools: search_tools, describe_tool, call_tool), or auto (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools, direct otherwise).',
+    }),
+    toolModeThreshold: define({
+      variable: 'TOOL_MODE_THRESHOLD',
+      parse: integer(0, 1_000_000),
+      fallback: 64,
+      example: '40',
+      description: 'With TOOL_MODE=auto: a caller who may use more tools than this is offered the discovery meta-tools instead of the tools themselves.',
     }),
     stdioClaims: define({
       variable: 'MCP_STDIO_CLAIMS',

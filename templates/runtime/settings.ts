@@ -15,7 +15,7 @@ import type { UpstreamCredentials, UpstreamVariable } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import { LOG_LEVELS, readSetting, settingDefinitions, settingRows, settingText } from './setting-definitions.js';
-import type { LogLevel, SettingContext, SettingDefinitions, SettingRow } from './setting-definitions.js';
+import type { LogLevel, SettingContext, SettingDefinitions, SettingRow, ToolMode } from './setting-definitions.js';
 import { httpUrlProblem } from './setting-parsers.js';
 import { readRedisSettings } from './redis-settings.js';
 import type { RedisSettings } from './redis-settings.js';
@@ -61,6 +61,10 @@ export interface Settings {
   readonly maxConcurrentRequests: number;
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
+  /** How tools are offered: direct, discovery meta-tools, or auto by the caller's tool count (discovery.ts). */
+  readonly toolMode: ToolMode;
+  /** With toolMode auto: a caller who may use more tools than this is served the discovery meta-tools. */
+  readonly toolModeThreshold: number;
   readonly credentials: UpstreamCredentials;
   /** Shared state of the replicas (REDIS_URL); undefined when it is unset, or read for stdio. */
   readonly redis: RedisSettings | undefined;
@@ -110,6 +114,8 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConnections: readSetting(env, settings.maxConnections),
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
+    toolMode: readSetting(env, settings.toolMode),
+    toolModeThreshold: readSetting(env, settings.toolModeThreshold),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     redis: options.transport === 'stdio' ? undefined : readRedisSettings(env, settings, definition.name),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),

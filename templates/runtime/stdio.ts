@@ -21,6 +21,7 @@ import { ConcurrencyLimiter } from './limits.js';
 import { createMcpServer } from './mcp-server.js';
 import { readSetting, settingDefinitions } from './setting-definitions.js';
 import type { Settings } from './settings.js';
+import type { ToolSearch } from './tool-search.js';
 
 export interface RunningStdioServer {
   /** Resolves when the client closes stdin or close() is called. */
@@ -44,6 +45,7 @@ export async function startStdioServer(
   hooks?: ServerHooks,
   env: NodeJS.ProcessEnv = process.env,
   policies?: PolicyEngine,
+  search?: ToolSearch,
 ): Promise<RunningStdioServer> {
   const caller = stdioCaller(env);
   // Anything printed with console.log or console.info by this process would corrupt the protocol stream.
@@ -59,10 +61,12 @@ export async function startStdioServer(
       retries: settings.upstreamRetries,
     },
     pageSize: settings.toolsPageSize,
+    toolMode: { mode: settings.toolMode, threshold: settings.toolModeThreshold },
     caller,
     noClaims: NO_CLAIMS_OVER_STDIO,
     ...(hooks ? { hooks } : {}),
     ...(policies ? { policies } : {}),
+    ...(search ? { search } : {}),
   };
   let ended: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {

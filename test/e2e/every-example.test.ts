@@ -33,7 +33,8 @@ describe.each(listExamples())('generated/$name', (example) => {
         scheme.type === 'basic' ? [[`${scheme.envPrefix}_USERNAME`, 'u'], [`${scheme.envPrefix}_PASSWORD`, 'p']] : scheme.type === 'unsupported' ? [] : scheme.type === 'oauth2ClientCredentials' ? [] : [[`${scheme.envPrefix}_${scheme.type === 'apiKey' ? 'API_KEY' : 'TOKEN'}`, 'secret']],
       ),
     );
-    const server = await startGenerated(example.name, { AUTH_MODE: 'none', UPSTREAM_BASE_URL: `${upstream.origin}/base`, ...credentials });
+    // Every tool listed is direct mode's: under TOOL_MODE=auto an API of more than 64 tools (gmail) offers the discovery meta-tools (#13).
+    const server = await startGenerated(example.name, { AUTH_MODE: 'none', TOOL_MODE: 'direct', UPSTREAM_BASE_URL: `${upstream.origin}/base`, ...credentials });
     const client = new Client({ name: 'every-example', version: '1.0.0' });
     try {
       await client.connect(new StreamableHTTPClientTransport(new URL(server.url)));

@@ -27,7 +27,8 @@ const LEGACY = { 'MCP-Protocol-Version': '2025-03-26' };
 async function openServer(env: Record<string, string> = {}, definition: ServerDefinition = fixtureDefinition()) {
   const upstream = await startRecordingUpstream();
   cleanup.push(() => upstream.close());
-  const settings = readSettings({ AUTH_MODE: 'none', PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, RATE_LIMIT_PER_MINUTE: '0', ...env }, definition);
+  // tools/list pages are direct mode's: TOOL_MODE=auto would offer the discovery meta-tools for 1,000 tools (#13).
+  const settings = readSettings({ AUTH_MODE: 'none', PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, RATE_LIMIT_PER_MINUTE: '0', TOOL_MODE: 'direct', ...env }, definition);
   const audit: AuditRecord[] = [];
   const server = await startHttpServer(definition, settings, { audit: (record) => audit.push(record), log: () => undefined });
   cleanup.push(() => server.close());

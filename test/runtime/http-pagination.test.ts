@@ -32,7 +32,8 @@ function manyTools(count: number, shape: (tool: ToolDefinition, index: number) =
 async function openServer(definition: ServerDefinition, env: Record<string, string> = {}) {
   const upstream = await startRecordingUpstream();
   cleanup.push(() => upstream.close());
-  const settings = readSettings({ AUTH_MODE: 'none', PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, ...env }, definition);
+  // Pagination is direct mode's: TOOL_MODE=auto would offer the discovery meta-tools for this many tools (#13).
+  const settings = readSettings({ AUTH_MODE: 'none', PORT: '0', UPSTREAM_BASE_URL: `${upstream.origin}/api`, TOOL_MODE: 'direct', ...env }, definition);
   const server = await startHttpServer(definition, settings, { audit: () => undefined, log: () => undefined });
   cleanup.push(() => server.close());
   return server.url;
@@ -98,7 +99,7 @@ describe('#16 tools/list pagination', () => {
     cleanup.push(() => upstream.close());
     // Every third tool needs pets:write; the rest are public. The last 100 are all protected.
     const definition = manyTools(1000, (tool, index) => ({ ...tool, scopes: index % 3 === 0 || index >= 900 ? [['pets:write']] : [] }), authDefinition());
-    const mcp = await startProtected(as, `${upstream.origin}/api`, { MCP_TOOLS_PAGE_SIZE: '50' }, {}, definition);
+    const mcp = await startProtected(as, `${upstream.origin}/api`, { MCP_TOOLS_PAGE_SIZE: '50', TOOL_MODE: 'direct' }, {}, definition);
     cleanup.push(() => mcp.close());
 
     const reader = await as.mint(mcp.server.publicUrl, { claims: { scope: 'pets:read' } });

@@ -207,6 +207,8 @@ describe('describeSettings', () => {
       'MCP_MAX_BODY_BYTES',
       'MCP_MAX_CONCURRENT_REQUESTS',
       'MCP_TOOLS_PAGE_SIZE',
+      'TOOL_MODE',
+      'TOOL_MODE_THRESHOLD',
       'MCP_STDIO_CLAIMS',
       'MCP_HEADERS_TIMEOUT_MS',
       'MCP_REQUEST_TIMEOUT_MS',
