@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import { requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
 import type { Caller } from './caller.js';
+import type { ConsentOutcome } from './consent.js';
+import type { InvalidStateWhy } from './consent-state.js';
 import type { ToolDefinition } from './definition.js';
 import type { EndpointOutcome } from './mcp-endpoint.js';
 import { traceIdOf, traceparentOf } from './trace-context.js';
@@ -18,6 +20,8 @@ export type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'sub
   upstreamStatus?: number;
   upstreamCredential?: 'exchanged';
   onBehalfOf?: string;
+  consent?: ConsentOutcome;
+  why?: InvalidStateWhy;
 };
 
 /** What one HTTP request has decided so far. */
@@ -119,6 +123,18 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
 export function recordRefusal(trail: Trail, requestId: unknown, reason: string, policyId?: string): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
   if (entry) Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
+}
+
+/**
+ * Records the consent step of the tools/call with JSON-RPC id `requestId` (consent.ts): an approved call stays allowed
+ * with `consent: "approved"`; any other outcome means nothing ran, audited as refused with reason `consent_<outcome>`
+ * (`consent_requested`: the user was asked, the call waits for the answer) and, for an invalid state, `why`.
+ */
+export function recordConsent(trail: Trail, requestId: unknown, outcome: ConsentOutcome, why?: InvalidStateWhy): void {
+  const entry = trail.entries.find((candidate) => candidate.id === requestId);
+  if (!entry) return;
+  entry.consent = outcome;
+  if (outcome !== 'approved') Object.assign(entry, { decision: 'deny', reason: `consent_${outcome}` }, why === undefined ? {} : { why });
 }
 
 /**

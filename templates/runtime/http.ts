@@ -31,12 +31,14 @@ import { publicUrlFor } from './auth-settings.js';
 import type { AuthSettings } from './auth-settings.js';
 import { openAuditSink } from './audit.js';
 import type { AuditSink } from './audit.js';
-import { createAuditTrail, denyAll, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
+import { createAuditTrail, denyAll, recordConsent, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
 import type { Trail } from './audit-trail.js';
 import { createToolPolicy } from './authorization.js';
 import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
 import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
+import { consentContext } from './consent-setup.js';
+import type { ConsentOptions } from './consent-setup.js';
 import type { ServerDefinition } from './definition.js';
 import type { ServerHooks } from './hooks.js';
 import type { PolicyEngine } from './policies.js';
@@ -93,6 +95,8 @@ export interface HttpServerOptions {
   readonly rateLimitClock?: () => number;
   /** First backoff of upstream retries in ms (tests shorten it); default 200. */
   readonly retryBaseDelayMs?: number;
+  /** Consent seams: a single-use record shared by replicas (default in memory), a clock (tests move it). */
+  readonly consent?: ConsentOptions;
 }
 
 export interface RunningHttpServer {
@@ -138,6 +142,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     upstream: upstreamContext(settings, upstreamLimiter, options),
     policy: options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL),
     pageSize: settings.toolsPageSize,
+    consent: consentContext(settings.consent, options.consent),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;
@@ -214,6 +219,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       track: (call) => void work.push(call),
       onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
       onRefusal: ({ requestId, reason, policyId }) => recordRefusal(trail, requestId, reason, policyId),
+      onConsent: ({ requestId, outcome, why }) => recordConsent(trail, requestId, outcome, why),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.

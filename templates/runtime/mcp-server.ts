@@ -6,13 +6,15 @@
  * seam where caller authorization plugs in.
  */
 
-import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, ElicitRequestFormParams, ElicitResult, InputRequiredResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { bindArguments } from './bindings.js';
 import type { BindingRefusalReason } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
+import { canElicitForm, consentStep, envelopeCapabilities } from './consent.js';
+import type { Asking, ConsentContext, ConsentEvent } from './consent.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { SettingError, ToolInputError } from './errors.js';
 import { NO_HOOKS, runWithHooks } from './hooks.js';
@@ -76,6 +78,15 @@ export interface McpServerContext {
    * id of the call and, for a policy, the @id of the policy that decided.
    */
   readonly onRefusal?: (call: { readonly requestId: string | number; readonly tool: string; readonly reason: BindingRefusalReason | PolicyRefusalReason; readonly policyId?: string }) => void;
+  /** Consent before risky actions (consent.ts); without it, a tool that needs consent refuses every call. */
+  readonly consent?: ConsentContext;
+  /**
+   * Over legacy HTTP, when the client declared the elicitation capability: sends `elicitation/create` to the client
+   * within the call being answered (json-transport.ts) and resolves with its answer.
+   */
+  readonly elicit?: (params: ElicitRequestFormParams, timeoutMs: number) => Promise<ElicitResult>;
+  /** Told of each consent step's outcome (for the audit), with the JSON-RPC id of the call. */
+  readonly onConsent?: (call: { readonly requestId: string | number; readonly tool: string } & ConsentEvent) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
@@ -132,13 +143,13 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
   server.setRequestHandler('tools/call', (request, ctx: ServerContext) => {
     const args = argumentsAsSent(context.sentBody, ctx.mcpReq.id) ?? request.params.arguments ?? {};
-    const call = callTool(request.params.name, args, ctx.mcpReq.id, traceparentOf(request.params._meta));
+    const call = callTool(request.params.name, args, ctx.mcpReq.id, traceparentOf(request.params._meta), asking(ctx));
     context.track?.(call);
     return call;
   });
 
   /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, hooks, the upstream request. */
-  async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined): Promise<CallToolResult> {
+  async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined, ask: Asking): Promise<CallToolResult | InputRequiredResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
@@ -170,6 +181,10 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
         context.onRefusal?.({ requestId, tool: tool.name, reason: verdict.reason, ...(verdict.policyId === undefined ? {} : { policyId: verdict.policyId }) });
         return toolError(POLICY_REFUSAL_MESSAGE);
       }
+      // The user approves this very call (consent.ts) once everything else allows it, before the hooks and upstream.
+      const consent = await consentStep(context.consent, tool, caller, valid, ask);
+      if (consent.event) context.onConsent?.({ requestId, tool: tool.name, ...consent.event });
+      if (!consent.proceed) return consent.result;
       // The user's object-level check and hooks see only callers and arguments that have passed everything above.
       const outcome = await runWithHooks(hooks, { tool, identity: caller, args: valid }, () => callUpstream(tool, valid, upstream));
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;
@@ -180,6 +195,22 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       }
       throw error;
     }
+  }
+
+  /** How this request can ask the user: in-band on 2026-07-28, by elicitation/create on a legacy client that declared it. */
+  function asking(ctx: ServerContext): Asking {
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    if (envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined) {
+      const state = ctx.mcpReq.requestState();
+      return { kind: 'input_required', capabilities: envelopeCapabilities(envelope), inputResponses: ctx.mcpReq.inputResponses, requestState: typeof state === 'string' ? state : undefined };
+    }
+    // Legacy over HTTP: the transport relays the question, when the client declared it can answer (json-transport.ts).
+    if (context.elicit) return { kind: 'elicit', elicit: context.elicit };
+    // Legacy over stdio: the connection saw the client's initialize, so the SDK knows what it declared.
+    if (canElicitForm(server.getClientCapabilities())) {
+      return { kind: 'elicit', elicit: (params, timeoutMs) => ctx.mcpReq.elicitInput(params, { timeout: timeoutMs }) };
+    }
+    return { kind: 'none' };
   }
 
   return server;

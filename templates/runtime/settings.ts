@@ -60,8 +60,16 @@ export interface Settings {
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
   readonly credentials: UpstreamCredentials;
+  /** Consent before risky actions (consent.ts): CONSENT, CONSENT_KEY (decoded; undefined when unset), CONSENT_TTL_SECONDS. */
+  readonly consent: ConsentSettings;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
+}
+
+export interface ConsentSettings {
+  readonly mode: 'on' | 'off';
+  readonly key: Buffer | undefined;
+  readonly ttlSeconds: number;
 }
 
 export interface ReadSettingsOptions {
@@ -107,6 +115,7 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
+    consent: Object.freeze({ mode: readSetting(env, settings.consent), key: readSetting(env, settings.consentKey), ttlSeconds: readSetting(env, settings.consentTtlSeconds) }),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
 }
