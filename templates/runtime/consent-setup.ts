@@ -6,6 +6,7 @@
 import type { ConsentContext } from './consent.js';
 import { createConsentSealer, randomConsentKey } from './consent-state.js';
 import type { ToolDefinition } from './definition.js';
+import { CONSENT_KEY_EXAMPLE } from './setting-definitions.js';
 import type { ConsentSettings } from './settings.js';
 import { memorySingleUseRecord } from './single-use.js';
 import type { SingleUseRecord } from './single-use.js';
@@ -37,6 +38,9 @@ export function consentWarnings(settings: ConsentSettings, tools: readonly ToolD
   }
   if (settings.key === undefined) {
     return [`CONSENT_KEY is not set: consent approvals are sealed with a random key of this process, so replicas will not accept each other's approvals and a restart voids open questions. Set CONSENT_KEY to the same value on every replica.`];
+  }
+  if (settings.key.equals(Buffer.from(CONSENT_KEY_EXAMPLE, 'base64'))) {
+    return ['WARNING: CONSENT_KEY is the example of the documentation, which anyone can read and so forge approvals with. Generate a key: openssl rand -base64 32.'];
   }
   return [];
 }

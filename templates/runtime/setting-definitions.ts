@@ -89,6 +89,12 @@ const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ok(parsed as Record<string, unknown>) : fail('must be a JSON object of claims');
 };
 
+/**
+ * CONSENT_KEY's documented example: base64 of the words "replace-with-openssl-rand-32byte". It is accepted like any key
+ * of its size, and a server started with it warns (consent-setup.ts), since everybody can read it.
+ */
+export const CONSENT_KEY_EXAMPLE = 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMmJ5dGU=';
+
 /** CONSENT_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
 const consentKey: Parser<Buffer> = (value) => {
   const decoded = decodeConsentKey(value);
@@ -297,7 +303,7 @@ export function settingDefinitions(context: SettingContext = {}) {
       parse: consentKey,
       fallback: undefined,
       defaultText: 'a random key per process',
-      example: '$(openssl rand -base64 32)',
+      example: CONSENT_KEY_EXAMPLE,
       secret: true,
       description:
         'Key (hex, base64 or base64url, at least 32 bytes) sealing the consent state that 2026-07-28 clients carry between the question and the approved call. Give every replica the same key so that any of them accepts an approval; without it each process makes its own.',
