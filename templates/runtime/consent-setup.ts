@@ -20,9 +20,9 @@ export interface ConsentOptions {
 /** The consent context of `settings`; without CONSENT_KEY, sealed under a random key of this process. */
 export function consentContext(settings: ConsentSettings, options: ConsentOptions = {}): ConsentContext {
   return {
-    mode: settings.mode,
-    sealer: createConsentSealer(settings.key ?? randomConsentKey()),
-    ttlSeconds: settings.ttlSeconds,
+    mode: settings.consent,
+    sealer: createConsentSealer(settings.consentKey ?? randomConsentKey()),
+    ttlSeconds: settings.consentTtlSeconds,
     record: options.record ?? memorySingleUseRecord(options.now ? { now: options.now } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
@@ -33,13 +33,13 @@ export function consentWarnings(settings: ConsentSettings, tools: readonly ToolD
   const asking = tools.filter((tool) => tool.consent !== undefined).map((tool) => tool.name);
   if (asking.length === 0) return [];
   const named = `${asking.length} ${asking.length === 1 ? 'tool' : 'tools'} (${asking.slice(0, 5).join(', ')}${asking.length > 5 ? ', …' : ''})`;
-  if (settings.mode === 'off') {
+  if (settings.consent === 'off') {
     return [`WARNING: CONSENT=off — ${named} that need the user's approval run without asking. Use this only when the host asks the user itself.`];
   }
-  if (settings.key === undefined) {
+  if (settings.consentKey === undefined) {
     return [`CONSENT_KEY is not set: consent approvals are sealed with a random key of this process, so replicas will not accept each other's approvals and a restart voids open questions. Set CONSENT_KEY to the same value on every replica.`];
   }
-  if (settings.key.equals(Buffer.from(CONSENT_KEY_EXAMPLE, 'base64'))) {
+  if (settings.consentKey.equals(Buffer.from(CONSENT_KEY_EXAMPLE, 'base64'))) {
     return ['WARNING: CONSENT_KEY is the example of the documentation, which anyone can read and so forge approvals with. Generate a key: openssl rand -base64 32.'];
   }
   return [];

@@ -142,7 +142,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     upstream: upstreamContext(settings, upstreamLimiter, options),
     policy: options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL),
     pageSize: settings.toolsPageSize,
-    consent: consentContext(settings.consent, options.consent),
+    consent: consentContext(settings, options.consent),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;

@@ -81,7 +81,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
   if (missing) log('warn', missing);
   // Once at start: consent turned off, or approvals that only this process can check.
-  for (const warning of consentWarnings(settings.consent, definition.tools)) log('warn', warning);
+  for (const warning of consentWarnings(settings, definition.tools)) log('warn', warning);
   // Without a caller's token (stdio, AUTH_MODE=none) a scheme set to exchange it has nothing to exchange.
   if (stdio || settings.auth?.mode === 'none') {
     const unavailable = exchangeUnavailableWarning(settings.credentials, definition.tools);

@@ -148,7 +148,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     return call;
   });
 
-  /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, hooks, the upstream request. */
+  /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, consent, hooks, the upstream request. */
   async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined, ask: Asking): Promise<CallToolResult | InputRequiredResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.

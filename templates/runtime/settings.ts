@@ -60,17 +60,18 @@ export interface Settings {
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
   readonly credentials: UpstreamCredentials;
-  /** Consent before risky actions (consent.ts): CONSENT, CONSENT_KEY (decoded; undefined when unset), CONSENT_TTL_SECONDS. */
-  readonly consent: ConsentSettings;
+  /** Consent before risky actions (consent.ts): `off` only on purpose (CONSENT). */
+  readonly consent: 'on' | 'off';
+  /** The decoded CONSENT_KEY that seals consent states; undefined when unset (a random key per process). */
+  readonly consentKey: Buffer | undefined;
+  /** Seconds the user has to answer a consent question (CONSENT_TTL_SECONDS). */
+  readonly consentTtlSeconds: number;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
 }
 
-export interface ConsentSettings {
-  readonly mode: 'on' | 'off';
-  readonly key: Buffer | undefined;
-  readonly ttlSeconds: number;
-}
+/** The consent settings, as consent-setup.ts reads them. */
+export type ConsentSettings = Pick<Settings, 'consent' | 'consentKey' | 'consentTtlSeconds'>;
 
 export interface ReadSettingsOptions {
   /** `stdio` skips the HTTP-only authorization settings (2025-11-25 basic/authorization: stdio uses the environment). */
@@ -115,7 +116,9 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
-    consent: Object.freeze({ mode: readSetting(env, settings.consent), key: readSetting(env, settings.consentKey), ttlSeconds: readSetting(env, settings.consentTtlSeconds) }),
+    consent: readSetting(env, settings.consent),
+    consentKey: readSetting(env, settings.consentKey),
+    consentTtlSeconds: readSetting(env, settings.consentTtlSeconds),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
 }

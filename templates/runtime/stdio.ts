@@ -62,7 +62,7 @@ export async function startStdioServer(
     pageSize: settings.toolsPageSize,
     caller,
     noClaims: NO_CLAIMS_OVER_STDIO,
-    consent: consentContext(settings.consent),
+    consent: consentContext(settings),
     ...(hooks ? { hooks } : {}),
     ...(policies ? { policies } : {}),
   };

@@ -174,3 +174,56 @@ describe('#12 consent with a legacy client (elicitation/create during the call)'
     expect(await toolAudit(1)).toEqual([{ tool: 'delete_ticket', decision: 'deny', reason: 'consent_unsupported', consent: 'unsupported' }]);
   });
 });
+
+describe('#12 legacy elicitation on the wire', () => {
+  const LEGACY_HEADERS = { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'MCP-Protocol-Version': '2025-11-25' };
+  const post = (tokenValue: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(mcp.url, { method: 'POST', headers: { ...LEGACY_HEADERS, Authorization: `Bearer ${tokenValue}`, ...headers }, body: JSON.stringify(body) });
+  const initialize = (capabilities: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities, clientInfo: { name: 'raw', version: '1' } } });
+
+  /** Reads server-sent events from `response` until one holds a message matching `want`. */
+  async function nextEvent(reader: ReadableStreamDefaultReader<Uint8Array>, state: { text: string }, want: (message: any) => boolean): Promise<any> {
+    const decoder = new TextDecoder();
+    for (;;) {
+      const events = state.text.split('\n\n');
+      state.text = events.pop()!;
+      for (const event of events) {
+        const data = event.split('\n').find((line) => line.startsWith('data: '));
+        if (data) {
+          const message = JSON.parse(data.slice(6));
+          if (want(message)) return message;
+        }
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      state.text += decoder.decode(value, { stream: true });
+    }
+  }
+
+  it('#12 only an initialize declaring form elicitation gets the marker session id', async () => {
+    const tokenValue = await token();
+    expect((await post(tokenValue, initialize({ elicitation: {} }))).headers.get('mcp-session-id')).toMatch(/^elicit\.[A-Za-z0-9_-]{22}$/);
+    expect((await post(tokenValue, initialize({ elicitation: { url: {} } }))).headers.get('mcp-session-id')).toBeNull();
+    expect((await post(tokenValue, initialize({}))).headers.get('mcp-session-id')).toBeNull();
+  });
+
+  it('#12 the answer of another caller does not reach the waiting call; the asking caller\'s does', async () => {
+    const alice = await token();
+    const mallory = await as.mint(mcp.server.publicUrl, { claims: { sub: 'mallory', client_id: 'desk-app', scope: '' } });
+    const session = (await post(alice, initialize({ elicitation: { form: {} } }))).headers.get('mcp-session-id')!;
+    const response = await post(alice, { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'delete_ticket', arguments: { ticketId: 'T-5' } } }, { 'Mcp-Session-Id': session });
+    expect(response.headers.get('content-type')).toBe('text/event-stream');
+    const reader = response.body!.getReader();
+    const state = { text: '' };
+    const question = await nextEvent(reader, state, (message) => message.method === 'elicitation/create');
+    expect(question.params).toMatchObject({ mode: 'form', message: 'Helpdesk API: Delete a ticket (DELETE /tickets/{ticketId}).\nticketId: "T-5"\nThis cannot be undone.' });
+    const approval = { jsonrpc: '2.0', id: question.id, result: { action: 'accept', content: { confirm: true } } };
+    // Mallory's answer (even with the right id) is not taken, so the call still waits.
+    expect((await post(mallory, approval, { 'Mcp-Session-Id': session })).status).toBe(202);
+    expect(upstream.received).toEqual([]);
+    expect((await post(alice, approval, { 'Mcp-Session-Id': session })).status).toBe(202);
+    const result = await nextEvent(reader, state, (message) => message.id === 7);
+    expect(result.result.isError).toBeFalsy();
+    expect(upstream.received.map((request) => request.url)).toEqual(['/api/tickets/T-5']);
+  });
+});
