@@ -38,7 +38,7 @@ export const SPOKEN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28', ...SUP
 /** 2026-07-28 basic/index#error-codes: UnsupportedProtocolVersion. */
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
 
-/** Seconds between SSE comments while a stream waits for the user, so that proxies do not close it as idle. */
+/** Milliseconds between SSE comments while a stream waits for the user, so that proxies do not close it as idle. */
 const KEEP_ALIVE_MS = 15_000;
 
 export interface JsonTransportOptions {
