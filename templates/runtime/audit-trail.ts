@@ -8,6 +8,8 @@ import type { IncomingMessage } from 'node:http';
 import { requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
 import type { Caller } from './caller.js';
+import type { ConsentOutcome } from './consent.js';
+import type { InvalidStateWhy } from './consent-state.js';
 import type { ToolDefinition } from './definition.js';
 import { CALL_TOOL, innerToolName, isMetaTool } from './discovery.js';
 import type { EndpointOutcome } from './mcp-endpoint.js';
@@ -21,6 +23,8 @@ export type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'sub
   onBehalfOf?: string;
   /** Set when the tool was run through the discovery meta-tool call_tool (discovery.ts); `tool` names the tool run. */
   via?: 'call_tool';
+  consent?: ConsentOutcome;
+  why?: InvalidStateWhy;
 };
 
 /** What one HTTP request has decided so far. */
@@ -143,6 +147,18 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
 export function recordRefusal(trail: Trail, requestId: unknown, reason: string, policyId?: string): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
   if (entry) Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
+}
+
+/**
+ * Records the consent step of the tools/call with JSON-RPC id `requestId` (consent.ts): an approved call stays allowed
+ * with `consent: "approved"`; any other outcome means nothing ran, audited as refused with reason `consent_<outcome>`
+ * (`consent_requested`: the user was asked, the call waits for the answer) and, for an invalid state, `why`.
+ */
+export function recordConsent(trail: Trail, requestId: unknown, outcome: ConsentOutcome, why?: InvalidStateWhy): void {
+  const entry = trail.entries.find((candidate) => candidate.id === requestId);
+  if (!entry) return;
+  entry.consent = outcome;
+  if (outcome !== 'approved') Object.assign(entry, { decision: 'deny', reason: `consent_${outcome}` }, why === undefined ? {} : { why });
 }
 
 /**

@@ -13,7 +13,7 @@
  * call_tool answer for it exactly as for a tool that does not exist, so the meta-tools are no oracle of what exists.
  */
 
-import type { CallToolResult, Tool } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult, Tool } from '@modelcontextprotocol/server';
 import { decide } from './authorization.js';
 import type { Caller } from './caller.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
@@ -106,8 +106,11 @@ export interface MetaToolContext {
   canSee(tool: ToolDefinition): boolean;
   /** The scopes a step-up would ask for, when the caller lacks only scopes for the tool (stepUpScopesFor). */
   stepUpScopes(tool: ToolDefinition): readonly string[] | undefined;
-  /** The server's tools/call of `name` with `args` (mcp-server.ts callTool), for call_tool. */
-  call(name: string, args: unknown): Promise<CallToolResult>;
+  /**
+   * The server's tools/call of `name` with `args` (mcp-server.ts callTool), for call_tool; an input-required result
+   * (a consent question, 2026-07-28) passes through, and the client's retry of call_tool reaches the same tool.
+   */
+  call(name: string, args: unknown): Promise<CallToolResult | InputRequiredResult>;
 }
 
 /** The three meta-tools as tools/list shows them. */
@@ -116,7 +119,7 @@ export function metaToolList(): Tool[] {
 }
 
 /** Runs meta-tool `name` (one of META_TOOL_NAMES) with `args` as sent. */
-export async function callMetaTool(name: string, args: unknown, context: MetaToolContext): Promise<CallToolResult> {
+export async function callMetaTool(name: string, args: unknown, context: MetaToolContext): Promise<CallToolResult | InputRequiredResult> {
   try {
     if (name === SEARCH_TOOLS) return searchTools(args, context);
     if (name === DESCRIBE_TOOL) return describeTool(args, context);

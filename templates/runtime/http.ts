@@ -31,12 +31,14 @@ import { publicUrlFor } from './auth-settings.js';
 import type { AuthSettings } from './auth-settings.js';
 import { openAuditSink } from './audit.js';
 import type { AuditSink } from './audit.js';
-import { createAuditTrail, denyAll, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
+import { createAuditTrail, denyAll, recordConsent, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
 import type { Trail } from './audit-trail.js';
 import { createToolPolicy } from './authorization.js';
 import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
 import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
+import { consentContext } from './consent-setup.js';
+import type { ConsentOptions } from './consent-setup.js';
 import type { ServerDefinition } from './definition.js';
 import { stepUpScopesFor, toolModeDecider } from './discovery.js';
 import type { ToolModeSetting } from './discovery.js';
@@ -100,6 +102,8 @@ export interface HttpServerOptions {
   readonly rateLimitClock?: () => number;
   /** First backoff of upstream retries in ms (tests shorten it); default 200. */
   readonly retryBaseDelayMs?: number;
+  /** Consent seams: a single-use record shared by replicas (default in memory), a clock (tests move it). */
+  readonly consent?: ConsentOptions;
 }
 
 export interface RunningHttpServer {
@@ -139,7 +143,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
   const log = options.log ?? createLog(settings.logLevel);
   const audit = createAuditTrail(options.audit ?? openAuditSink(auth.auditLog), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
-  // With REDIS_URL the replicas share the rate limit's buckets (redis-state.ts); without it they stay in this process.
+  // With REDIS_URL the replicas share the rate limit's buckets and consent's single-use record (redis-state.ts);
+  // without it both stay in this process.
   const sharedState = settings.redis ? await openRedisState(settings.redis, settings, log) : undefined;
   const limits = createRequestLimits(settings, { clock: options.rateLimitClock, rateLimit: sharedState?.rateLimit });
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
@@ -154,6 +159,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     policy,
     pageSize: settings.toolsPageSize,
     ...(options.search ? { search: options.search } : {}),
+    // With REDIS_URL an approval is single use across the replicas, not once per replica.
+    consent: consentContext(settings, sharedState && !options.consent?.record ? { ...options.consent, record: sharedState.singleUse } : options.consent),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;
@@ -238,6 +245,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       track: (call) => void work.push(call),
       onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
       onRefusal: ({ requestId, reason, policyId }) => recordRefusal(trail, requestId, reason, policyId),
+      onConsent: ({ requestId, outcome, why }) => recordConsent(trail, requestId, outcome, why),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.

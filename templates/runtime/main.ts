@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
 import { NO_CLAIMS_OVER_HTTP, NO_CLAIMS_OVER_STDIO, unboundToolsWarning } from './bindings.js';
 import { CALL_VARIABLES } from './call-settings.js';
+import { consentWarnings } from './consent-setup.js';
 import { exchangeUnavailableWarning, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -79,6 +80,8 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   // Once at start: tools whose calls go upstream without the server's credentials, and the variables to set.
   const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
   if (missing) log('warn', missing);
+  // Once at start: consent turned off, or approvals that only this process can check.
+  for (const warning of consentWarnings(settings, definition.tools)) log('warn', warning);
   // Without a caller's token (stdio, AUTH_MODE=none) a scheme set to exchange it has nothing to exchange.
   if (stdio || settings.auth?.mode === 'none') {
     const unavailable = exchangeUnavailableWarning(settings.credentials, definition.tools);

@@ -7,13 +7,15 @@
  * seam where caller authorization plugs in.
  */
 
-import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { CallToolResult, ServerContext, Tool } from '@modelcontextprotocol/server';
+import { PROTOCOL_VERSION_META_KEY, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, ElicitRequestFormParams, ElicitResult, InputRequiredResult, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/server/validators/ajv';
 import { bindArguments } from './bindings.js';
 import type { BindingRefusalReason } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
+import { canElicitForm, consentStep, envelopeCapabilities } from './consent.js';
+import type { Asking, ConsentContext, ConsentEvent } from './consent.js';
 import type { ServerDefinition, ToolDefinition } from './definition.js';
 import { callMetaTool, isMetaTool, metaToolList, usesDiscovery } from './discovery.js';
 import type { ToolModeSetting } from './discovery.js';
@@ -96,6 +98,15 @@ export interface McpServerContext {
     readonly reason: BindingRefusalReason | PolicyRefusalReason | ExchangeFailureReason;
     readonly policyId?: string;
   }) => void;
+  /** Consent before risky actions (consent.ts); without it, a tool that needs consent refuses every call. */
+  readonly consent?: ConsentContext;
+  /**
+   * Over legacy HTTP, when the client declared the elicitation capability: sends `elicitation/create` to the client
+   * within the call being answered (json-transport.ts) and resolves with its answer.
+   */
+  readonly elicit?: (params: ElicitRequestFormParams, timeoutMs: number) => Promise<ElicitResult>;
+  /** Told of each consent step's outcome (for the audit), with the JSON-RPC id of the call. */
+  readonly onConsent?: (call: { readonly requestId: string | number; readonly tool: string } & ConsentEvent) => void;
   /** Told the HTTP status of each upstream response (for the audit), with the JSON-RPC id of the call. */
   readonly onUpstreamResponse?: (call: { readonly requestId: string | number; readonly tool: string; readonly status: number } & Partial<UpstreamCallFacts>) => void;
 }
@@ -168,18 +179,19 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
     const args = argumentsAsSent(context.sentBody, ctx.mcpReq.id) ?? request.params.arguments ?? {};
     const { name } = request.params;
     const traceparent = traceparentOf(request.params._meta);
+    const consentAsking = asking(ctx);
     // In discovery mode the meta-tools' names are theirs; tools are still called directly by name (hosts that remember
     // them), through the same checks. call_tool runs its tool through this very callTool, under the same JSON-RPC id.
     const call =
       discovery() && isMetaTool(name)
-        ? callMetaTool(name, args, { ...metaTools, search: context.search ?? searchFor(definition), call: (inner, innerArgs) => callTool(inner, innerArgs, ctx.mcpReq.id, traceparent) })
-        : callTool(name, args, ctx.mcpReq.id, traceparent);
+        ? callMetaTool(name, args, { ...metaTools, search: context.search ?? searchFor(definition), call: (inner, innerArgs) => callTool(inner, innerArgs, ctx.mcpReq.id, traceparent, consentAsking) })
+        : callTool(name, args, ctx.mcpReq.id, traceparent, consentAsking);
     context.track?.(call);
     return call;
   });
 
-  /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, hooks, the upstream request. */
-  async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined): Promise<CallToolResult> {
+  /** Runs one tools/call: authorization, argument bindings, validation, Cedar policies, consent, hooks, the upstream request. */
+  async function callTool(name: string, args: unknown, requestId: string | number, traceparent: string | undefined, ask: Asking): Promise<CallToolResult | InputRequiredResult> {
     const tool = registry.get(name);
     // 2025-11-25 server/tools#error-handling: an unknown tool is a protocol error, not a tool result.
     if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Unknown tool: ${name}`);
@@ -212,6 +224,10 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
         context.onRefusal?.({ requestId, tool: tool.name, reason: verdict.reason, ...(verdict.policyId === undefined ? {} : { policyId: verdict.policyId }) });
         return toolError(POLICY_REFUSAL_MESSAGE);
       }
+      // The user approves this very call (consent.ts) once everything else allows it, before the hooks and upstream.
+      const consent = await consentStep(context.consent, tool, caller, valid, ask);
+      if (consent.event) context.onConsent?.({ requestId, tool: tool.name, ...consent.event });
+      if (!consent.proceed) return consent.result;
       // The user's object-level check and hooks see only callers and arguments that have passed everything above.
       const outcome = await runWithHooks(hooks, { tool, identity: caller, args: valid }, () => callUpstream(tool, valid, upstream));
       return 'rejected' in outcome ? toolError(outcome.rejected) : outcome.result;
@@ -222,6 +238,22 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
       }
       throw error;
     }
+  }
+
+  /** How this request can ask the user: in-band on 2026-07-28, by elicitation/create on a legacy client that declared it. */
+  function asking(ctx: ServerContext): Asking {
+    const envelope = ctx.mcpReq.envelope as Record<string, unknown> | undefined;
+    if (envelope?.[PROTOCOL_VERSION_META_KEY] !== undefined) {
+      const state = ctx.mcpReq.requestState();
+      return { kind: 'input_required', capabilities: envelopeCapabilities(envelope), inputResponses: ctx.mcpReq.inputResponses, requestState: typeof state === 'string' ? state : undefined };
+    }
+    // Legacy over HTTP: the transport relays the question, when the client declared it can answer (json-transport.ts).
+    if (context.elicit) return { kind: 'elicit', elicit: context.elicit };
+    // Legacy over stdio: the connection saw the client's initialize, so the SDK knows what it declared.
+    if (canElicitForm(server.getClientCapabilities())) {
+      return { kind: 'elicit', elicit: (params, timeoutMs) => ctx.mcpReq.elicitInput(params, { timeout: timeoutMs }) };
+    }
+    return { kind: 'none' };
   }
 
   return server;

@@ -8,6 +8,7 @@
  * Pure: the generator imports this module to document the settings, so nothing here may run at import.
  */
 
+import { decodeConsentKey } from './consent-state.js';
 import { SettingError } from './errors.js';
 import { hostName, httpUrl, httpsUrl, integer, list, oneOf, ok, origin, scopeToken, text, fail } from './setting-parsers.js';
 import type { Parser } from './setting-parsers.js';
@@ -91,6 +92,18 @@ const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
     return fail('is not valid JSON');
   }
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ok(parsed as Record<string, unknown>) : fail('must be a JSON object of claims');
+};
+
+/**
+ * CONSENT_KEY's documented example: base64 of the words "replace-with-openssl-rand-32byte". It is accepted like any key
+ * of its size, and a server started with it warns (consent-setup.ts), since everybody can read it.
+ */
+export const CONSENT_KEY_EXAMPLE = 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMmJ5dGU=';
+
+/** CONSENT_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
+const consentKey: Parser<Buffer> = (value) => {
+  const decoded = decodeConsentKey(value);
+  return 'problem' in decoded ? fail(decoded.problem) : ok(decoded.key);
 };
 
 interface DefinitionSpec<T, F> {
@@ -316,6 +329,31 @@ export function settingDefinitions(context: SettingContext = {}) {
       fallback: 'info' as LogLevel,
       example: 'debug',
       description: `Log verbosity of the JSON log lines on stderr: ${LOG_LEVELS.join(', ')}.`,
+    }),
+    consent: define({
+      variable: 'CONSENT',
+      parse: oneOf('on', 'off'),
+      fallback: 'on' as 'on' | 'off',
+      example: 'off',
+      description:
+        "on: tools that need consent run only once the user has approved the call (asked through the client); off turns consent off, for hosts that ask the user themselves (a warning is logged at start).",
+    }),
+    consentKey: define({
+      variable: 'CONSENT_KEY',
+      parse: consentKey,
+      fallback: undefined,
+      defaultText: 'a random key per process',
+      example: CONSENT_KEY_EXAMPLE,
+      secret: true,
+      description:
+        'Key (hex, base64 or base64url, at least 32 bytes) sealing the consent state that 2026-07-28 clients carry between the question and the approved call. Give every replica the same key so that any of them accepts an approval; without it each process makes its own.',
+    }),
+    consentTtlSeconds: define({
+      variable: 'CONSENT_TTL_SECONDS',
+      parse: integer(10, 3600, 'a whole number of seconds'),
+      fallback: 300,
+      example: '120',
+      description: 'Seconds the user has to answer a consent question (10 to 3600); an approval is accepted within this time and once only.',
     }),
     // Caller authorization (the server as an OAuth 2.1 resource server): over stdio no token is checked
     // (MCP 2025-11-25 basic/authorization), so these are read only when serving HTTP.

@@ -68,9 +68,18 @@ export interface Settings {
   readonly credentials: UpstreamCredentials;
   /** Shared state of the replicas (REDIS_URL); undefined when it is unset, or read for stdio. */
   readonly redis: RedisSettings | undefined;
+  /** Consent before risky actions (consent.ts): `off` only on purpose (CONSENT). */
+  readonly consent: 'on' | 'off';
+  /** The decoded CONSENT_KEY that seals consent states; undefined when unset (a random key per process). */
+  readonly consentKey: Buffer | undefined;
+  /** Seconds the user has to answer a consent question (CONSENT_TTL_SECONDS). */
+  readonly consentTtlSeconds: number;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
 }
+
+/** The consent settings, as consent-setup.ts reads them. */
+export type ConsentSettings = Pick<Settings, 'consent' | 'consentKey' | 'consentTtlSeconds'>;
 
 export interface ReadSettingsOptions {
   /** `stdio` skips the HTTP-only authorization settings (2025-11-25 basic/authorization: stdio uses the environment). */
@@ -118,6 +127,9 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     toolModeThreshold: readSetting(env, settings.toolModeThreshold),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     redis: options.transport === 'stdio' ? undefined : readRedisSettings(env, settings, definition.name),
+    consent: readSetting(env, settings.consent),
+    consentKey: readSetting(env, settings.consentKey),
+    consentTtlSeconds: readSetting(env, settings.consentTtlSeconds),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
 }

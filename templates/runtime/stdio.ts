@@ -17,6 +17,7 @@ import { NO_CLAIMS_OVER_STDIO } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import { frozenClaims } from './claims.js';
+import { consentContext } from './consent-setup.js';
 import { ConcurrencyLimiter } from './limits.js';
 import { createMcpServer } from './mcp-server.js';
 import { readSetting, settingDefinitions } from './setting-definitions.js';
@@ -64,6 +65,7 @@ export async function startStdioServer(
     toolMode: { mode: settings.toolMode, threshold: settings.toolModeThreshold },
     caller,
     noClaims: NO_CLAIMS_OVER_STDIO,
+    consent: consentContext(settings),
     ...(hooks ? { hooks } : {}),
     ...(policies ? { policies } : {}),
     ...(search ? { search } : {}),

@@ -53,6 +53,7 @@ describe('#9 one settings list', () => {
     expect(variables).toEqual(expect.arrayContaining(['HOST', 'OAUTH_INTROSPECTION_CLIENT_SECRET', 'UPSTREAM_KEY_API_KEY', 'UPSTREAM_LOGIN_PASSWORD', 'UPSTREAM_TOK_TOKEN', 'UPSTREAM_CC_CLIENT_SECRET', 'UPSTREAM_CC_TOKEN_URL']));
     expect(rows.filter((row) => row.secret).map((row) => row.variable)).toEqual([
       'REDIS_URL',
+      'CONSENT_KEY',
       'OAUTH_INTROSPECTION_CLIENT_SECRET',
       'UPSTREAM_CC_CLIENT_ID',
       'UPSTREAM_CC_CLIENT_SECRET',
