@@ -29,7 +29,7 @@ describe('config', () => {
 
   it('reports every problem with its pointer', () => {
     expect(problems({ nme: 'x', include: { tag: ['a'] }, exclude: { methods: ['FETCH'], paths: ['pets'] }, roles: { admin: 'all' }, name: 'Bad Name' })).toEqual([
-      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies, confirm. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/name: must be a valid npm package name. Use lower case letters, digits, "-" and "."; for example name: petstore-mcp. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/include/tag: unknown key "tag". Allowed keys: tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/exclude/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
