@@ -87,7 +87,8 @@ export function checkConfirmUsage(context: ConsentContext): void {
   const confirm = context.config.confirm;
   if (!confirm) return;
   const operationIds = new Set(context.spec.operations.map((operation) => operation.operationId));
-  for (const key of SELECTOR_KEYS) {
+  // In the config's own order, so the warnings read like the file.
+  for (const key of Object.keys(confirm).filter((name): name is (typeof SELECTOR_KEYS)[number] => (SELECTOR_KEYS as readonly string[]).includes(name))) {
     (confirm[key] ?? []).forEach((entry, index) => {
       if (context.used.has(`${key}/${index}`)) return;
       const at = pointerJoin('#/confirm', key, index);

@@ -137,3 +137,31 @@ describe('#8 policy in the config', () => {
     ]);
   });
 });
+
+describe('#12 confirm in the config', () => {
+  it('#12 accepts a selector, arguments per operation and deletes', () => {
+    const config = { confirm: { operations: ['refundPayment'], methods: ['POST'], tags: ['money'], paths: ['/grants/**'], arguments: { refundPayment: ['paymentId', 'body'], listAll: [] }, deletes: false } };
+    expect(parseConfig(config, 'c.yaml')).toEqual(config);
+  });
+
+  it('#12 reports every malformed confirm entry, located', () => {
+    expect(problems({ confirm: [] })).toEqual([
+      'portcullis.yaml#/confirm: must be an object with tags, operations, paths, methods, arguments or deletes. For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }. [ERR_CONFIG_INVALID]',
+    ]);
+    expect(
+      problems({ confirm: { operation: ['a'], methods: ['FETCH'], paths: ['grants'], tags: 'money', deletes: 'no', arguments: { a: 'id', b: ['id', 'id'], c: [''] } } }),
+    ).toEqual([
+      'portcullis.yaml#/confirm/operation: unknown key "operation". Allowed keys: tags, operations, paths, methods, arguments, deletes. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/paths/0: path pattern "grants" does not start with "/". Write it as in the spec, e.g. /pets/*. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/tags: must be a list of strings. For example tags: [...]. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/deletes: must be true or false. For example deletes: false (DELETE operations then need consent only when selected or marked x-mcp-confirm: true). [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/a: must be a list of argument names. For example a: [id]. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/b/1: argument "id" is listed twice. List each argument once. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/c: must be a list of argument names. For example c: [id]. [ERR_CONFIG_INVALID]',
+    ]);
+    expect(problems({ confirm: { arguments: ['a'] } })).toEqual([
+      'portcullis.yaml#/confirm/arguments: must map operationIds to lists of argument names. For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }. [ERR_CONFIG_INVALID]',
+    ]);
+  });
+});

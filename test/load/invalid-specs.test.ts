@@ -109,6 +109,18 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
     'specs/invalid/unsatisfiable-scope-names.yaml#/paths/~1reports/post/security/0/oauth/0: scope "reports write" contains " " (a space), so no access token can carry it (RFC 6749 §3.3 scope-token). Rename it using printable ASCII characters other than space, \'"\' and \'\\\'. [ERR_SPEC_SCOPE_NAME]',
   ],
   // #8: misspelled or misplaced x-mcp-* extensions on the document, a path item, an operation, a parameter and a schema.
+  // #12: x-mcp-confirm is true, false or { consequence }, read on operations and path items only.
+  'confirm-extension.yaml': [
+    'specs/invalid/confirm-extension.yaml#/x-mcp-confirm: x-mcp-confirm is not read here, so it would have no effect. portcullis reads x-mcp-confirm only on path items and operations: move it there. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/x-mcp-confirm: x-mcp-confirm must be true, false or an object with consequence, not the string "yes". For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/post/x-mcp-confirm/arguments: x-mcp-confirm has no key "arguments". Its only key is consequence. For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/post/x-mcp-confirm/consequence: must be a non-empty string, not the string "". For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/put/x-mcp-confirm/because: x-mcp-confirm has no key "because". Its only key is consequence. For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/put/x-mcp-confirm: x-mcp-confirm as an object needs consequence: what follows from the call, in one sentence. For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/delete/x-mcp-confirm: x-mcp-confirm must be true, false or an object with consequence, not the number 1. For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/delete/x-mcp-confrim: unknown extension "x-mcp-confrim" is close to "x-mcp-confirm", which portcullis reads on path items and operations. Did you mean "x-mcp-confirm"? Rename it. [ERR_SPEC_EXTENSION]',
+    'specs/invalid/confirm-extension.yaml#/paths/~1grants/delete/parameters/0/x-mcp-confirm: x-mcp-confirm is not read here, so it would have no effect. portcullis reads x-mcp-confirm only on path items and operations: move it there. [ERR_SPEC_EXTENSION]',
+  ],
   'extension-typos.yaml': [
     'specs/invalid/extension-typos.yaml#/x-mcp-exlude: unknown extension "x-mcp-exlude" is close to "x-mcp-exclude", which portcullis reads on the document, path items and operations. Did you mean "x-mcp-exclude"? Rename it. [ERR_SPEC_EXTENSION]',
     'specs/invalid/extension-typos.yaml#/paths/~1tasks/x-mcp-role: unknown extension "x-mcp-role" is close to "x-mcp-roles", which portcullis reads on path items and operations. Did you mean "x-mcp-roles"? Rename it. [ERR_SPEC_EXTENSION]',
