@@ -36,7 +36,7 @@ export interface ConsentContext {
   readonly config: PortcullisConfig;
   /** Reports issues located in the config file. */
   readonly report: Report;
-  /** `tags/0`, `arguments/deleteTicket`, ...: the config entries that matched some tool. */
+  /** `#/confirm/tags/0`, `#/confirm/arguments/deleteTicket`, ...: the config entries that matched some tool. */
   readonly used: Set<string>;
 }
 
@@ -62,7 +62,7 @@ export function consentOf(operation: NormalizedOperation, tool: ConsentTool, con
       context.report(
         'WARN_CONFIG_OVERRIDES_SPEC',
         'warning',
-        pointerJoin('#/confirm', ...selectedBy[0]!.split('/')),
+        selectedBy[0]!,
         `confirm selects ${operation.method} ${operation.path} (tool ${tool.name}), which the spec opts out of consent with x-mcp-confirm: false at ${operation.source}`,
         'The config wins: the tool asks for consent. Remove x-mcp-confirm: false from the spec, or narrow the selector.',
       );
@@ -90,8 +90,8 @@ export function checkConfirmUsage(context: ConsentContext): void {
   // In the config's own order, so the warnings read like the file.
   for (const key of Object.keys(confirm).filter((name): name is (typeof SELECTOR_KEYS)[number] => (SELECTOR_KEYS as readonly string[]).includes(name))) {
     (confirm[key] ?? []).forEach((entry, index) => {
-      if (context.used.has(`${key}/${index}`)) return;
       const at = pointerJoin('#/confirm', key, index);
+      if (context.used.has(at)) return;
       if (key === 'operations' && !operationIds.has(entry)) {
         context.report('ERR_CONFIG_INVALID', 'error', at, `no operation of the spec has the operationId "${entry}"`, 'Check the name against the spec: a misspelt one would leave that tool without consent.');
       } else {
@@ -100,8 +100,8 @@ export function checkConfirmUsage(context: ConsentContext): void {
     });
   }
   for (const name of Object.keys(confirm.arguments ?? {})) {
-    if (context.used.has(`arguments/${name}`)) continue;
     const at = pointerJoin('#/confirm/arguments', name);
+    if (context.used.has(at)) continue;
     if (!operationIds.has(name)) {
       context.report('ERR_CONFIG_INVALID', 'error', at, `no operation of the spec has the operationId "${name}", and no tool is named so`, 'Key arguments by operationId (or tool name) as written in the spec.');
     } else {
@@ -110,16 +110,16 @@ export function checkConfirmUsage(context: ConsentContext): void {
   }
 }
 
-/** The config entries (`tags/0`, `arguments/x`, ...) that select the operation, each marked used. */
+/** The pointers of the config entries (`#/confirm/tags/0`, `#/confirm/arguments/x`, ...) that select the operation, each marked used. */
 function configEntries(operation: NormalizedOperation, toolName: string, confirm: ConfirmConfig, context: ConsentContext): string[] {
   const entries: string[] = [];
   for (const key of SELECTOR_KEYS) {
     (confirm[key] ?? []).forEach((entry, index) => {
-      if (matchesSelector(operation, { [key]: [entry] } as OperationSelector)) entries.push(`${key}/${index}`);
+      if (matchesSelector(operation, { [key]: [entry] } as OperationSelector)) entries.push(pointerJoin('#/confirm', key, index));
     });
   }
   const argumentsKey = argumentsEntryOf(operation, toolName, confirm);
-  if (argumentsKey !== undefined) entries.push(`arguments/${argumentsKey}`);
+  if (argumentsKey !== undefined) entries.push(pointerJoin('#/confirm/arguments', argumentsKey));
   entries.forEach((entry) => context.used.add(entry));
   return entries;
 }

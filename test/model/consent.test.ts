@@ -150,6 +150,14 @@ describe('#12 which tools need consent', () => {
       'warning: portcullis.yaml#/confirm/methods/1: confirm selects DELETE /a/{id} (tool deleteA), which the spec opts out of consent with x-mcp-confirm: false at #/paths/~1a~1{id}/delete. The config wins: the tool asks for consent. Remove x-mcp-confirm: false from the spec, or narrow the selector. [WARN_CONFIG_OVERRIDES_SPEC]',
       'warning: portcullis.yaml#/confirm/methods/0: method "GET" selects no tool. Check it against the spec (and include/exclude), or remove it. [WARN_CONFIG_UNUSED]',
     ]);
+    const slashed = generate(
+      { '/a/{id}': { parameters: [id('id')], post: { operationId: 'a/post', 'x-mcp-confirm': false, ...ok } } },
+      { confirm: { arguments: { 'a/post': ['id'] } } },
+    );
+    expect(slashed.from('a_post')).toBe('config');
+    expect(slashed.lines).toEqual([
+      'warning: portcullis.yaml#/confirm/arguments/a~1post: confirm selects POST /a/{id} (tool a_post), which the spec opts out of consent with x-mcp-confirm: false at #/paths/~1a~1{id}/post. The config wins: the tool asks for consent. Remove x-mcp-confirm: false from the spec, or narrow the selector. [WARN_CONFIG_OVERRIDES_SPEC]',
+    ]);
   });
 });
 
