@@ -16,7 +16,7 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies', 'confirm'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
@@ -80,6 +80,7 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   if (value.upstream !== undefined) checkUpstream(value.upstream, fail);
   if (value.bind !== undefined) checkBind(value.bind, fail);
   if (value.policies !== undefined) checkPolicies(value.policies, fail);
+  if (value.confirm !== undefined) checkConfirm(value.confirm, fail);
 
   if (issues.length > 0) throw new ConfigError(issues);
   const config = value as PortcullisConfig;
@@ -165,6 +166,41 @@ function checkPolicies(policies: unknown, fail: Fail): void {
     else if (seen.has(claim)) fail(at, `claim path "${claim}" is listed twice`, 'List each claim once.');
     seen.add(claim);
   });
+}
+
+const CONFIRM_EXAMPLE = 'For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }.';
+
+/** `confirm`: a selector, `arguments` (operation → argument names) and `deletes` (boolean). */
+function checkConfirm(confirm: unknown, fail: Fail): void {
+  if (!isRecord(confirm)) {
+    fail('#/confirm', 'must be an object with tags, operations, paths, methods, arguments or deletes', CONFIRM_EXAMPLE);
+    return;
+  }
+  for (const key of Object.keys(confirm)) {
+    if (key !== 'arguments' && key !== 'deletes' && !SELECTOR_KEYS.includes(key)) {
+      fail(pointerJoin('#/confirm', key), `unknown key "${key}"`, `Allowed keys: ${[...SELECTOR_KEYS, 'arguments', 'deletes'].join(', ')}.`);
+    }
+  }
+  const selector = Object.fromEntries(Object.entries(confirm).filter(([key]) => SELECTOR_KEYS.includes(key)));
+  if (Object.keys(selector).length > 0) checkSelector(selector, '#/confirm', fail);
+  if (confirm.deletes !== undefined && typeof confirm.deletes !== 'boolean') {
+    fail('#/confirm/deletes', 'must be true or false', 'For example deletes: false (DELETE operations then need consent only when selected or marked x-mcp-confirm: true).');
+  }
+  const args = confirm.arguments;
+  if (args === undefined) return;
+  if (!isRecord(args)) {
+    fail('#/confirm/arguments', 'must map operationIds to lists of argument names', CONFIRM_EXAMPLE);
+    return;
+  }
+  for (const [operation, names] of Object.entries(args)) {
+    const at = pointerJoin('#/confirm/arguments', operation);
+    if (!isStringList(names)) fail(at, 'must be a list of argument names', `For example ${operation}: [id].`);
+    else {
+      names.forEach((name, index) => {
+        if (names.indexOf(name) !== index) fail(pointerJoin(at, index), `argument "${name}" is listed twice`, 'List each argument once.');
+      });
+    }
+  }
 }
 
 const BIND_EXAMPLE = 'For example bind: { tenantId: org.id, ownerId: { claim: sub, tags: [tickets] } }.';

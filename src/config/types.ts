@@ -62,6 +62,17 @@ export interface BindRule extends OperationSelector {
   readonly claim: string;
 }
 
+/**
+ * `confirm`: which tools need the user's consent besides DELETE operations and `x-mcp-confirm: true` (any listed tag,
+ * operationId, path pattern or method selects an operation), and which arguments the question shows.
+ */
+export interface ConfirmConfig extends OperationSelector {
+  /** operationId (or tool name) → the tool arguments the question shows, in order (default: the path parameters). */
+  readonly arguments?: Readonly<Record<string, readonly string[]>>;
+  /** `false`: DELETE operations need consent only when selected or marked `x-mcp-confirm: true` (default true). */
+  readonly deletes?: boolean;
+}
+
 export interface PortcullisConfig {
   /** Package name of the emitted project. */
   readonly name?: string;
@@ -90,6 +101,8 @@ export interface PortcullisConfig {
    * wherever the name occurs, or a BindRule narrowing it to some operations. Wins over the spec's `x-mcp-bind`.
    */
   readonly bind?: Readonly<Record<string, string | BindRule>>;
+  /** Tools that need the user's consent before each call, beyond DELETE operations and `x-mcp-confirm`. */
+  readonly confirm?: ConfirmConfig;
   /** Object-level policies in Cedar (policies/*.cedar of the emitted project). */
   readonly policies?: PoliciesConfig;
 }

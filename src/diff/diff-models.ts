@@ -15,6 +15,7 @@ export type ChangeKind =
   | 'scopes-tightened'
   | 'roles-tightened'
   | 'binding-added'
+  | 'consent-added'
   // security-relevant:
   | 'scopes-loosened'
   | 'became-public'
@@ -24,6 +25,7 @@ export type ChangeKind =
   | 'new-upstream-scheme'
   | 'binding-removed'
   | 'binding-changed'
+  | 'consent-dropped'
   // a hook in the user's src/hooks.ts that names no tool any more (src/write/stale-hooks.ts)
   | 'stale-hook';
 
@@ -57,11 +59,11 @@ export function diffModels(before: ModelSummary, after: ModelSummary): Change[] 
     if (!old) {
       changes.push(change('tool-added', tool.name, `tool ${tool.name} added (${operationOf(tool)}), ${describeAccess(tool)}`));
       if (tool.changesData) {
-        changes.push(change('new-data-changing-tool', tool.name, `new tool ${tool.name} changes data (${operationOf(tool)}), ${describeAccess(tool)}`, true));
+        changes.push(change('new-data-changing-tool', tool.name, `new tool ${tool.name} changes data (${operationOf(tool)}), ${describeAccess(tool)}${tool.consent ? ', asks the user before each call' : ''}`, true));
       }
       continue;
     }
-    changes.push(...fieldChanges(old, tool), ...accessChanges(old, tool), ...bindingChanges(old, tool));
+    changes.push(...fieldChanges(old, tool), ...accessChanges(old, tool), ...bindingChanges(old, tool), ...consentChanges(old, tool));
   }
   for (const old of vanished.values()) changes.push(change('tool-removed', old.name, `tool ${old.name} removed (${operationOf(old)})`));
 
@@ -129,6 +131,20 @@ function bindingChanges(old: ToolSummary, tool: ToolSummary): Change[] {
     if (!after.has(field)) changes.push(change('binding-removed', tool.name, `tool ${tool.name}: ${field} no longer bound to the claim ${claim}: the model may now choose it`, true));
   }
   return changes;
+}
+
+/**
+ * Consent: a tool that no longer asks the user before each call is security-relevant (calls that needed a yes now run
+ * on the model's word alone); one that starts asking is listed.
+ */
+function consentChanges(old: ToolSummary, tool: ToolSummary): Change[] {
+  if (old.consent !== undefined && tool.consent === undefined) {
+    return [change('consent-dropped', tool.name, `tool ${tool.name} no longer asks the user before each call (it did: ${old.consent}): calls run without the user's approval`, true)];
+  }
+  if (old.consent === undefined && tool.consent !== undefined) {
+    return [change('consent-added', tool.name, `tool ${tool.name} now asks the user before each call (${tool.consent})`)];
+  }
+  return [];
 }
 
 /** `field` → claim from a summary's `field ← claim` entries (absent in older manifests: none); claim paths hold no space. */

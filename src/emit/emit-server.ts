@@ -5,10 +5,11 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
+import type { ConsentDefinition, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
 import { describeAllSettings, describeSettings } from '../../templates/runtime/settings.js';
 import { isUnprotectedWrite } from '../model/build-model.js';
+import type { ConsentModel } from '../model/consent.js';
 import { provenanceOf } from '../model/security.js';
 import type { ServerModel, ToolModel } from '../model/types.js';
 import { cedarSchemaText, cedarString, POLICY_SCHEMA_PATH } from './cedar-schema.js';
@@ -178,6 +179,7 @@ function toToolDefinition(tool: ToolModel, fixedHeaders: ServerModel['fixedHeade
           boundDefinitions: tool.boundDefinitions ?? [],
         }
       : {}),
+    ...(tool.consent ? { consent: consentDefinition(tool.consent) } : {}),
     method: tool.method,
     path: tool.path,
     parameters: tool.parameters,
@@ -189,6 +191,12 @@ function toToolDefinition(tool: ToolModel, fixedHeaders: ServerModel['fixedHeade
     ...(fixedHeaders.length > 0 ? { fixedHeaders } : {}),
     source: tool.source,
   };
+}
+
+/** The question's parts as the runtime reads them (key order fixed: tools.json is compared byte for byte). */
+function consentDefinition(consent: ConsentModel): ConsentDefinition {
+  const { system, action, request, arguments: shown, consequence } = consent;
+  return { system, action, request, arguments: shown, ...(consequence === undefined ? {} : { consequence }) };
 }
 
 /**
@@ -324,12 +332,17 @@ function policyExample(definition: ServerDefinition): { id: string; tool: string
 }
 
 function toolRow(tool: ToolModel) {
-  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, from: provenanceOf(tool.security), roles: tool.roles, bindings: bindingLabels(tool), hints: hintsOf(tool) };
+  return { name: tool.name, method: tool.method, path: tool.path, summary: tool.summary, scopes: tool.security.scopes, from: provenanceOf(tool.security), roles: tool.roles, bindings: bindingLabels(tool), consent: consentLabel(tool), hints: hintsOf(tool) };
 }
 
 /** `tenantId ← tenant`, `body.ownerId ← sub (config)`: each bound argument and the claim it comes from, for AUTHORIZATION.md. */
 export function bindingLabels(tool: Pick<ToolModel, 'bindings'>): string[] {
   return tool.bindings.map((binding) => `${binding.property === undefined ? binding.argument : `${binding.argument}.${binding.property}`} ← ${binding.claim}${binding.from === 'config' ? ' (config)' : ''}`);
+}
+
+/** `asks (DELETE default)`, `asks (x-mcp-confirm)`, `asks (config)`, or `—`: the consent column of AUTHORIZATION.md. */
+export function consentLabel(tool: Pick<ToolModel, 'consent'>): string {
+  return tool.consent ? `asks (${tool.consent.from})` : '—';
 }
 
 function hintsOf(tool: ToolModel): string {

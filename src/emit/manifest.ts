@@ -33,6 +33,11 @@ export interface ToolSummary {
   readonly upstreamSecurity: readonly (readonly string[])[];
   /** Arguments bound to claims, `field ← claim` (`body.name ← claim` for a body property), sorted; absent when none. */
   readonly bindings?: readonly string[];
+  /**
+   * Set when the user must approve each call: why (`DELETE default`, `x-mcp-confirm` or `config`); absent when the tool
+   * asks nothing (and in manifests older than consent).
+   */
+  readonly consent?: string;
 }
 
 export interface ModelSummary {
@@ -126,6 +131,7 @@ function summarizeTool(tool: ToolModel, definitions: Readonly<Record<string, Jso
     ...(tool.bindings.length > 0
       ? { bindings: tool.bindings.map((binding) => `${binding.property === undefined ? binding.argument : `${binding.argument}.${binding.property}`} ← ${binding.claim}`).sort() }
       : {}),
+    ...(tool.consent ? { consent: tool.consent.from } : {}),
   };
 }
 

@@ -8,6 +8,7 @@ import { serverUrl } from '../normalize/server.js';
 import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
 import { bindToolArguments, checkUnappliedPropertyBindings, warnUnusedBindings, type BindingContext } from './bindings.js';
+import { checkConfirmUsage, consentOf, type ConsentContext } from './consent.js';
 import { buildToolArguments } from './input-schema.js';
 import { SchemaConverter } from './json-schema.js';
 import { applyPolicy, isUnprotected, newPolicyUsage, warnUnusedPolicy, type PolicyUsage } from './policy.js';
@@ -53,10 +54,12 @@ export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issue
   const report = configReporter(issues, configFile);
   const upstream = upstreamPolicyOf(spec, config, report);
   const binding: BindingContext = { spec, config, converter, issues, report, used: new Set() };
+  const consent: ConsentContext = { spec, config, report, used: new Set() };
   checkUnappliedPropertyBindings(spec, issues);
-  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, upstream, converter, issues, usage, binding));
+  const candidates = operations.map((operation, index) => buildTool(operation, names[index]!, spec, config, upstream, converter, issues, usage, binding, consent));
   warnUnusedPolicy(config, usage, issues, configFile);
   warnUnusedBindings(binding);
+  checkConfirmUsage(consent);
 
   const { tools, excluded } = applyUnprotected(candidates, config, issues);
   if (tools.length === 0 && candidates.length > 0) {
@@ -141,6 +144,7 @@ function buildTool(
   issues: IssueCollector,
   usage: PolicyUsage,
   binding: BindingContext,
+  consent: ConsentContext,
 ): ToolModel {
   // A header the server always sends is no argument for the model to choose.
   const args = buildToolArguments({ ...operation, parameters: withoutFixedHeaders(operation.parameters, upstream.fixedHeaders) }, converter, issues);
@@ -150,6 +154,7 @@ function buildTool(
   // Config upstream security says how the server authenticates upstream; it never becomes caller scopes.
   const fromConfig = upstream.requirements !== undefined && declaresNoSecurity(operation, spec);
   const operationServer = operation.servers?.[0];
+  const asks = consentOf(operation, { name, parameters: args.parameters, ...(args.body ? { body: args.body } : {}), bindings: bound.bindings }, consent);
   return {
     name,
     ...(operation.operationId ? { operationId: operation.operationId } : {}),
@@ -174,6 +179,7 @@ function buildTool(
       ? { upstreamSecurity: upstreamSecurityOf({ requirements: upstream.requirements! }), upstreamSecurityFrom: 'config' as const }
       : { upstreamSecurity: upstreamSecurityOf(security) }),
     ...(operationServer ? { baseUrl: serverUrl(operationServer) } : {}),
+    ...(asks ? { consent: asks } : {}),
     source: operation.source,
   };
 }

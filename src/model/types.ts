@@ -3,6 +3,7 @@
  * Templates, the emitter and tests consume this and nothing else. It holds data, never rendered code.
  */
 import type { BindingModel } from './bindings.js';
+import type { ConsentModel } from './consent.js';
 import type {
   BodyDefinition,
   HttpMethod,
@@ -74,6 +75,8 @@ export interface ToolModel {
   /** Set when `upstreamSecurity` comes from the config's `upstream.security` (the operation declares none). */
   readonly upstreamSecurityFrom?: 'config';
   readonly baseUrl?: string;
+  /** Set when the user must approve each call (DELETE default, `x-mcp-confirm`, config `confirm`). */
+  readonly consent?: ConsentModel;
   readonly source: string;
 }
 

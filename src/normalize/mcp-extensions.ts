@@ -8,11 +8,13 @@ import { claimPathIssue } from './names.js';
 import { isRecord } from './pointer.js';
 
 /** Read on operations and on path items (for every operation of the item; the operation's own value wins). */
-const OPERATION_EXTENSIONS = ['x-mcp-exclude', 'x-mcp-name', 'x-mcp-public', 'x-mcp-roles', 'x-mcp-scopes'] as const;
+const OPERATION_EXTENSIONS = ['x-mcp-exclude', 'x-mcp-name', 'x-mcp-public', 'x-mcp-roles', 'x-mcp-scopes', 'x-mcp-confirm'] as const;
 /** Read on the document (the default for every operation). */
 const DOCUMENT_EXTENSIONS = ['x-mcp-exclude'] as const;
 /** Extensions whose value must be a boolean. */
 const BOOLEAN_EXTENSIONS: ReadonlySet<string> = new Set(['x-mcp-exclude', 'x-mcp-public']);
+/** Whether calls need the user's consent: true, false, or `{ consequence: "..." }` (true, with the consequence in words). */
+export const CONFIRM_EXTENSION = 'x-mcp-confirm';
 /** Read on parameters and on the property schemas of a request body: the claim path an argument is bound to. */
 export const BIND_EXTENSION = 'x-mcp-bind';
 /** Every extension portcullis reads somewhere. */
@@ -107,6 +109,7 @@ function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollec
     if (BOOLEAN_EXTENSIONS.has(key) && typeof value !== 'boolean') {
       issues.error('ERR_SPEC_EXTENSION', pointerJoin(pointerOf(frame), key), `${key} must be true or false, not ${describe(value)}`, `For example ${key}: true.`);
     }
+    if (key === CONFIRM_EXTENSION) checkConfirm(value, pointerJoin(pointerOf(frame), key), issues);
     if (key !== BIND_EXTENSION) return false;
     const problem = claimPathIssue(value);
     if (problem) issues.error('ERR_SPEC_EXTENSION', pointerJoin(pointerOf(frame), key), `${key}: ${problem.message}`, problem.hint);
@@ -137,6 +140,26 @@ function checkKey(frame: Frame, key: string, value: unknown, issues: IssueCollec
     );
   }
   return false;
+}
+
+const CONFIRM_EXAMPLE = 'For example x-mcp-confirm: true, or x-mcp-confirm: { consequence: "The card is charged." }.';
+
+/** `x-mcp-confirm`: a boolean, or an object whose only key is `consequence`, a non-empty string. */
+function checkConfirm(value: unknown, at: string, issues: IssueCollector): void {
+  if (typeof value === 'boolean') return;
+  if (!isRecord(value)) {
+    issues.error('ERR_SPEC_EXTENSION', at, `x-mcp-confirm must be true, false or an object with consequence, not ${describe(value)}`, CONFIRM_EXAMPLE);
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'consequence') issues.error('ERR_SPEC_EXTENSION', pointerJoin(at, key), `x-mcp-confirm has no key "${key}"`, `Its only key is consequence. ${CONFIRM_EXAMPLE}`);
+  }
+  const consequence = value.consequence;
+  if (consequence === undefined) {
+    issues.error('ERR_SPEC_EXTENSION', at, 'x-mcp-confirm as an object needs consequence: what follows from the call, in one sentence', CONFIRM_EXAMPLE);
+  } else if (typeof consequence !== 'string' || consequence.trim() === '') {
+    issues.error('ERR_SPEC_EXTENSION', pointerJoin(at, 'consequence'), `must be a non-empty string, not ${describe(consequence)}`, CONFIRM_EXAMPLE);
+  }
 }
 
 function whereRead(extension: string): string {

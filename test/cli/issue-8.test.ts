@@ -215,7 +215,7 @@ describe('#8 the policy in the config, at the command line', () => {
     expect(run.stderr).toContain('generated 3 tools into');
     expect(run.stderr).toContain('left out 1 operation with neither scopes nor roles (unprotected: exclude):\n  - purgeAll — DELETE /purge\n');
     const matrix = await readFile(join(out, 'AUTHORIZATION.md'), 'utf8');
-    expect(matrix).toContain('| tool | operation | scopes (any row of; all in a row) | from | roles (any of) | bound to claims | hints |');
+    expect(matrix).toContain('| tool | operation | scopes (any row of; all in a row) | from | roles (any of) | bound to claims | consent | hints |');
     expect(matrix).toMatch(/\| `listItems` \| `GET` `\/items` \| `items:read` \| config rule 1 \|/);
     expect(matrix).toMatch(/\| `createItem` \| `POST` `\/items` \| `items:write` \| config rule 2 \|/);
     expect(matrix).toMatch(/\| `getStatus` \| `GET` `\/status` \| \*\*public\*\* \| public opt-in \|/);

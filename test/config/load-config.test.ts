@@ -29,7 +29,7 @@ describe('config', () => {
 
   it('reports every problem with its pointer', () => {
     expect(problems({ nme: 'x', include: { tag: ['a'] }, exclude: { methods: ['FETCH'], paths: ['pets'] }, roles: { admin: 'all' }, name: 'Bad Name' })).toEqual([
-      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies, confirm. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/name: must be a valid npm package name. Use lower case letters, digits, "-" and "."; for example name: petstore-mcp. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/include/tag: unknown key "tag". Allowed keys: tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/exclude/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
@@ -134,6 +134,34 @@ describe('#8 policy in the config', () => {
     ]);
     expect(problems({ scopes: { require: { all: true } } })).toEqual([
       'portcullis.yaml#/scopes/require: must be a list of rules. For example require: [{ methods: [GET, HEAD], scopes: [api:read] }, { all: true, scopes: [api:write] }]. [ERR_CONFIG_INVALID]',
+    ]);
+  });
+});
+
+describe('#12 confirm in the config', () => {
+  it('#12 accepts a selector, arguments per operation and deletes', () => {
+    const config = { confirm: { operations: ['refundPayment'], methods: ['POST'], tags: ['money'], paths: ['/grants/**'], arguments: { refundPayment: ['paymentId', 'body'], listAll: [] }, deletes: false } };
+    expect(parseConfig(config, 'c.yaml')).toEqual(config);
+  });
+
+  it('#12 reports every malformed confirm entry, located', () => {
+    expect(problems({ confirm: [] })).toEqual([
+      'portcullis.yaml#/confirm: must be an object with tags, operations, paths, methods, arguments or deletes. For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }. [ERR_CONFIG_INVALID]',
+    ]);
+    expect(
+      problems({ confirm: { operation: ['a'], methods: ['FETCH'], paths: ['grants'], tags: 'money', deletes: 'no', arguments: { a: 'id', b: ['id', 'id'], c: [''] } } }),
+    ).toEqual([
+      'portcullis.yaml#/confirm/operation: unknown key "operation". Allowed keys: tags, operations, paths, methods, arguments, deletes. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/paths/0: path pattern "grants" does not start with "/". Write it as in the spec, e.g. /pets/*. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/tags: must be a list of strings. For example tags: [...]. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/deletes: must be true or false. For example deletes: false (DELETE operations then need consent only when selected or marked x-mcp-confirm: true). [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/a: must be a list of argument names. For example a: [id]. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/b/1: argument "id" is listed twice. List each argument once. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/confirm/arguments/c: must be a list of argument names. For example c: [id]. [ERR_CONFIG_INVALID]',
+    ]);
+    expect(problems({ confirm: { arguments: ['a'] } })).toEqual([
+      'portcullis.yaml#/confirm/arguments: must map operationIds to lists of argument names. For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }. [ERR_CONFIG_INVALID]',
     ]);
   });
 });

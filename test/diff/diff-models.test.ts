@@ -143,3 +143,28 @@ describe('#8 provenance of scopes in the diff', () => {
     expect(messages(tool('a', { scopes: [['admin']] }), tool('a', { scopes: [['read']], from: 'spec' }))[0]![1]).toBe('tool a: required scopes loosened from [admin] to [read]');
   });
 });
+
+describe('#12 consent in the diff', () => {
+  const changes = (before: ToolSummary, after: ToolSummary) => diffModels(model([before]), model([after])).map((c) => [c.kind, c.message, c.security]);
+
+  it('#12 a tool that stops asking the user is security-relevant; one that starts asking is listed', () => {
+    expect(changes(tool('drop', { consent: 'DELETE default' }), tool('drop'))).toEqual([
+      ['consent-dropped', 'tool drop no longer asks the user before each call (it did: DELETE default): calls run without the user\'s approval', true],
+    ]);
+    expect(changes(tool('pay'), tool('pay', { consent: 'config' }))).toEqual([['consent-added', 'tool pay now asks the user before each call (config)', false]]);
+    expect(changes(tool('pay', { consent: 'x-mcp-confirm' }), tool('pay', { consent: 'config' }))).toEqual([]);
+    const text = formatChanges(diffModels(model([tool('drop', { consent: 'x-mcp-confirm' })]), model([tool('drop')])));
+    expect(text).toBe("!!! 1 security-relevant change:\n  !! tool drop no longer asks the user before each call (it did: x-mcp-confirm): calls run without the user's approval\n");
+  });
+
+  it('#12 an older manifest without consent: tools that ask now are listed, not flagged', () => {
+    expect(kinds(model([tool('del', { method: 'DELETE', changesData: true })]), model([tool('del', { method: 'DELETE', changesData: true, consent: 'DELETE default' })]))).toEqual([
+      ['consent-added', 'del', false],
+    ]);
+  });
+
+  it('#12 a new data-changing tool says whether it asks the user', () => {
+    const [, flagged] = diffModels(model([]), model([tool('del', { method: 'DELETE', changesData: true, consent: 'DELETE default' })]));
+    expect(flagged!.message).toBe('new tool del changes data (DELETE /del), scopes [read], asks the user before each call');
+  });
+});

@@ -68,7 +68,7 @@ describe('escaping of spec text', () => {
     expect(readme).not.toContain('<b>');
     const cellsOf = (markdown: string) => markdown.split('\n').filter((line) => line.startsWith('| `getItem`')).map((row) => row.split(/(?<!\\)\|/).length - 2);
     expect(cellsOf(readme)).toEqual([3]);
-    expect(cellsOf(files['AUTHORIZATION.md']!)).toEqual([7]);
+    expect(cellsOf(files['AUTHORIZATION.md']!)).toEqual([8]);
     expect(files['AUTHORIZATION.md']).not.toContain('<script>');
   });
 

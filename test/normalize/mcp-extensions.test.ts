@@ -63,7 +63,7 @@ describe('#8 typo\'d x-mcp extensions', () => {
 
   it('#8 an unknown x-mcp key far from every known one is a warning', () => {
     expect(lines({ paths: { '/a': { get: { ...ok, 'x-mcp-rate-limit': 5 } } } })).toEqual([
-      'warning: spec.yaml#/paths/~1a/get/x-mcp-rate-limit: portcullis does not read the extension "x-mcp-rate-limit". The extensions it reads are x-mcp-exclude, x-mcp-name, x-mcp-public, x-mcp-roles, x-mcp-scopes, x-mcp-bind; remove it, or rename it outside the x-mcp- prefix. [WARN_SPEC_EXTENSION]',
+      'warning: spec.yaml#/paths/~1a/get/x-mcp-rate-limit: portcullis does not read the extension "x-mcp-rate-limit". The extensions it reads are x-mcp-exclude, x-mcp-name, x-mcp-public, x-mcp-roles, x-mcp-scopes, x-mcp-confirm, x-mcp-bind; remove it, or rename it outside the x-mcp- prefix. [WARN_SPEC_EXTENSION]',
     ]);
   });
 
