@@ -68,11 +68,11 @@ function undouble(stemmed: string): string {
 }
 
 /**
- * One word of a text: a run of capitals before a capitalized word (`HTTP` of `HTTPServer`), a capitalized or
+ * One word of a text: a plural acronym (`IDs`, `URLs`), a run of capitals before a capitalized word (`HTTP` of `HTTPServer`), a capitalized or
  * lower-case word (`Pet`, `get` of `getPetById`), a run of capitals, each with the digits that follow (`v2`, `OAuth2`),
  * a run of digits, or a run of letters without case (most scripts other than Latin, Greek, Cyrillic).
  */
-const WORD = /\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{M}\p{N}]+|\p{Lu}+\p{N}*|\p{N}+|[\p{Lo}\p{Lt}\p{Lm}\p{M}]+/gu;
+const WORD = /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{M}\p{N}]+|\p{Lu}+\p{N}*|\p{N}+|[\p{Lo}\p{Lt}\p{Lm}\p{M}]+/gu;
 
 /** Longest text read of one field: enough for the opening of a long description, whose words are the ones indexed. */
 const MAX_TEXT_LENGTH = 20_000;
