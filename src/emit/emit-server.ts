@@ -15,6 +15,7 @@ import type { ServerModel, ToolModel } from '../model/types.js';
 import { cedarSchemaText, cedarString, POLICY_SCHEMA_PATH } from './cedar-schema.js';
 import { checkEmittedTypeScript as checkTypeScript } from './format-typescript.js';
 import { compileTemplate } from './handlebars.js';
+import { buildSearchIndex, searchExtras, searchIndexText } from './search-index.js';
 import { EMITTED_DEPENDENCIES, EMITTED_DEV_DEPENDENCIES } from './versions.js';
 
 export interface EmittedFile {
@@ -104,6 +105,8 @@ export function emitServer(model: ServerModel, options: EmitOptions = {}): Emitt
   const context = templateContext(model, definition);
   const files: EmittedFile[] = [
     { path: 'tools.json', contents: `${JSON.stringify(definition, null, 2)}\n`, owner: 'generator' },
+    // The tool search index (runtime tool-search.ts), read once at start next to tools.json.
+    { path: 'search-index.json', contents: searchIndexText(buildSearchIndex(definition, searchExtras(model))), owner: 'generator' },
     { path: POLICY_SCHEMA_PATH, contents: withHeader(POLICY_SCHEMA_PATH, cedarSchemaText(definition, options.policyClaims ?? [])), owner: 'generator' },
   ];
 
