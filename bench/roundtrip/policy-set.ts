@@ -27,12 +27,16 @@ export function policySet(): string {
 /**
  * Lays out `target` like the build in `source` (dist, tools.json, policies) with the policy set; returns `target`,
  * which must lie inside the repository so that its packages resolve from the root node_modules as the source's do.
+ * Without `withBuild`, only the policies folder.
  */
-export function buildWithPolicies(source: string, target: string): string {
+export function buildWithPolicies(source: string, target: string, options: { withBuild?: boolean } = {}): string {
   mkdirSync(join(target, 'policies'), { recursive: true });
   // Copied, not linked: the server finds ../policies/ and ../tools.json from its own (real) path.
-  cpSync(join(source, 'dist'), join(target, 'dist'), { recursive: true });
-  for (const file of ['tools.json', 'package.json', 'policies/schema.cedarschema', 'policies/base.cedar']) cpSync(join(source, file), join(target, file));
+  if (options.withBuild ?? true) {
+    cpSync(join(source, 'dist'), join(target, 'dist'), { recursive: true });
+    for (const file of ['tools.json', 'package.json']) cpSync(join(source, file), join(target, file));
+  }
+  for (const file of ['policies/schema.cedarschema', 'policies/base.cedar']) cpSync(join(source, file), join(target, file));
   writeFileSync(join(target, 'policies/local.cedar'), policySet());
   return target;
 }
