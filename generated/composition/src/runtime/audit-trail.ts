@@ -9,7 +9,10 @@ import type { IncomingMessage } from 'node:http';
 import { requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
 import type { Caller } from './caller.js';
+import type { ConsentOutcome } from './consent.js';
+import type { InvalidStateWhy } from './consent-state.js';
 import type { ToolDefinition } from './definition.js';
+import { CALL_TOOL, innerToolName, isMetaTool } from './discovery.js';
 import type { EndpointOutcome } from './mcp-endpoint.js';
 import { traceIdOf, traceparentOf } from './trace-context.js';
 
@@ -19,6 +22,10 @@ export type Entry = Omit<AuditRecord, 'time' | 'requestId' | 'durationMs' | 'sub
   upstreamStatus?: number;
   upstreamCredential?: 'exchanged';
   onBehalfOf?: string;
+  /** Set when the tool was run through the discovery meta-tool call_tool (discovery.ts); `tool` names the tool run. */
+  via?: 'call_tool';
+  consent?: ConsentOutcome;
+  why?: InvalidStateWhy;
 };
 
 /** What one HTTP request has decided so far. */
@@ -29,7 +36,10 @@ export interface Trail {
   readonly entries: Entry[];
 }
 
-/** A JSON-RPC message of the body with its audit entry, and the tool it calls (tools/call of a known tool). */
+/**
+ * A JSON-RPC message of the body with its audit entry, and the tool it calls (tools/call of a known tool, or in
+ * discovery mode the tool a call_tool runs).
+ */
 export interface AuditedMessage {
   readonly entry: Entry;
   readonly id: unknown;
@@ -39,8 +49,11 @@ export interface AuditedMessage {
 export interface AuditTrail {
   /** The trail of a request that has just arrived, under its request id (audit.ts requestIdOf). */
   start(req: IncomingMessage): Trail;
-  /** One entry per JSON-RPC message of the body (its id, method and tool), each `allow` until decided otherwise. */
-  messages(body: unknown, trail: Trail): AuditedMessage[];
+  /**
+   * One entry per JSON-RPC message of the body (its id, method and tool), each `allow` until decided otherwise. With
+   * `discovery` (the caller is served the meta-tools), a call_tool is entered under the tool it runs, `via: "call_tool"`.
+   */
+  messages(body: unknown, trail: Trail, discovery?: boolean): AuditedMessage[];
   /** Writes the request's audit lines; called once its response has closed. */
   write(trail: Trail): void;
 }
@@ -53,7 +66,7 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
   const allowedReason = protect ? 'ok' : 'auth_disabled';
   return {
     start: (req) => ({ requestId: requestIdOf(req), started: Date.now(), entries: [] }),
-    messages(body, trail) {
+    messages(body, trail, discovery = false) {
       const messages: AuditedMessage[] = [];
       for (const message of Array.isArray(body) ? body : [body]) {
         if (!isObject(message) || typeof message.method !== 'string') continue;
@@ -65,11 +78,14 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
           reason: allowedReason,
           ...(traceparent === undefined ? {} : { traceId: traceIdOf(traceparent) }),
         };
-        const name = message.method === 'tools/call' && isObject(message.params) && typeof message.params.name === 'string' ? message.params.name : undefined;
-        const tool = name === undefined ? undefined : tools.get(name);
-        if (name !== undefined) Object.assign(entry, { tool: name.slice(0, 200) }, tool ? { requiredScopes: tool.scopes } : { decision: 'deny', reason: 'unknown_tool' });
+        const called = message.method === 'tools/call' && isObject(message.params) ? calledTool(message.params, discovery) : undefined;
+        const tool = called?.name === undefined || called.meta ? undefined : tools.get(called.name);
+        if (called?.name !== undefined) {
+          Object.assign(entry, { tool: called.name.slice(0, 200) }, called.via ? { via: called.via } : {});
+          if (!called.meta) Object.assign(entry, tool ? { requiredScopes: tool.scopes } : { decision: 'deny', reason: 'unknown_tool' });
+        }
         trail.entries.push(entry);
-        messages.push({ entry, id: message.id, ...(name === undefined ? {} : { tool }) });
+        messages.push({ entry, id: message.id, ...(called === undefined ? {} : { tool }) });
       }
       return messages;
     },
@@ -88,6 +104,18 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
       }
     },
   };
+}
+
+/**
+ * The tool a tools/call's `params` name: in discovery mode a call_tool is audited under the tool it runs (when it names
+ * one), and search_tools or describe_tool as meta-tools, which need no authorization of their own.
+ */
+function calledTool(params: Record<string, unknown>, discovery: boolean): { name?: string; meta?: true; via?: 'call_tool' } {
+  const name = typeof params.name === 'string' ? params.name : undefined;
+  if (name === undefined || !discovery || !isMetaTool(name)) return name === undefined ? {} : { name };
+  if (name !== CALL_TOOL) return { name, meta: true };
+  const inner = innerToolName(params.arguments);
+  return inner === undefined ? { name, meta: true } : { name: inner, via: 'call_tool' };
 }
 
 /**
@@ -120,6 +148,18 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
 export function recordRefusal(trail: Trail, requestId: unknown, reason: string, policyId?: string): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
   if (entry) Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
+}
+
+/**
+ * Records the consent step of the tools/call with JSON-RPC id `requestId` (consent.ts): an approved call stays allowed
+ * with `consent: "approved"`; any other outcome means nothing ran, audited as refused with reason `consent_<outcome>`
+ * (`consent_requested`: the user was asked, the call waits for the answer) and, for an invalid state, `why`.
+ */
+export function recordConsent(trail: Trail, requestId: unknown, outcome: ConsentOutcome, why?: InvalidStateWhy): void {
+  const entry = trail.entries.find((candidate) => candidate.id === requestId);
+  if (!entry) return;
+  entry.consent = outcome;
+  if (outcome !== 'approved') Object.assign(entry, { decision: 'deny', reason: `consent_${outcome}` }, why === undefined ? {} : { why });
 }
 
 /**

@@ -7,7 +7,8 @@
  *   the headers against the body (HTTP 400, HeaderMismatch -32020), refuses unsupported versions (-32022) and adds
  *   `resultType` and the caching hints to results;
  * - legacy (2025-11-25, 2025-06-18, 2025-03-26, opening with `initialize`): served by json-transport.ts, stateless, with
- *   one JSON answer per POST.
+ *   one JSON answer per POST — or an SSE stream when a call asks the user for consent with `elicitation/create`, whose
+ *   answer, POSTed separately, reaches the waiting call through this endpoint's elicitation relay.
  *
  * Which era a request belongs to is the SDK's own classification of its headers and body. Either way the request is
  * answered by a fresh Server (mcp-server.ts) for its caller, so both eras list and call tools through the same
@@ -18,6 +19,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { classifyInboundRequest, createMcpHandler } from '@modelcontextprotocol/server';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { ServerDefinition } from './definition.js';
+import { createElicitationRelay, isElicitationSessionId, relayOwner } from './elicitation-relay.js';
 import { JsonResponseTransport } from './json-transport.js';
 import { createMcpServer } from './mcp-server.js';
 import type { McpServerContext } from './mcp-server.js';
@@ -46,6 +48,9 @@ const FORWARDED_HEADER = /^(?:content-type|accept|mcp-protocol-version|mcp-metho
 export function createMcpEndpoint(definition: ServerDefinition): McpEndpoint {
   // The SDK calls the factory with the Web Request it was handed, which is how a request finds its caller's context.
   const contexts = new WeakMap<Request, McpServerContext>();
+  // Consent questions sent to legacy clients, waiting for the answer they POST separately (one per process).
+  const relay = createElicitationRelay();
+  const asksConsent = definition.tools.some((tool) => tool.consent !== undefined);
   const modern = createMcpHandler(
     ({ requestInfo }) => {
       const context = requestInfo === undefined ? undefined : contexts.get(requestInfo);
@@ -74,8 +79,11 @@ export function createMcpEndpoint(definition: ServerDefinition): McpEndpoint {
   }
 
   async function serveLegacy(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined, context: McpServerContext): Promise<EndpointOutcome> {
-    const server = createMcpServer(definition, { ...context, sentBody: body });
-    const transport = new JsonResponseTransport();
+    const relayed = asksConsent && context.consent?.mode === 'on';
+    const transport = new JsonResponseTransport(relayed ? { elicitation: { relay, owner: relayOwner(context.caller) } } : {});
+    // The marker session id says the client declared form elicitation at initialize (json-transport.ts).
+    const elicits = relayed && isElicitationSessionId(headerOf(req, 'mcp-session-id'));
+    const server = createMcpServer(definition, { ...context, sentBody: body, ...(elicits ? { elicit: (params, timeoutMs) => transport.elicit(params, timeoutMs) } : {}) });
     res.once('close', () => {
       void transport.close();
       void server.close();

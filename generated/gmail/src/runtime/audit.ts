@@ -23,7 +23,8 @@ export interface AuditRecord {
   /**
    * E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`, `rate_limited`,
    * `overloaded`, `batching_unsupported`, `body_too_large`, `method_not_allowed`, `header_mismatch`,
-   * `unsupported_protocol_version`, `invalid_request`, `policy`, `policy_error`.
+   * `unsupported_protocol_version`, `invalid_request`, `policy`, `policy_error`, `consent_requested`, `consent_declined`,
+   * `consent_cancelled`, `consent_unanswered`, `consent_unsupported`, `consent_invalid_state`.
    */
   readonly reason: string;
   /** With reason `policy` or `policy_error`: the @id of the Cedar policy that decided (policies.ts), or `<file>:<line>`. */
@@ -36,6 +37,13 @@ export interface AuditRecord {
   readonly upstreamCredential?: 'exchanged';
   /** The user the upstream call was made for: the exchanged token's `sub`, or the caller's when it is opaque. */
   readonly onBehalfOf?: string;
+  /**
+   * The consent step of a tool that needs the user's approval (consent.ts): requested, approved, declined, cancelled,
+   * unanswered, unsupported or invalid_state. Only `approved` goes on to the upstream API.
+   */
+  readonly consent?: 'requested' | 'approved' | 'declined' | 'cancelled' | 'unanswered' | 'unsupported' | 'invalid_state';
+  /** With consent `invalid_state`: tampered, expired, replayed, other_caller, other_tool, other_arguments, record_unavailable. */
+  readonly why?: string;
   /** The W3C trace id of the request's `_meta.traceparent` (2026-07-28 basic/index#_meta), when it sent a valid one. */
   readonly traceId?: string;
   readonly durationMs: number;

@@ -9,9 +9,11 @@
  * Pure: the generator imports this module to document the settings, so nothing here may run at import.
  */
 
+import { decodeConsentKey } from './consent-state.js';
 import { SettingError } from './errors.js';
 import { hostName, httpUrl, httpsUrl, integer, list, oneOf, ok, origin, scopeToken, text, fail } from './setting-parsers.js';
 import type { Parser } from './setting-parsers.js';
+import { redisKeyPrefix, redisUrl } from './redis-settings.js';
 
 /** What every consumer of the settings list needs to know about one variable. */
 export interface SettingRow {
@@ -43,6 +45,10 @@ export interface SettingContext {
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** How tools are offered (TOOL_MODE): one per operation, the three discovery meta-tools, or by the caller's tool count. */
+export const TOOL_MODES = ['direct', 'discovery', 'auto'] as const;
+export type ToolMode = (typeof TOOL_MODES)[number];
 
 /** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
 export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -87,6 +93,18 @@ const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
     return fail('is not valid JSON');
   }
   return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? ok(parsed as Record<string, unknown>) : fail('must be a JSON object of claims');
+};
+
+/**
+ * CONSENT_KEY's documented example: base64 of the words "replace-with-openssl-rand-32byte". It is accepted like any key
+ * of its size, and a server started with it warns (consent-setup.ts), since everybody can read it.
+ */
+export const CONSENT_KEY_EXAMPLE = 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMmJ5dGU=';
+
+/** CONSENT_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
+const consentKey: Parser<Buffer> = (value) => {
+  const decoded = decodeConsentKey(value);
+  return 'problem' in decoded ? fail(decoded.problem) : ok(decoded.key);
 };
 
 interface DefinitionSpec<T, F> {
@@ -203,6 +221,21 @@ export function settingDefinitions(context: SettingContext = {}) {
       example: '50',
       description: 'Tools per tools/list page (1 to 1000); a page is also cut at 1 MiB, and clients follow nextCursor for the rest.',
     }),
+    toolMode: define({
+      variable: 'TOOL_MODE',
+      parse: oneOf(...TOOL_MODES),
+      fallback: 'auto' as ToolMode,
+      example: 'discovery',
+      description:
+        'How tools are offered: direct (one MCP tool per operation, tools/list paginated), discovery (three meta-tools: search_tools, describe_tool, call_tool), or auto (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools, direct otherwise).',
+    }),
+    toolModeThreshold: define({
+      variable: 'TOOL_MODE_THRESHOLD',
+      parse: integer(0, 1_000_000),
+      fallback: 64,
+      example: '40',
+      description: 'With TOOL_MODE=auto: a caller who may use more tools than this is offered the discovery meta-tools instead of the tools themselves.',
+    }),
     stdioClaims: define({
       variable: 'MCP_STDIO_CLAIMS',
       parse: jsonObject,
@@ -265,6 +298,25 @@ export function settingDefinitions(context: SettingContext = {}) {
       transport: 'http',
       description: 'MCP requests a caller may make in a burst before RATE_LIMIT_PER_MINUTE applies (the token bucket size); a batch larger than it is always refused.',
     }),
+    redisUrl: define({
+      variable: 'REDIS_URL',
+      parse: redisUrl,
+      fallback: undefined,
+      example: 'rediss://:password@redis.example.internal:6380/0',
+      secret: true,
+      transport: 'http',
+      description:
+        'Redis shared by every replica (redis://, or rediss:// for TLS): the per-caller rate limit and the single-use record of consent approvals live there, so N replicas allow one bucket per caller. Unset: each process keeps its own.',
+    }),
+    redisKeyPrefix: define({
+      variable: 'REDIS_KEY_PREFIX',
+      parse: redisKeyPrefix,
+      fallback: undefined,
+      defaultText: "the server's name",
+      example: 'mcp-prod',
+      transport: 'http',
+      description: 'Prefix of every Redis key this server writes (letters, digits, . _ - :), so several servers can share one Redis.',
+    }),
     shutdownTimeoutMs: define({
       variable: 'SHUTDOWN_TIMEOUT_MS',
       parse: timeoutMs(0),
@@ -278,6 +330,31 @@ export function settingDefinitions(context: SettingContext = {}) {
       fallback: 'info' as LogLevel,
       example: 'debug',
       description: `Log verbosity of the JSON log lines on stderr: ${LOG_LEVELS.join(', ')}.`,
+    }),
+    consent: define({
+      variable: 'CONSENT',
+      parse: oneOf('on', 'off'),
+      fallback: 'on' as 'on' | 'off',
+      example: 'off',
+      description:
+        "on: tools that need consent run only once the user has approved the call (asked through the client); off turns consent off, for hosts that ask the user themselves (a warning is logged at start).",
+    }),
+    consentKey: define({
+      variable: 'CONSENT_KEY',
+      parse: consentKey,
+      fallback: undefined,
+      defaultText: 'a random key per process',
+      example: CONSENT_KEY_EXAMPLE,
+      secret: true,
+      description:
+        'Key (hex, base64 or base64url, at least 32 bytes) sealing the consent state that 2026-07-28 clients carry between the question and the approved call. Give every replica the same key so that any of them accepts an approval; without it each process makes its own.',
+    }),
+    consentTtlSeconds: define({
+      variable: 'CONSENT_TTL_SECONDS',
+      parse: integer(10, 3600, 'a whole number of seconds'),
+      fallback: 300,
+      example: '120',
+      description: 'Seconds the user has to answer a consent question (10 to 3600); an approval is accepted within this time and once only.',
     }),
     // Caller authorization (the server as an OAuth 2.1 resource server): over stdio no token is checked
     // (MCP 2025-11-25 basic/authorization), so these are read only when serving HTTP.

@@ -12,7 +12,7 @@
  *   routing (probes.ts, resource-metadata.ts, 404)
  *   ▶ Host / Origin check (request-origin.ts, 403; a CORS preflight is answered here)
  *   ▶ bearer authentication (bearer-auth.ts, 401 / 503)
- *   ▶ rate limit of its first message (request-limits.ts, 429)
+ *   ▶ rate limit of its first message (request-limits.ts, 429; one bucket per caller for every replica with REDIS_URL)
  *   ▶ method check (405)
  *   ▶ in-flight slot of its first message (request-limits.ts, 503)
  *   ▶ body (request-body.ts, 413 / 400)
@@ -32,13 +32,17 @@ import { publicUrlFor } from './auth-settings.js';
 import type { AuthSettings } from './auth-settings.js';
 import { openAuditSink } from './audit.js';
 import type { AuditSink } from './audit.js';
-import { createAuditTrail, denyAll, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
+import { createAuditTrail, denyAll, recordConsent, recordRefusal, recordUpstreamStatus, refusalReason } from './audit-trail.js';
 import type { Trail } from './audit-trail.js';
 import { createToolPolicy } from './authorization.js';
 import { anonymousAuth, createBearerAuth } from './bearer-auth.js';
 import type { Authenticated, BearerAuth } from './bearer-auth.js';
 import { closeUnlessBodyRead, httpServerOptions, limitConnections } from './connection-limits.js';
+import { consentContext } from './consent-setup.js';
+import type { ConsentOptions } from './consent-setup.js';
 import type { ServerDefinition } from './definition.js';
+import { stepUpScopesFor, toolModeDecider } from './discovery.js';
+import type { ToolModeSetting } from './discovery.js';
 import type { ServerHooks } from './hooks.js';
 import type { PolicyEngine } from './policies.js';
 import { listen, trackForShutdown } from './http-lifecycle.js';
@@ -53,6 +57,8 @@ import type { ReadinessState } from './probes.js';
 import { isRefusal, sendJson, sendRefusal } from './refusal.js';
 import type { Refusal } from './refusal.js';
 import { batchingRefusal, readJsonBody } from './request-body.js';
+import { openRedisState } from './redis-state.js';
+import type { RedisState } from './redis-state.js';
 import { createRequestLimits, rateKeyOf } from './request-limits.js';
 import { allowCors, answerPreflight, originPolicy, originRefusal } from './request-origin.js';
 import type { OriginPolicy } from './request-origin.js';
@@ -62,6 +68,7 @@ import { createStepUpGate } from './step-up-gate.js';
 import type { StepUpGate } from './step-up-gate.js';
 import { createTokenVerifier } from './token-verifier.js';
 import type { TokenVerifier } from './token-verifier.js';
+import type { ToolSearch } from './tool-search.js';
 import type { UpstreamContext } from './upstream.js';
 
 /**
@@ -88,12 +95,16 @@ export interface HttpServerOptions {
   readonly hooks?: ServerHooks;
   /** The project's Cedar policies (policies.ts), evaluated on every tool call; absent when they permit everything. */
   readonly policies?: PolicyEngine;
+  /** The search behind the discovery meta-tool search_tools (tool-search.ts), over the generated index. */
+  readonly search?: ToolSearch;
   /** Clock for token validity, in ms since the epoch (tests freeze it); default Date.now. */
   readonly now?: () => number;
   /** Monotonic clock in ms for the rate limiter's token buckets (tests move it); default performance.now. */
   readonly rateLimitClock?: () => number;
   /** First backoff of upstream retries in ms (tests shorten it); default 200. */
   readonly retryBaseDelayMs?: number;
+  /** Consent seams: a single-use record shared by replicas (default in memory), a clock (tests move it). */
+  readonly consent?: ConsentOptions;
 }
 
 export interface RunningHttpServer {
@@ -105,6 +116,8 @@ export interface RunningHttpServer {
   readonly upstreamLimiter: ConcurrencyLimiter;
   /** Caps MCP requests in flight (MCP_MAX_CONCURRENT_REQUESTS); readable for tests and metrics. */
   readonly requestLimit: InFlightLimit;
+  /** The state shared with the other replicas through Redis (REDIS_URL): its consent single-use record, its status. */
+  readonly sharedState?: RedisState;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then resolves.
    * Readiness answers 503 from the moment it is called.
@@ -131,14 +144,24 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
   const log = options.log ?? createLog(settings.logLevel);
   const audit = createAuditTrail(options.audit ?? openAuditSink(auth.auditLog), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
-  const limits = createRequestLimits(settings, options.rateLimitClock);
+  // With REDIS_URL the replicas share the rate limit's buckets and consent's single-use record (redis-state.ts);
+  // without it both stay in this process.
+  const sharedState = settings.redis ? await openRedisState(settings.redis, settings, log) : undefined;
+  const limits = createRequestLimits(settings, { clock: options.rateLimitClock, rateLimit: sharedState?.rateLimit });
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const endpoint = createMcpEndpoint(definition);
   // What every request's MCP server shares; the caller and the audit hook are added per request.
+  const policy: ToolPolicy = options.policy ?? (protect ? callerPolicy(definition) : ALLOW_ALL);
+  const toolMode: ToolModeSetting = { mode: settings.toolMode, threshold: settings.toolModeThreshold };
+  // Caller authorization decides from scopes and roles alone; a policy given in the options may look at more.
+  const usesDiscovery = toolModeDecider(toolMode, definition.tools, (caller, tool) => policy.canSee(caller, tool), options.policy === undefined);
   const shared = {
     upstream: upstreamContext(settings, upstreamLimiter, options),
-    policy: options.policy ?? (protect ? createToolPolicy(definition.impliedScopes) : ALLOW_ALL),
+    policy,
     pageSize: settings.toolsPageSize,
+    ...(options.search ? { search: options.search } : {}),
+    // With REDIS_URL an approval is single use across the replicas, not once per replica.
+    consent: consentContext(settings, sharedState && !options.consent?.record ? { ...options.consent, record: sharedState.singleUse } : options.consent),
     ...(options.hooks ? { hooks: options.hooks } : {}),
     ...(options.policies ? { policies: options.policies } : {}),
   } satisfies McpServerContext;
@@ -146,7 +169,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
 
   const server = createServer(httpServerOptions(settings));
   const shutdown = trackForShutdown(server, () => void endpoint.close());
-  const readiness: ReadinessState = { closing: () => shutdown.closing, upstreamBaseUrl: settings.upstreamBaseUrl, verifier: () => guards?.verifier };
+  const readiness: ReadinessState = {
+    closing: () => shutdown.closing,
+    upstreamBaseUrl: settings.upstreamBaseUrl,
+    verifier: () => guards?.verifier,
+    ...(sharedState ? { redisUp: () => sharedState.up } : {}),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void): Promise<void> {
     const { origins, authenticate, stepUp, metadata } = guards!;
@@ -168,7 +196,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each. The
     // token pays for the first message of the body; the rest of a batch is paid for once it is parsed.
     const rateKey = rateKeyOf(authenticated.caller, req.socket.remoteAddress);
-    const limited = limits.admit(rateKey);
+    const limited = await limits.admit(rateKey);
     if (limited) return refuse(res, trail, limited);
     if (req.method !== 'POST') return refuse(res, trail, METHOD_NOT_ALLOWED);
     // One in-flight slot, taken before the body is read, bounds the memory of bodies being read and parsed.
@@ -186,11 +214,13 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     if ('refusal' in read) return refuse(res, trail, read.refusal);
     bodyRead();
     const body = read.json;
-    const messages = audit.messages(body, trail);
+    // Decided once for the request from its caller: the audit, the step-up gate and the MCP server all see the same mode.
+    const discovery = usesDiscovery(authenticated.caller);
+    const messages = audit.messages(body, trail, discovery);
     const batched = batchingRefusal(req.headers['mcp-protocol-version'], body);
     if (batched) return refuse(res, trail, batched);
     if (Array.isArray(body)) {
-      const more = limits.chargeBatch(body.length, rateKey);
+      const more = await limits.chargeBatch(body.length, rateKey);
       if (isRefusal(more)) return refuse(res, trail, more);
       slots.push(more);
     }
@@ -200,21 +230,23 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
       denyAll(trail, stepUpRefusal.reason);
       return sendRefusal(res, stepUpRefusal);
     }
-    work = serveMcp(req, res, authenticated, body, trail);
+    work = serveMcp(req, res, authenticated, body, trail, { ...toolMode, mode: discovery ? 'discovery' : 'direct' });
     await work;
   }
 
   /** Serves one MCP POST whose body has been read, in the era it speaks (mcp-endpoint.ts), and audits a refusal. */
-  async function serveMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail): Promise<void> {
+  async function serveMcp(req: IncomingMessage, res: ServerResponse, authenticated: Authenticated, body: unknown, trail: Trail, mode: ToolModeSetting): Promise<void> {
     const work: Promise<unknown>[] = [];
     const outcome = await endpoint.serve(req, res, body, authenticated.authInfo, {
       ...shared,
       caller: authenticated.caller,
+      toolMode: mode,
       // The verified token, for schemes that exchange it to act for the user upstream (token-exchange.ts).
       ...(authenticated.authInfo?.token ? { subjectToken: authenticated.authInfo.token } : {}),
       track: (call) => void work.push(call),
       onUpstreamResponse: ({ requestId, status, upstreamCredential, onBehalfOf }) => recordUpstreamStatus(trail, requestId, status, upstreamCredential ? { upstreamCredential, onBehalfOf } : undefined),
       onRefusal: ({ requestId, reason, policyId }) => recordRefusal(trail, requestId, reason, policyId),
+      onConsent: ({ requestId, outcome, why }) => recordConsent(trail, requestId, outcome, why),
     });
     if (outcome.status >= 400) denyAll(trail, refusalReason(outcome), true);
     // The answer is written, or the client has gone: either way, the request's slots stay taken until its work ends.
@@ -235,7 +267,11 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   });
   limitConnections(server, settings);
 
-  const port = await listen(server, settings.port, settings.host);
+  const port = await listen(server, settings.port, settings.host).catch(async (error: unknown) => {
+    // An open Redis connection would keep the process alive after the start-up error.
+    await sharedState?.close();
+    throw error;
+  });
   const publicUrl = publicUrlFor(auth, settings.host, port);
   guards = guardsFor(definition, auth, settings.host, publicUrl, log, options.now);
   const host = isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host;
@@ -244,8 +280,17 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     publicUrl,
     upstreamLimiter,
     requestLimit: limits.inFlight,
-    close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs),
+    ...(sharedState ? { sharedState } : {}),
+    close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs).finally(() => sharedState?.close()),
   };
+}
+
+/**
+ * Caller authorization (authorization.ts) with the step-up scopes of tools the caller lacks only scopes for, so the
+ * discovery meta-tools can show them with what a step-up would ask for.
+ */
+function callerPolicy(definition: ServerDefinition): ToolPolicy {
+  return { ...createToolPolicy(definition.impliedScopes), stepUpScopes: (caller, tool) => stepUpScopesFor(caller, tool, definition.impliedScopes) };
 }
 
 /** Answers with a refusal and audits the request as refused for its reason: each of its messages, if known. */

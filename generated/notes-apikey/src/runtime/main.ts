@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { openAuditSink } from './audit.js';
 import { NO_CLAIMS_OVER_HTTP, NO_CLAIMS_OVER_STDIO, unboundToolsWarning } from './bindings.js';
 import { CALL_VARIABLES } from './call-settings.js';
+import { consentWarnings } from './consent-setup.js';
 import { exchangeUnavailableWarning, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
@@ -21,9 +22,12 @@ import { startHttpServer } from './http.js';
 import { createLog } from './log.js';
 import { loadPolicies, PolicyError } from './policies.js';
 import type { PolicyEngine } from './policies.js';
+import { buildSearchIndex } from './search-index.js';
 import { describeAllSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
+import { createToolSearch, SEARCH_INDEX_FILE } from './tool-search.js';
+import type { ToolSearch } from './tool-search.js';
 import { findUnknownSettings } from './unknown-settings.js';
 
 /** The operator's to fix: printed as one `error:` line, no stack, exit code 1. */
@@ -58,6 +62,9 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   if (unknown !== undefined) throw new StartupError(`unknown option ${unknown}; try --help`);
 
   const definition = await loadDefinition(definitionUrl);
+  // Read and checked before anything else: an index that does not match tools.json stops the start (tool-search.ts).
+  const searchUrl = new URL(SEARCH_INDEX_FILE, definitionUrl);
+  const { search, built } = await loadSearch(searchUrl, definition);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(helpText(definition));
     return;
@@ -72,6 +79,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
   const log = createLog(settings.logLevel);
+  if (built) log('debug', `${fileURLToPath(searchUrl)} is missing: the tool search index was built at start from tools.json (without tags); regenerate the project to ship it`);
   const policies = policyFolder === undefined ? undefined : await startupPolicies(policyFolder);
   // Once at start: variables that look like ours but are not read (a typo), by name only — values may be secrets.
   for (const unknownSetting of findUnknownSettings(env, knownVariables(definition))) {
@@ -80,6 +88,8 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   // Once at start: tools whose calls go upstream without the server's credentials, and the variables to set.
   const missing = missingCredentialsWarning(settings.credentials.missing(definition.tools));
   if (missing) log('warn', missing);
+  // Once at start: consent turned off, or approvals that only this process can check.
+  for (const warning of consentWarnings(settings, definition.tools)) log('warn', warning);
   // Without a caller's token (stdio, AUTH_MODE=none) a scheme set to exchange it has nothing to exchange.
   if (stdio || settings.auth?.mode === 'none') {
     const unavailable = exchangeUnavailableWarning(settings.credentials, definition.tools);
@@ -87,7 +97,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   }
   let running: { close(): Promise<void> };
   if (stdio) {
-    const server = await startStdioServer(definition, settings, hooks, env, policies);
+    const server = await startStdioServer(definition, settings, hooks, env, policies, search);
     const unbound = env.MCP_STDIO_CLAIMS?.trim() ? undefined : unboundToolsWarning(definition.tools, NO_CLAIMS_OVER_STDIO);
     if (unbound) log('warn', unbound);
     void server.closed.then(() => process.exit(0));
@@ -97,7 +107,8 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     running = server;
   } else {
     const audit = openAuditSink(settings.auth?.auditLog);
-    const http = await startHttpServer(definition, settings, { audit, ...(hooks ? { hooks } : {}), ...(policies ? { policies } : {}) }).catch((error: Error) => {
+    const options = { audit, search, ...(hooks ? { hooks } : {}), ...(policies ? { policies } : {}) };
+    const http = await startHttpServer(definition, settings, options).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
     const auth = settings.auth!;
@@ -145,6 +156,26 @@ async function startupPolicies(folder: URL): Promise<PolicyEngine | undefined> {
   } catch (error) {
     if (!(error instanceof PolicyError)) throw error;
     throw new StartupError(`invalid policies, not starting (check them with npm run check:policies):\n${error.message}`);
+  }
+}
+
+/**
+ * The tool search over `definition`, from the index at `url` (search-index.json next to tools.json), or a
+ * StartupError when that file is unreadable, malformed or built for other tools. A project without the file (made
+ * before tool search) gets an index built here from tools.json (`built`), which lacks only the spec's tags.
+ */
+async function loadSearch(url: URL, definition: ServerDefinition): Promise<{ readonly search: ToolSearch; readonly built: boolean }> {
+  let index: unknown;
+  try {
+    index = JSON.parse(await readFile(url, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { search: createToolSearch(definition, buildSearchIndex(definition)), built: true };
+    throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}; regenerate the project (portcullis generate)`);
+  }
+  try {
+    return { search: createToolSearch(definition, index), built: false };
+  } catch (error) {
+    throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`);
   }
 }
 

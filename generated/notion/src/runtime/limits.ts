@@ -8,6 +8,30 @@
 /** Outcome of RateLimiter.take: allowed, or refused with the seconds until a request would be allowed. */
 export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
+/**
+ * A per-key token bucket that may live elsewhere (redis-rate-limit.ts keeps one bucket per caller for every replica):
+ * `take` resolves the decision, and never rejects.
+ */
+export interface RateLimit {
+  /** Whether rate limiting is on at all (RATE_LIMIT_PER_MINUTE=0 turns it off). */
+  readonly enabled: boolean;
+  /** Whether `count` tokens could ever be taken at once (a bucket never holds more than `burst`). */
+  fits(count: number): boolean;
+  /** Takes `count` tokens of `key`'s bucket, all or none. */
+  take(key: string, count?: number): Promise<RateDecision>;
+}
+
+/** The in-memory limiter as a RateLimit: one bucket per caller in this process. */
+export function localRateLimit(limiter: RateLimiter): RateLimit {
+  return {
+    get enabled() {
+      return limiter.enabled;
+    },
+    fits: (count) => limiter.fits(count),
+    take: (key, count) => Promise.resolve(limiter.take(key, count)),
+  };
+}
+
 /** Buckets kept at most; beyond it the least recently used is forgotten (it would be full again soon anyway). */
 const MAX_BUCKETS = 10_000;
 

@@ -18,10 +18,12 @@ import { NO_CLAIMS_OVER_STDIO } from './bindings.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import { frozenClaims } from './claims.js';
+import { consentContext } from './consent-setup.js';
 import { ConcurrencyLimiter } from './limits.js';
 import { createMcpServer } from './mcp-server.js';
 import { readSetting, settingDefinitions } from './setting-definitions.js';
 import type { Settings } from './settings.js';
+import type { ToolSearch } from './tool-search.js';
 
 export interface RunningStdioServer {
   /** Resolves when the client closes stdin or close() is called. */
@@ -45,6 +47,7 @@ export async function startStdioServer(
   hooks?: ServerHooks,
   env: NodeJS.ProcessEnv = process.env,
   policies?: PolicyEngine,
+  search?: ToolSearch,
 ): Promise<RunningStdioServer> {
   const caller = stdioCaller(env);
   // Anything printed with console.log or console.info by this process would corrupt the protocol stream.
@@ -60,10 +63,13 @@ export async function startStdioServer(
       retries: settings.upstreamRetries,
     },
     pageSize: settings.toolsPageSize,
+    toolMode: { mode: settings.toolMode, threshold: settings.toolModeThreshold },
     caller,
     noClaims: NO_CLAIMS_OVER_STDIO,
+    consent: consentContext(settings),
     ...(hooks ? { hooks } : {}),
     ...(policies ? { policies } : {}),
+    ...(search ? { search } : {}),
   };
   let ended: () => void = () => undefined;
   const closed = new Promise<void>((resolve) => {

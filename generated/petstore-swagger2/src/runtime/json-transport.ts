@@ -16,11 +16,21 @@
  * request must come alone (400), at most MAX_BATCH_SIZE messages (400); a body of only notifications and responses is
  * answered 202 with no body. Server-to-client messages other than responses (progress, logging, server requests) have
  * no stream to travel on in JSON mode and are dropped, as the SDK's transport drops them.
+ *
+ * One exception, for consent (consent.ts): a call that asks the user with `elicit` switches its answer to an SSE stream
+ * (2025-11-25 basic/transports#sending-messages-to-the-server: the server MAY send requests before the response) that
+ * carries the `elicitation/create` request, then the response. The client POSTs its answer separately; a body holding
+ * such answers hands them to the elicitation relay (elicitation-relay.ts) instead of the Server. A client whose
+ * initialize declared form elicitation is told so in a marker Mcp-Session-Id, since a stateless legacy request does not
+ * say what its client can do.
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isJsonContentType, parseJSONRPCMessage, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import type { AuthInfo, JSONRPCMessage, MessageExtraInfo, RequestId, Transport } from '@modelcontextprotocol/server';
+import type { AuthInfo, ElicitRequestFormParams, ElicitResult, JSONRPCMessage, MessageExtraInfo, RequestId, Transport } from '@modelcontextprotocol/server';
+import { canElicitForm } from './consent.js';
+import { elicitationSessionId } from './elicitation-relay.js';
+import type { ElicitationRelay } from './elicitation-relay.js';
 
 /** The most messages one JSON-RPC batch may hold (the SDK transport's limit). */
 const MAX_BATCH_SIZE = 100;
@@ -28,6 +38,14 @@ const MAX_BATCH_SIZE = 100;
 export const SPOKEN_PROTOCOL_VERSIONS: readonly string[] = ['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS];
 /** 2026-07-28 basic/index#error-codes: UnsupportedProtocolVersion. */
 export const UNSUPPORTED_PROTOCOL_VERSION = -32022;
+
+/** Milliseconds between SSE comments while a stream waits for the user, so that proxies do not close it as idle. */
+const KEEP_ALIVE_MS = 15_000;
+
+export interface JsonTransportOptions {
+  /** Consent over legacy HTTP: the relay of questions waiting for an answer, and whose answers this request may carry. */
+  readonly elicitation?: { readonly relay: ElicitationRelay; readonly owner: string };
+}
 
 export class JsonResponseTransport implements Transport {
   onclose?: (() => void) | undefined;
@@ -43,6 +61,13 @@ export class JsonResponseTransport implements Transport {
   private readonly pending: RequestId[] = [];
   private readonly responses = new Map<RequestId, JSONRPCMessage>();
   private reply: ((messages: JSONRPCMessage[]) => void) | undefined;
+  private res: ServerResponse | undefined;
+  /** Set once the answer is an SSE stream (a question was sent on it). */
+  private streaming = false;
+  private keepAlive: NodeJS.Timeout | undefined;
+  private readonly gone = new AbortController();
+
+  constructor(private readonly options: JsonTransportOptions = {}) {}
 
   async start(): Promise<void> {
     if (this.started) throw new Error('JsonResponseTransport already started');
@@ -67,6 +92,8 @@ export class JsonResponseTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.reply = undefined;
+    this.gone.abort();
+    clearInterval(this.keepAlive);
     this.onclose?.();
   }
 
@@ -104,6 +131,18 @@ export class JsonResponseTransport implements Transport {
     }
     if (this.closed) return;
 
+    const relayed = this.options.elicitation;
+    if (relayed) {
+      // Answers to questions this process asked go to the calls waiting for them, never to the Server.
+      const kept = messages.filter((message) => !relayed.relay.answer(relayed.owner, message));
+      if (kept.length === 0) return void res.writeHead(202).end();
+      messages.splice(0, messages.length, ...kept);
+      const initialize = messages.find((message) => 'method' in message && message.method === 'initialize');
+      const params = initialize && 'params' in initialize ? (initialize.params as { capabilities?: unknown } | undefined) : undefined;
+      if (canElicitForm(params?.capabilities)) res.setHeader('Mcp-Session-Id', elicitationSessionId());
+    }
+    this.res = res;
+
     const extra: MessageExtraInfo = authInfo ? { authInfo } : {};
     for (const message of messages) if ('method' in message && 'id' in message) this.pending.push(message.id);
     if (this.pending.length === 0) {
@@ -122,14 +161,46 @@ export class JsonResponseTransport implements Transport {
     });
     for (const message of messages) this.onmessage?.(message, extra);
     const responses = await answered;
+    clearInterval(this.keepAlive);
     if (!responses || res.writableEnded || res.destroyed) return;
+    if (this.streaming) {
+      for (const response of responses) res.write(sseEvent(response));
+      return void res.end();
+    }
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(batch ? responses : responses[0]));
+  }
+
+  /**
+   * Asks the client `params` with `elicitation/create` on this request's answer stream and resolves with its answer
+   * (elicitation-relay.ts); rejects when this transport relays no answers, or as the relay does.
+   */
+  elicit(params: ElicitRequestFormParams, timeoutMs: number): Promise<ElicitResult> {
+    const relayed = this.options.elicitation;
+    const res = this.res;
+    if (!relayed || !res) return Promise.reject(new Error('this request cannot carry a question'));
+    return relayed.relay.ask(relayed.owner, (request) => this.writeEvent(res, request), params, timeoutMs, this.gone.signal);
+  }
+
+  private writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
+    if (this.closed || res.writableEnded || res.destroyed) throw new Error('the client has gone');
+    if (!this.streaming) {
+      this.streaming = true;
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache, no-transform' });
+      this.keepAlive = setInterval(() => void res.write(': waiting for the user\n\n'), KEEP_ALIVE_MS);
+      this.keepAlive.unref();
+    }
+    res.write(sseEvent(message));
   }
 
   private refuse(res: ServerResponse, status: number, code: number, message: string, data?: unknown): void {
     this.refusalCode = code;
     sendError(res, status, code, message, data);
   }
+}
+
+/** One message as a server-sent event (HTML Living Standard §9.2.5 event stream format). */
+function sseEvent(message: JSONRPCMessage): string {
+  return `event: message\ndata: ${JSON.stringify(message)}\n\n`;
 }
 
 /** A JSON-RPC error without id, as the SDK's transport answers what it refuses. */

@@ -13,6 +13,7 @@
 
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import type { Caller } from './caller.js';
 import { claimAt } from './claims.js';
 
@@ -113,6 +114,7 @@ export async function loadPolicies(folder: URL | string, shownAs = POLICY_FOLDER
   const parsed = engine.preparsePolicySet(setId, { staticPolicies: Object.fromEntries(parts.map((part) => [part.id, part.text])) });
   if (parsed.type === 'failure') throw new PolicyError(parsed.errors.map((error) => ({ file: POLICY_FOLDER, line: 0, message: error.message })));
   const types = requestTypes(engine, schema.text);
+  avoidNode20DeoptimizerAbort();
   return {
     decide(caller, tool, args) {
       const principal = { type: 'Caller', id: caller.subject ?? '' };
@@ -135,6 +137,17 @@ export async function loadPolicies(folder: URL | string, shownAs = POLICY_FOLDER
 }
 
 let policySets = 0;
+
+/**
+ * Node 20's V8 (11.3) aborts the whole process — "Fatal error … unreachable code" in
+ * Deoptimizer::DoComputeBuiltinContinuation — after about 10^5 policy evaluations, when TurboFan has inlined across
+ * this module and the Cedar WebAssembly glue and then deoptimizes. Measured here: reproducible on Node 20.20, absent
+ * on Node 22.23 and 24.22, and absent on Node 20 with TurboFan's inlining off, which this turns off for the rest of
+ * the process (a cost paid only on Node 20, and only when policies are evaluated). The image runs a newer Node.
+ */
+function avoidNode20DeoptimizerAbort(): void {
+  if (Number(process.versions.node.split('.')[0]) < 22) setFlagsFromString('--no-turbo-inlining');
+}
 
 /** Each policy of each file with its id: its `@id` annotation, else `<file>:<line>`. */
 function policyParts(engine: Cedar, files: readonly PolicyFile[]): { id: string; text: string }[] {

@@ -2,7 +2,7 @@
 /**
  * Unauthenticated probes for orchestrators: GET/HEAD /healthz (the process answers) and GET/HEAD /readyz (it can
  * serve). Neither needs a token, so both say nothing but a status and a short reason: no URLs, versions or
- * configuration.
+ * configuration. With REDIS_URL, /readyz also says whether the shared Redis is up (it stays ready when it is not).
  */
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +20,8 @@ export interface ReadinessState {
   readonly upstreamBaseUrl: string | undefined;
   /** The token verifier (AUTH_MODE=oauth), once the server listens. */
   readonly verifier: () => TokenVerifier | undefined;
+  /** With REDIS_URL: whether the shared Redis is reachable now. */
+  readonly redisUp?: () => boolean;
 }
 
 /** Whether `path` is one of the probes. */
@@ -36,8 +38,19 @@ export async function serveProbe(req: IncomingMessage, res: ServerResponse, path
   }
   if (path === HEALTH_PATH) return sendJson(res, 200, { status: 'ok' });
   const reason = await notReadyReason(state);
-  if (reason === undefined) return sendJson(res, 200, { status: 'ready' });
-  return sendJson(res, 503, { status: 'unavailable', reason });
+  const redis = redisNote(state);
+  if (reason === undefined) return sendJson(res, 200, { status: 'ready', ...redis });
+  return sendJson(res, 503, { status: 'unavailable', reason, ...redis });
+}
+
+/**
+ * With REDIS_URL, `{ redis: 'up' }` or `{ redis: 'down' }`. Redis down does not make the server unready: every replica
+ * shares the one Redis, so failing readiness would take all of them out of service at once, while they can still serve
+ * with per-process rate limits (consent approvals are refused until Redis is back).
+ */
+function redisNote(state: ReadinessState): { redis?: 'up' | 'down' } {
+  if (!state.redisUp) return {};
+  return { redis: state.redisUp() ? 'up' : 'down' };
 }
 
 /**

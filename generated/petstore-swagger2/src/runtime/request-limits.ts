@@ -3,11 +3,13 @@
  * What one caller may cost the MCP endpoint: a rate-limit token per JSON-RPC message (per caller, RATE_LIMIT_PER_MINUTE
  * and RATE_LIMIT_BURST) and an in-flight slot per message (MCP_MAX_CONCURRENT_REQUESTS), both taken for the first
  * message before the body is read and for the rest of a batch once it is parsed, all or none. Refusals are 429 and
- * 503 with Retry-After (RFC 6585 §4, RFC 9110 §15.6.4 and §10.2.3).
+ * 503 with Retry-After (RFC 6585 §4, RFC 9110 §15.6.4 and §10.2.3). The token buckets are this process's, or with
+ * REDIS_URL one per caller shared by every replica (redis-rate-limit.ts): taking a token is therefore asynchronous.
  */
 
 import type { Caller } from './caller.js';
-import { InFlightLimit, RateLimiter } from './limits.js';
+import { InFlightLimit, localRateLimit, RateLimiter } from './limits.js';
+import type { RateLimit } from './limits.js';
 import type { Refusal } from './refusal.js';
 
 /** Seconds a client is asked to wait when every in-flight slot is taken: requests are short. */
@@ -27,20 +29,28 @@ export interface RequestLimits {
   /** Caps MCP requests in flight; readable for tests and metrics. */
   readonly inFlight: InFlightLimit;
   /** Takes the rate-limit token of a request's first message for `key` (rateKeyOf); the 429 refusal when there is none. */
-  admit(key: string): Refusal | undefined;
+  admit(key: string): Promise<Refusal | undefined>;
   /** Takes the in-flight slot of a request's first message; the 503 refusal when every slot is taken. */
   takeSlot(): Release | Refusal;
   /** Pays for the messages of a batch of `count` after the first: their tokens and slots, or the refusal of the whole batch. */
-  chargeBatch(count: number, key: string): Release | Refusal;
+  chargeBatch(count: number, key: string): Promise<Release | Refusal>;
 }
 
-/** The limits of an endpoint; `clock` is the rate limiter's monotonic clock in ms (tests move it). */
-export function createRequestLimits(settings: RequestLimitSettings, clock?: () => number): RequestLimits {
-  const rateLimiter = new RateLimiter(settings.rateLimitPerMinute, settings.rateLimitBurst, clock);
+/** Where the rate limit's buckets live: this process (default, with `clock`), or a shared RateLimit (Redis). */
+export interface RequestLimitOptions {
+  /** The in-memory rate limiter's monotonic clock in ms (tests move it). */
+  readonly clock?: (() => number) | undefined;
+  /** A shared rate limit (redis-rate-limit.ts) used instead of the in-memory one. */
+  readonly rateLimit?: RateLimit | undefined;
+}
+
+/** The limits of an endpoint; the rate limit's buckets are in this process unless `options.rateLimit` is given. */
+export function createRequestLimits(settings: RequestLimitSettings, options: RequestLimitOptions = {}): RequestLimits {
+  const rateLimiter = options.rateLimit ?? localRateLimit(new RateLimiter(settings.rateLimitPerMinute, settings.rateLimitBurst, options.clock));
   const inFlight = new InFlightLimit(settings.maxConcurrentRequests);
 
-  function take(key: string, count: number): Refusal | undefined {
-    const limited = rateLimiter.take(key, count);
+  async function take(key: string, count: number): Promise<Refusal | undefined> {
+    const limited = await rateLimiter.take(key, count);
     return limited.allowed ? undefined : { status: 429, reason: 'rate_limited', message: SLOW_DOWN, headers: { 'Retry-After': String(limited.retryAfterSeconds) } };
   }
 
@@ -52,7 +62,7 @@ export function createRequestLimits(settings: RequestLimitSettings, clock?: () =
     inFlight,
     admit: (key) => take(key, 1),
     takeSlot: () => slots(1),
-    chargeBatch(count, key) {
+    async chargeBatch(count, key) {
       if (count <= 1) return () => undefined;
       // A refused batch is refused whole: nothing in it runs.
       if (!rateLimiter.fits(count)) {
@@ -60,7 +70,7 @@ export function createRequestLimits(settings: RequestLimitSettings, clock?: () =
       }
       // Checked before any token is taken: a batch refused for its size costs its sender nothing.
       if (count > inFlight.max) return { status: 400, reason: 'batch_too_large', message: `Invalid Request: a batch may hold at most ${inFlight.max} requests`, code: -32600 };
-      const limited = take(key, count - 1);
+      const limited = await take(key, count - 1);
       if (limited) return limited;
       return slots(count - 1);
     },

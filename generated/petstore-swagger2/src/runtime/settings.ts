@@ -16,8 +16,10 @@ import type { UpstreamCredentials, UpstreamVariable } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
 import { SettingError } from './errors.js';
 import { LOG_LEVELS, readSetting, settingDefinitions, settingRows, settingText } from './setting-definitions.js';
-import type { LogLevel, SettingContext, SettingDefinitions, SettingRow } from './setting-definitions.js';
+import type { LogLevel, SettingContext, SettingDefinitions, SettingRow, ToolMode } from './setting-definitions.js';
 import { httpUrlProblem } from './setting-parsers.js';
+import { readRedisSettings } from './redis-settings.js';
+import type { RedisSettings } from './redis-settings.js';
 
 export { LOG_LEVELS };
 export type { LogLevel, SettingRow };
@@ -60,10 +62,25 @@ export interface Settings {
   readonly maxConcurrentRequests: number;
   /** Tools per tools/list page (2025-11-25 server/utilities/pagination). */
   readonly toolsPageSize: number;
+  /** How tools are offered: direct, discovery meta-tools, or auto by the caller's tool count (discovery.ts). */
+  readonly toolMode: ToolMode;
+  /** With toolMode auto: a caller who may use more tools than this is served the discovery meta-tools. */
+  readonly toolModeThreshold: number;
   readonly credentials: UpstreamCredentials;
+  /** Shared state of the replicas (REDIS_URL); undefined when it is unset, or read for stdio. */
+  readonly redis: RedisSettings | undefined;
+  /** Consent before risky actions (consent.ts): `off` only on purpose (CONSENT). */
+  readonly consent: 'on' | 'off';
+  /** The decoded CONSENT_KEY that seals consent states; undefined when unset (a random key per process). */
+  readonly consentKey: Buffer | undefined;
+  /** Seconds the user has to answer a consent question (CONSENT_TTL_SECONDS). */
+  readonly consentTtlSeconds: number;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
 }
+
+/** The consent settings, as consent-setup.ts reads them. */
+export type ConsentSettings = Pick<Settings, 'consent' | 'consentKey' | 'consentTtlSeconds'>;
 
 export interface ReadSettingsOptions {
   /** `stdio` skips the HTTP-only authorization settings (2025-11-25 basic/authorization: stdio uses the environment). */
@@ -107,7 +124,13 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     maxConnections: readSetting(env, settings.maxConnections),
     maxConcurrentRequests: readSetting(env, settings.maxConcurrentRequests),
     toolsPageSize: readSetting(env, settings.toolsPageSize),
+    toolMode: readSetting(env, settings.toolMode),
+    toolModeThreshold: readSetting(env, settings.toolModeThreshold),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
+    redis: options.transport === 'stdio' ? undefined : readRedisSettings(env, settings, definition.name),
+    consent: readSetting(env, settings.consent),
+    consentKey: readSetting(env, settings.consentKey),
+    consentTtlSeconds: readSetting(env, settings.consentTtlSeconds),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
   });
 }

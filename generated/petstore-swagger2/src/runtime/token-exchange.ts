@@ -240,6 +240,28 @@ export interface ExchangerOptions {
   readonly timeoutMs: number;
   /** Exchanged tokens kept at most (least recently used dropped first); default MAX_CACHED_TOKENS. */
   readonly maxEntries?: number;
+  /**
+   * Where exchanged tokens are kept when not in this process: a store shared by the replicas (redis-token-cache.ts),
+   * so a user's token is exchanged once for all of them. Default: an in-memory map of at most `maxEntries`.
+   */
+  readonly store?: ExchangedTokenStore | undefined;
+}
+
+/** An exchanged token kept for reuse until `renewAt` (ms since the epoch). */
+export interface CachedExchange {
+  readonly exchanged: ExchangedToken;
+  readonly renewAt: number;
+}
+
+/**
+ * A shared cache of exchanged tokens, keyed by `callerTokenHash` (a SHA-256 of the caller's token, never the token).
+ * It is only a cache: createTokenExchanger treats a rejection of either method as a miss and exchanges again.
+ */
+export interface ExchangedTokenStore {
+  /** The entry kept for `callerTokenHash`, if any. */
+  get(callerTokenHash: string): Promise<CachedExchange | undefined>;
+  /** Keeps `entry` for `callerTokenHash` until its renewAt. */
+  set(callerTokenHash: string, entry: CachedExchange): Promise<void>;
 }
 
 /** Exchanged tokens kept per scheme at most. */
@@ -264,6 +286,11 @@ export function createTokenExchanger(config: ExchangeConfig, options: ExchangerO
     // Never kept past the caller's own token: after it expires the user has to be verified again.
     if (caller.expiresAt !== undefined) renewAt = Math.min(renewAt, caller.expiresAt * 1000);
     const result: ExchangedToken = { token: exchanged.token, onBehalfOf: exchanged.subject ?? caller.subject };
+    if (options.store) {
+      // A store that cannot keep it costs the next call an exchange, never this call its answer.
+      if (renewAt > options.now()) await options.store.set(key, { exchanged: result, renewAt }).catch(() => undefined);
+      return result;
+    }
     if (renewAt > options.now()) {
       cache.delete(key);
       cache.set(key, { exchanged: result, renewAt });
@@ -272,8 +299,26 @@ export function createTokenExchanger(config: ExchangeConfig, options: ExchangerO
     return result;
   }
 
+  /** One exchange per caller token at a time, in this process: concurrent calls share it. */
+  function exchangeOnce(caller: CallerToken, key: string): Promise<ExchangedToken> {
+    let pending = inFlight.get(key);
+    if (!pending) {
+      pending = exchange(caller, key).finally(() => inFlight.delete(key));
+      inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** With a shared store: its entry while it is fresh, else an exchange; a store that cannot answer is a miss. */
+  async function fromStore(store: ExchangedTokenStore, caller: CallerToken, key: string): Promise<ExchangedToken> {
+    const hit = await store.get(key).catch(() => undefined);
+    if (hit && options.now() < hit.renewAt && (caller.expiresAt === undefined || hit.renewAt <= caller.expiresAt * 1000)) return hit.exchanged;
+    return exchangeOnce(caller, key);
+  }
+
   return (caller) => {
     const key = createHash('sha256').update(caller.value).digest('base64url');
+    if (options.store) return fromStore(options.store, caller, key);
     const hit = cache.get(key);
     if (hit && options.now() < hit.renewAt) {
       // Least recently used goes first: a hit moves to the end.
@@ -282,12 +327,7 @@ export function createTokenExchanger(config: ExchangeConfig, options: ExchangerO
       return Promise.resolve(hit.exchanged);
     }
     if (hit) cache.delete(key);
-    let pending = inFlight.get(key);
-    if (!pending) {
-      pending = exchange(caller, key).finally(() => inFlight.delete(key));
-      inFlight.set(key, pending);
-    }
-    return pending;
+    return exchangeOnce(caller, key);
   };
 }
 

@@ -4,6 +4,9 @@
  * before anything in a request runs, each of its tools/call messages is decided by `decide` (authorization.ts), the
  * same function that filters tools/list and guards tools/call, and a call lacking scopes refuses the whole request
  * 403 with the scopes to ask for. A role refusal is left to the tool's answer: no re-consent can obtain a role.
+ *
+ * In discovery mode a `call_tool` message is decided for the tool it runs (its `arguments.name`, resolved by
+ * audit-trail.ts into the message's `tool`), so a step-up is reachable through the meta-tools exactly as through tools/call.
  */
 
 import type { AuditedMessage } from './audit-trail.js';
