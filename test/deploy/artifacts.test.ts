@@ -129,7 +129,8 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     // #9: one list, and its `secret` flag decides where each variable goes.
     const rows = describeAllSettings(definition);
     const secrets = rows.filter((row) => row.secret).map((row) => row.variable);
-    const settings = rows.filter((row) => !row.secret).map((row) => row.variable);
+    // A Deployment serves HTTP: a setting only stdio reads has no place in it.
+    const settings = rows.filter((row) => !row.secret && row.transport !== 'stdio').map((row) => row.variable);
     const config = byKind.get('ConfigMap')!.data as Record<string, string>;
     expect(Object.keys(config)).toEqual(expect.arrayContaining(['HOST', 'PORT', 'MCP_PUBLIC_URL', 'OAUTH_ISSUER']));
     for (const [key, value] of Object.entries(config)) {
