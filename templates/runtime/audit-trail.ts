@@ -26,6 +26,8 @@ export interface Trail {
   readonly started: number;
   caller?: Caller;
   readonly entries: Entry[];
+  /** The trace id of the request's span when tracing is on (tracing.ts): it replaces the `_meta` one in every line. */
+  traceId?: string;
 }
 
 /** A JSON-RPC message of the body with its audit entry, and the tool it calls (tools/call of a known tool). */
@@ -83,7 +85,7 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
       };
       const durationMs = Date.now() - trail.started;
       for (const { id: _id, ...entry } of entries) {
-        sink({ ...common, ...entry, ...(caller && protect ? { grantedScopes: caller.scopes } : {}), durationMs });
+        sink({ ...common, ...entry, ...(caller && protect ? { grantedScopes: caller.scopes } : {}), ...(trail.traceId === undefined ? {} : { traceId: trail.traceId }), durationMs });
       }
     },
   };

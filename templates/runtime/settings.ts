@@ -17,6 +17,8 @@ import { SettingError } from './errors.js';
 import { LOG_LEVELS, readSetting, settingDefinitions, settingRows, settingText } from './setting-definitions.js';
 import type { LogLevel, SettingContext, SettingDefinitions, SettingRow } from './setting-definitions.js';
 import { httpUrlProblem } from './setting-parsers.js';
+import { readObservabilitySettings } from './observability-settings.js';
+import type { ObservabilitySettings } from './observability-settings.js';
 
 export { LOG_LEVELS };
 export type { LogLevel, SettingRow };
@@ -62,6 +64,8 @@ export interface Settings {
   readonly credentials: UpstreamCredentials;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
+  /** Metrics and tracing over HTTP (observability-settings.ts); undefined when read for stdio. */
+  readonly observability?: ObservabilitySettings | undefined;
 }
 
 export interface ReadSettingsOptions {
@@ -108,6 +112,7 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     toolsPageSize: readSetting(env, settings.toolsPageSize),
     credentials: loadUpstreamCredentials(definition.securitySchemes, env),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
+    observability: options.transport === 'stdio' ? undefined : readObservabilitySettings(env, settings, host),
   });
 }
 
