@@ -6,6 +6,8 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readObservabilitySettings } from '../../templates/runtime/observability-settings.js';
+import { settingDefinitions } from '../../templates/runtime/setting-definitions.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { startAuthorizationServer } from './fixtures/authorization-server.js';
@@ -207,5 +209,37 @@ describe('#14 METRICS_PORT: a separate listener', () => {
     expect((await fetch(url)).status).toBe(200);
     await other.close();
     await expect(fetch(url)).rejects.toThrow();
+  });
+});
+
+describe('#14 metrics and tracing settings', () => {
+  const read = (env: Record<string, string>) => readObservabilitySettings(env, settingDefinitions(), '0.0.0.0');
+
+  it('#14 counts nothing and loads no tracing when none is set', () => {
+    expect(read({})).toEqual({ metrics: undefined, tracing: undefined });
+    expect(read({ METRICS_ALLOW_UNAUTHENTICATED: 'false' })).toEqual({ metrics: undefined, tracing: undefined });
+  });
+
+  it('#14 serves metrics on METRICS_PORT (bound to HOST unless METRICS_HOST) or on the main port when allowed', () => {
+    expect(read({ METRICS_PORT: '9464' }).metrics).toEqual({ port: 9464, host: '0.0.0.0', onMainPort: false });
+    expect(read({ METRICS_PORT: '9464', METRICS_HOST: '10.0.0.5' }).metrics).toEqual({ port: 9464, host: '10.0.0.5', onMainPort: false });
+    expect(read({ METRICS_ALLOW_UNAUTHENTICATED: 'true' }).metrics).toEqual({ port: undefined, host: '0.0.0.0', onMainPort: true });
+  });
+
+  it('#14 exports traces to <OTEL_EXPORTER_OTLP_ENDPOINT>/v1/traces, or to OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given', () => {
+    expect(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/' }).tracing).toEqual({ tracesUrl: 'http://collector:4318/v1/traces', serviceName: undefined });
+    expect(read({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'https://otlp.example.com/api/traces', OTEL_SERVICE_NAME: 'mcp-a' }).tracing).toEqual({
+      tracesUrl: 'https://otlp.example.com/api/traces',
+      serviceName: 'mcp-a',
+    });
+  });
+
+  it.each([
+    [{ METRICS_PORT: '70000' }, /^METRICS_PORT: .*Example: METRICS_PORT=9464$/],
+    [{ METRICS_HOST: 'bad host' }, /^METRICS_HOST: "bad host" is not a host name or IP address\. Example: METRICS_HOST=0\.0\.0\.0$/],
+    [{ METRICS_ALLOW_UNAUTHENTICATED: 'yes' }, /^METRICS_ALLOW_UNAUTHENTICATED: .*Example: METRICS_ALLOW_UNAUTHENTICATED=true$/],
+    [{ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, /^OTEL_EXPORTER_OTLP_ENDPOINT: .*Example: OTEL_EXPORTER_OTLP_ENDPOINT=http:\/\/otel-collector/],
+  ])('#14 refuses a malformed value before the server listens: %j', (env, message) => {
+    expect(() => read(env)).toThrow(message);
   });
 });
