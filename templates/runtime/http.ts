@@ -134,7 +134,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
   const log = options.log ?? createLog(settings.logLevel);
   // Metrics and tracing (observability.ts): decisions are counted from the audit records themselves.
-  const observed = await startObservability(definition, settings);
+  const observed = await startObservability(definition, settings, log);
   const audit = createAuditTrail(observed.auditSink(options.audit ?? openAuditSink(auth.auditLog)), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
   const limits = createRequestLimits(settings, options.rateLimitClock);
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);

@@ -15,7 +15,7 @@ import type { ToolPolicy } from './mcp-server.js';
 import { createMetrics, serveMetricsOnly } from './metrics.js';
 import type { Metrics } from './metrics.js';
 import type { PolicyEngine } from './policies.js';
-import type { Settings } from './settings.js';
+import type { Log, Settings } from './settings.js';
 import { startTracing } from './tracing.js';
 import type { RequestTrace, Tracing } from './tracing.js';
 import { observedCredentials } from './upstream-observer.js';
@@ -51,10 +51,10 @@ export interface Observability {
 }
 
 /** The observability of a server: loads the OpenTelemetry SDK only when an OTLP endpoint is set. */
-export async function startObservability(definition: ServerDefinition, settings: Settings): Promise<Observability> {
+export async function startObservability(definition: ServerDefinition, settings: Settings, log: Log): Promise<Observability> {
   const config = settings.observability;
   const metrics = config?.metrics ? createMetrics(definition.tools.map((tool) => tool.name)) : undefined;
-  const tracing = config?.tracing ? await startTracing(config.tracing, definition) : undefined;
+  const tracing = config?.tracing ? await startTracing(config.tracing, definition, log) : undefined;
   const observer = { metrics, tracing };
   let listener: Server | undefined;
   return {

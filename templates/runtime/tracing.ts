@@ -15,6 +15,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Attributes, Context, Span, Tracer } from '@opentelemetry/api';
 import type { PolicyEngine } from './policies.js';
+import type { Log } from './settings.js';
 import type { ToolPolicy } from './mcp-server.js';
 import type { TracingSettings } from './observability-settings.js';
 import { traceparentOf } from './trace-context.js';
@@ -59,13 +60,13 @@ export interface Tracing {
 let started: Promise<Tracing> | undefined;
 
 /** The process's tracing: started once (the OpenTelemetry API's providers are global), exporting to `settings.tracesUrl`. */
-export function startTracing(settings: TracingSettings, service: { readonly name: string; readonly version: string }): Promise<Tracing> {
-  started ??= load(settings, service);
+export function startTracing(settings: TracingSettings, service: { readonly name: string; readonly version: string }, log?: Log): Promise<Tracing> {
+  started ??= load(settings, service, log);
   return started;
 }
 
 /** Imports the SDK, registers a provider exporting in batches over OTLP/HTTP (JSON), and returns the tracing. */
-async function load(settings: TracingSettings, service: { readonly name: string; readonly version: string }): Promise<Tracing> {
+async function load(settings: TracingSettings, service: { readonly name: string; readonly version: string }, log: Log | undefined): Promise<Tracing> {
   const [api, node, base, exporter, resources] = await Promise.all([
     import('@opentelemetry/api'),
     import('@opentelemetry/sdk-trace-node'),
@@ -84,6 +85,12 @@ async function load(settings: TracingSettings, service: { readonly name: string;
     spanProcessors: [new base.BatchSpanProcessor(new exporter.OTLPTraceExporter({ url: settings.tracesUrl }))],
   });
   provider.register();
+  // The SDK reports failed exports (a collector down or refusing) through its diagnostic logger: to the log, as warnings.
+  if (log) {
+    const warn = (message: string) => log('warn', 'tracing', { message: message.slice(0, 500) });
+    const quiet = () => undefined;
+    api.diag.setLogger({ error: warn, warn, info: quiet, debug: quiet, verbose: quiet }, api.DiagLogLevel.WARN);
+  }
   return createTracing(api, api.trace.getTracer('mcp-server', service.version), () => provider.forceFlush());
 }
 

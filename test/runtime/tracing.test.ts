@@ -34,6 +34,8 @@ interface Collector {
   /** Every export body as received, to search for what must never be exported. */
   readonly bodies: string[];
   readonly resources: Record<string, unknown>[];
+  /** When set, exports are refused with 400 (not retried by the exporter). */
+  refuse: boolean;
   close(): Promise<void>;
 }
 
@@ -52,12 +54,12 @@ function attributesOf(list: { key: string; value: Record<string, unknown> }[] | 
 
 /** Starts an OTLP/HTTP collector stand-in that accepts JSON exports at /v1/traces. */
 async function startCollector(): Promise<Collector> {
-  const collector: Collector = { url: '', spans: [], bodies: [], resources: [], close: async () => undefined };
+  const collector: Collector = { url: '', spans: [], bodies: [], resources: [], refuse: false, close: async () => undefined };
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
-    if (req.url !== '/v1/traces' || req.method !== 'POST' || !String(req.headers['content-type']).startsWith('application/json')) {
+    if (collector.refuse || req.url !== '/v1/traces' || req.method !== 'POST' || !String(req.headers['content-type']).startsWith('application/json')) {
       res.writeHead(400).end();
       return;
     }
@@ -237,6 +239,19 @@ describe('#14 a traced tools/call', () => {
       expect(upstream.received).toHaveLength(0);
     } finally {
       await guarded.close();
+    }
+  });
+
+  it('#14 logs a refused export as a warning, without the token', async () => {
+    collector.refuse = true;
+    try {
+      const token = await as.mint(mcp.server.publicUrl);
+      expect((await rpc(mcp.url, token, toolsCall('get_pet', { petId: 2 }))).status).toBe(200);
+      for (let i = 0; i < 300 && !mcp.logs.some((line) => line.startsWith('warn tracing')); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(mcp.logs.some((line) => line.startsWith('warn tracing'))).toBe(true);
+      expect(mcp.logs.join('\n')).not.toContain(token);
+    } finally {
+      collector.refuse = false;
     }
   });
 
