@@ -70,6 +70,10 @@ const RENDERED: Readonly<Record<string, string>> = {
   'deploy/kubernetes/base/deployment.yaml.hbs': 'deploy/kubernetes/base/deployment.yaml',
   'deploy/kubernetes/base/service.yaml.hbs': 'deploy/kubernetes/base/service.yaml',
   'deploy/kubernetes/base/hpa.yaml.hbs': 'deploy/kubernetes/base/hpa.yaml',
+  'deploy/kubernetes/base/pdb.yaml.hbs': 'deploy/kubernetes/base/pdb.yaml',
+  'deploy/kubernetes/base/networkpolicy.yaml.hbs': 'deploy/kubernetes/base/networkpolicy.yaml',
+  'deploy/kubernetes/monitoring/servicemonitor.yaml.hbs': 'deploy/kubernetes/monitoring/servicemonitor.yaml',
+  'deploy/kubernetes/monitoring/kustomization.yaml.hbs': 'deploy/kubernetes/monitoring/kustomization.yaml',
   'deploy/kubernetes/base/kustomization.yaml.hbs': 'deploy/kubernetes/base/kustomization.yaml',
   'src/index.ts.hbs': 'src/index.ts',
   'src/tool-names.ts.hbs': 'src/tool-names.ts',
@@ -267,6 +271,8 @@ function configuredSettings(definition: ServerDefinition): { variable: string; v
   const values: [string, string | undefined][] = [
     ['HOST', '0.0.0.0'],
     ['PORT', '3000'],
+    // The Deployment's `metrics` port: /metrics served apart from the MCP endpoint (networkpolicy.yaml guards it).
+    ['METRICS_PORT', '9464'],
     ['MCP_PUBLIC_URL', settings.get('MCP_PUBLIC_URL')?.example],
     ['OAUTH_ISSUER', settings.get('OAUTH_ISSUER')?.example],
     ['UPSTREAM_BASE_URL', baseUrl ?? settings.get('UPSTREAM_BASE_URL')?.example],

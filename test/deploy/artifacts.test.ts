@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,8 @@ const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 // Parsed YAML, navigated freely: the Kubernetes schema validation is what checks its shape.
@@ -80,7 +84,7 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
 
   it('has Kubernetes manifests valid against the Kubernetes JSON schemas', () => {
     const byKind = manifests(dir);
-    expect([...byKind.keys()].sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Secret', 'Service']);
+    expect([...byKind.keys()].sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service']);
     for (const doc of byKind.values()) {
       const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
       expect(Model, `${doc.apiVersion} ${doc.kind}`).toBeDefined();
@@ -100,7 +104,10 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     expect(pod.spec.containers).toHaveLength(1);
     const container = pod.spec.containers[0];
-    expect(container.ports).toEqual([{ name: 'http', containerPort: 3000, protocol: 'TCP' }]);
+    expect(container.ports).toEqual([
+      { name: 'http', containerPort: 3000, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+    ]);
     expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
     expect(container.resources.requests).toEqual({ cpu: expect.any(String), memory: expect.any(String) });
@@ -117,11 +124,51 @@ describe.each(listExamples().map((example) => example.name))('generated/%s deplo
     const service = byKind.get('Service')!;
     expect(service.spec.selector).toEqual(deployment.spec.selector.matchLabels);
     expect(service.spec.ports[0].targetPort).toBe('http');
+    expect(service.spec.ports[1]).toEqual({ name: 'metrics', port: 9464, targetPort: 'metrics', protocol: 'TCP' });
 
     const hpa = byKind.get('HorizontalPodAutoscaler')!;
     expect(hpa.spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: app });
     expect(hpa.spec.minReplicas).toBeGreaterThanOrEqual(2);
     expect(hpa.spec.metrics).toEqual([{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: expect.any(Number) } } }]);
+  });
+
+  it('#14 serves /metrics on the metrics port: METRICS_PORT set to the container port the Service names', () => {
+    const byKind = manifests(dir);
+    const config = byKind.get('ConfigMap')!.data as Record<string, string>;
+    const ports = byKind.get('Deployment')!.spec.template.spec.containers[0].ports as Doc[];
+    expect(Number(config.METRICS_PORT)).toBe(ports.find((port) => port.name === 'metrics')!.containerPort);
+    // On the main port it stays 404: nothing allows it there.
+    expect(config.METRICS_ALLOW_UNAUTHENTICATED).toBeUndefined();
+  });
+
+  it('#14 has a PodDisruptionBudget that lets one pod of the Deployment go at a time', () => {
+    const byKind = manifests(dir);
+    const pdb = byKind.get('PodDisruptionBudget')!;
+    expect(pdb.metadata.name).toBe(app);
+    expect(pdb.spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: byKind.get('Deployment')!.spec.selector.matchLabels } });
+    // Below the HPA's minimum, so a drain never waits forever and never empties the service.
+    expect(byKind.get('HorizontalPodAutoscaler')!.spec.minReplicas).toBeGreaterThan(pdb.spec.maxUnavailable);
+  });
+
+  it('#14 has a NetworkPolicy: ingress to the MCP and metrics ports only, egress to DNS, 443, the OTLP collector and Redis', () => {
+    const byKind = manifests(dir);
+    const policy = byKind.get('NetworkPolicy')!;
+    expect(policy.spec.podSelector).toEqual({ matchLabels: byKind.get('Deployment')!.spec.selector.matchLabels });
+    expect(policy.spec.policyTypes).toEqual(['Ingress', 'Egress']);
+    // Ports by name: they are the container's.
+    const containerPorts = (byKind.get('Deployment')!.spec.template.spec.containers[0].ports as Doc[]).map((port) => port.name);
+    const ingress = policy.spec.ingress as Doc[];
+    expect(ingress.flatMap((rule) => rule.ports.map((port: Doc) => port.port))).toEqual(['http', 'metrics']);
+    for (const rule of ingress) for (const port of rule.ports) expect(containerPorts).toContain(port.port);
+    // The unauthenticated metrics port is not open to every namespace.
+    const metrics = ingress.find((rule) => rule.ports[0].port === 'metrics')!;
+    expect(metrics.from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }]);
+    const egress = policy.spec.egress as Doc[];
+    const egressPorts = egress.map((rule) => rule.ports.map((port: Doc) => `${port.port}/${port.protocol}`).join(' '));
+    expect(egressPorts).toEqual(['53/UDP 53/TCP', '443/TCP', '4318/TCP', '6379/TCP']);
+    expect(egress[0]!.to).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }]);
+    // Redis: this namespace only.
+    expect(egress[3]!.to).toEqual([{ podSelector: {} }]);
   });
 
   it('puts documented non-secret settings in the ConfigMap and only empty credential placeholders in the Secret', () => {

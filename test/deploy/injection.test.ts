@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { validate as lintDockerfile } from 'dockerfile-utils';
 import { HorizontalPodAutoscaler } from 'kubernetes-models/autoscaling/v2';
 import { Deployment } from 'kubernetes-models/apps/v1';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
@@ -27,6 +29,8 @@ const MODELS: Record<string, { new (data: never): { validate(): void } }> = {
   'v1/Service': Service,
   'apps/v1/Deployment': Deployment,
   'autoscaling/v2/HorizontalPodAutoscaler': HorizontalPodAutoscaler,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+  'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
 };
 
 /** Line breaks of YAML 1.1 (§5.4: CR, LF, NEL, LS, PS) that YAML 1.2 reads as ordinary characters, or as one break. */
@@ -85,7 +89,7 @@ function kubernetesObjects(yaml: Map<string, Doc[]>): Map<string, Doc> {
     expect(() => new Model!(doc as never).validate(), path).not.toThrow();
     byKind.set(doc.kind as string, doc);
   }
-  expect([...byKind.keys()].sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Secret', 'Service']);
+  expect([...byKind.keys()].sort()).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Secret', 'Service']);
   return byKind;
 }
 
@@ -93,7 +97,7 @@ function kubernetesObjects(yaml: Map<string, Doc[]>): Map<string, Doc> {
 function expectSettings(byKind: Map<string, Doc>, model: ServerModel): void {
   const definition = toServerDefinition(model);
   const data = byKind.get('ConfigMap')!.data as Record<string, string>;
-  expect(Object.keys(data)).toEqual(['HOST', 'PORT', 'MCP_PUBLIC_URL', 'OAUTH_ISSUER', 'UPSTREAM_BASE_URL']);
+  expect(Object.keys(data)).toEqual(['HOST', 'PORT', 'METRICS_PORT', 'MCP_PUBLIC_URL', 'OAUTH_ISSUER', 'UPSTREAM_BASE_URL']);
   expect(data).not.toHaveProperty(INJECTED_KEY);
   // The spec's server URL reads back exactly (a lone surrogate has no UTF-8 form: it is U+FFFD in any file).
   if (model.baseUrl && /^https?:\/\//.test(model.baseUrl)) expect(data.UPSTREAM_BASE_URL).toBe(wellFormed(model.baseUrl));

@@ -42,9 +42,9 @@ describe.each(listExamples())('#9 kustomize layout of $name', (example) => {
     expect(kustomization.apiVersion).toBe('kustomize.config.k8s.io/v1beta1');
     expect(kustomization.kind).toBe('Kustomization');
     expect(kustomization.resources).toEqual(files.filter((file) => file !== 'kustomization.yaml'));
-    expect(kustomization.resources).toEqual(['configmap.yaml', 'deployment.yaml', 'hpa.yaml', 'secret.yaml', 'service.yaml']);
-    // Nothing else sits beside the base: every manifest lives under base/ or the overlay.
-    expect((await readdir(join(out, 'deploy', 'kubernetes'))).sort()).toEqual(['base', 'overlays']);
+    expect(kustomization.resources).toEqual(['configmap.yaml', 'deployment.yaml', 'hpa.yaml', 'networkpolicy.yaml', 'pdb.yaml', 'secret.yaml', 'service.yaml']);
+    // Nothing else sits beside the base: every manifest lives under base/, the optional monitoring/ or the overlay.
+    expect((await readdir(join(out, 'deploy', 'kubernetes'))).sort()).toEqual(['base', 'monitoring', 'overlays']);
   });
 
   it('#9 has a user-owned overlay that builds on ../../base and documents every customisation', async () => {
@@ -68,6 +68,26 @@ describe.each(listExamples())('#9 kustomize layout of $name', (example) => {
     expect(targets).toEqual(['Secret', { kind: 'Deployment', name: named('Deployment') }, { kind: 'HorizontalPodAutoscaler', name: named('HorizontalPodAutoscaler') }]);
     expect(readYaml(uncommented.patches[0].patch)).toMatchObject({ $patch: 'delete', kind: 'Secret', metadata: { name: named('Secret') } });
     expect(await readFile(join(out, OVERLAY_DIR, '.gitignore'), 'utf8')).toMatch(/^secrets\.env$/m);
+  });
+});
+
+describe.each(listExamples())('#14 optional monitoring of $name', (example) => {
+  it('#14 keeps the ServiceMonitor out of the base (its CRD may not exist) in a kustomization the overlay can add', async () => {
+    const out = await generated(join(ROOT, example.spec), example.config && join(ROOT, example.config));
+    const dir = join(out, 'deploy', 'kubernetes', 'monitoring');
+    expect((await readdir(dir)).sort()).toEqual(['kustomization.yaml', 'servicemonitor.yaml']);
+    const text = await readFile(join(dir, 'kustomization.yaml'), 'utf8');
+    expect(text.split('\n')[0]).toBe(`# ${GENERATED_HEADER}`);
+    expect(readYaml(text)).toEqual({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['servicemonitor.yaml'] });
+    const monitor = readYaml(await readFile(join(dir, 'servicemonitor.yaml'), 'utf8'));
+    const service = readYaml(await readFile(join(out, KUSTOMIZE_BASE_DIR, 'service.yaml'), 'utf8'));
+    expect(monitor).toMatchObject({ apiVersion: 'monitoring.coreos.com/v1', kind: 'ServiceMonitor', metadata: { name: service.metadata.name } });
+    expect(monitor.spec.selector).toEqual({ matchLabels: service.metadata.labels });
+    expect(monitor.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect((service.spec.ports as Doc[]).map((port) => port.name)).toContain('metrics');
+    // The overlay says how to add it: the commented resource, once uncommented, is this folder.
+    const overlay = await readFile(join(out, OVERLAY_DIR, 'kustomization.yaml'), 'utf8');
+    expect(overlay).toMatch(/^ {2}# - \.\.\/\.\.\/monitoring$/m);
   });
 });
 

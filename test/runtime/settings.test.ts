@@ -237,6 +237,13 @@ describe('describeSettings', () => {
       'OAUTH_CHALLENGE_SCOPES',
       'MCP_ALLOWED_ORIGINS',
       'AUDIT_LOG',
+      'METRICS_PORT',
+      'METRICS_HOST',
+      'METRICS_ALLOW_UNAUTHENTICATED',
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      'OTEL_SERVICE_NAME',
+      'OTEL_EXPORTER_OTLP_HEADERS',
     ]);
     // Every setting at once, introspection complete and a public URL for a non-loopback HOST.
     const complete = { ...OAUTH, MCP_PUBLIC_URL: 'https://mcp.example.com/mcp', OAUTH_INTROSPECTION_URL: 'https://auth.example.com/introspect', OAUTH_INTROSPECTION_CLIENT_ID: 'a', OAUTH_INTROSPECTION_CLIENT_SECRET: 'b' };
