@@ -480,6 +480,71 @@ export function settingDefinitions(context: SettingContext = {}) {
       transport: 'http',
       description: 'File the audit lines (one JSON object per decision) are appended to.',
     }),
+    // Observability (metrics.ts, tracing.ts): Prometheus metrics and OpenTelemetry traces of the HTTP server.
+    metricsPort: define({
+      variable: 'METRICS_PORT',
+      parse: integer(0, 65_535),
+      fallback: undefined,
+      defaultText: 'none: no separate listener',
+      example: '9464',
+      transport: 'http',
+      description:
+        'TCP port of a separate listener that serves only GET /metrics (Prometheus text format) without authentication; keep it reachable by the scraper alone (the Kubernetes NetworkPolicy does). Unset, /metrics is not served on a separate port.',
+    }),
+    metricsHost: define({
+      variable: 'METRICS_HOST',
+      parse: hostName(),
+      fallback: undefined,
+      defaultText: 'HOST',
+      example: '0.0.0.0',
+      transport: 'http',
+      description: 'Interface the METRICS_PORT listener binds to.',
+    }),
+    metricsAllowUnauthenticated: define({
+      variable: 'METRICS_ALLOW_UNAUTHENTICATED',
+      parse: oneOf('true', 'false'),
+      fallback: 'false' as 'true' | 'false',
+      example: 'true',
+      transport: 'http',
+      description:
+        'true: GET /metrics is also served on the main port, to anyone who can reach it (no token). Otherwise /metrics on the main port answers 404; prefer METRICS_PORT.',
+    }),
+    otlpEndpoint: define({
+      variable: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+      parse: httpUrl(),
+      fallback: undefined,
+      example: 'http://otel-collector.observability:4318',
+      transport: 'http',
+      description:
+        'Base URL of an OpenTelemetry collector speaking OTLP/HTTP (the standard OpenTelemetry variable): when set, a trace of every MCP request is exported to <url>/v1/traces. Unset (and OTEL_EXPORTER_OTLP_TRACES_ENDPOINT unset), tracing is off and costs nothing. The other standard OTEL_* variables (OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG, OTEL_BSP_*) are read by the OpenTelemetry SDK itself.',
+    }),
+    otlpTracesEndpoint: define({
+      variable: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+      parse: httpUrl(),
+      fallback: undefined,
+      defaultText: 'OTEL_EXPORTER_OTLP_ENDPOINT/v1/traces',
+      example: 'http://otel-collector.observability:4318/v1/traces',
+      transport: 'http',
+      description: 'Full URL traces are exported to over OTLP/HTTP, used as given; takes precedence over OTEL_EXPORTER_OTLP_ENDPOINT.',
+    }),
+    otelServiceName: define({
+      variable: 'OTEL_SERVICE_NAME',
+      parse: text(),
+      fallback: undefined,
+      defaultText: "the server's name",
+      example: 'petstore-mcp',
+      transport: 'http',
+      description: 'service.name of the exported spans.',
+    }),
+    otlpHeaders: define({
+      variable: 'OTEL_EXPORTER_OTLP_HEADERS',
+      parse: text(),
+      fallback: undefined,
+      example: 'api-key=change-me',
+      secret: true,
+      transport: 'http',
+      description: 'Headers sent with every export, as key=value pairs separated by commas (e.g. the API key of a hosted collector).',
+    }),
   } as const;
 }
 

@@ -50,6 +50,8 @@ import { ConcurrencyLimiter } from './limits.js';
 import type { InFlightLimit } from './limits.js';
 import { createLog } from './log.js';
 import { createMcpEndpoint } from './mcp-endpoint.js';
+import { startObservability } from './observability.js';
+import type { RequestTrace } from './tracing.js';
 import { ALLOW_ALL } from './mcp-server.js';
 import type { McpServerContext, ToolPolicy } from './mcp-server.js';
 import { isProbePath, serveProbe } from './probes.js';
@@ -118,6 +120,8 @@ export interface RunningHttpServer {
   readonly requestLimit: InFlightLimit;
   /** The state shared with the other replicas through Redis (REDIS_URL): its consent single-use record, its status. */
   readonly sharedState?: RedisState;
+  /** Where the METRICS_PORT listener serves GET /metrics, when there is one. */
+  readonly metricsUrl?: string;
   /**
    * Stops accepting connections, lets in-flight requests finish (bounded by SHUTDOWN_TIMEOUT_MS), then resolves.
    * Readiness answers 503 from the moment it is called.
@@ -143,7 +147,9 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const protect = auth.mode === 'oauth';
   const maxBodyBytes = options.maxBodyBytes ?? settings.maxBodyBytes;
   const log = options.log ?? createLog(settings.logLevel);
-  const audit = createAuditTrail(options.audit ?? openAuditSink(auth.auditLog), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
+  // Metrics and tracing (observability.ts): decisions are counted from the audit records themselves.
+  const observed = await startObservability(definition, settings, log);
+  const audit = createAuditTrail(observed.auditSink(options.audit ?? openAuditSink(auth.auditLog)), new Map(definition.tools.map((tool) => [tool.name, tool])), protect);
   // With REDIS_URL the replicas share the rate limit's buckets and consent's single-use record (redis-state.ts);
   // without it both stay in this process.
   const sharedState = settings.redis ? await openRedisState(settings.redis, settings, log) : undefined;
@@ -151,19 +157,19 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const endpoint = createMcpEndpoint(definition);
   // What every request's MCP server shares; the caller and the audit hook are added per request.
-  const policy: ToolPolicy = options.policy ?? (protect ? callerPolicy(definition) : ALLOW_ALL);
+  const policy: ToolPolicy = observed.toolPolicy(options.policy ?? (protect ? callerPolicy(definition) : ALLOW_ALL));
   const toolMode: ToolModeSetting = { mode: settings.toolMode, threshold: settings.toolModeThreshold };
   // Caller authorization decides from scopes and roles alone; a policy given in the options may look at more.
   const usesDiscovery = toolModeDecider(toolMode, definition.tools, (caller, tool) => policy.canSee(caller, tool), options.policy === undefined);
   const shared = {
-    upstream: upstreamContext(settings, upstreamLimiter, options),
+    upstream: observed.upstream(upstreamContext(settings, upstreamLimiter, options)),
     policy,
     pageSize: settings.toolsPageSize,
     ...(options.search ? { search: options.search } : {}),
     // With REDIS_URL an approval is single use across the replicas, not once per replica.
     consent: consentContext(settings, sharedState && !options.consent?.record ? { ...options.consent, record: sharedState.singleUse } : options.consent),
     ...(options.hooks ? { hooks: options.hooks } : {}),
-    ...(options.policies ? { policies: options.policies } : {}),
+    ...(options.policies ? { policies: observed.policies(options.policies) } : {}),
   } satisfies McpServerContext;
   let guards: Guards | undefined;
 
@@ -176,12 +182,13 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     ...(sharedState ? { redisUp: () => sharedState.up } : {}),
   };
 
-  async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, trail: Trail, bodyRead: () => void, trace: RequestTrace | undefined): Promise<void> {
     const { origins, authenticate, stepUp, metadata } = guards!;
     res.setHeader('X-Request-Id', trail.requestId);
     const path = pathOf(req);
     if (isProbePath(path)) return serveProbe(req, res, path, readiness);
     if (metadata?.paths.includes(path)) return serveMetadata(req, res, metadata.body);
+    if (observed.servesMetricsAt(path)) return observed.metrics!.serve(req, res);
     if (path !== auth!.path) return sendJson(res, 404, { error: 'not_found', message: `Not found; the MCP endpoint is ${auth!.path}` });
 
     const misplaced = originRefusal(req, origins);
@@ -190,7 +197,9 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // A preflight carries no credentials: it is answered before authentication.
     if (req.method === 'OPTIONS') return answerPreflight(req, res);
     // RFC 6750 §3, RFC 9728 §5.1: every request to the endpoint without a valid token gets 401, whatever its method.
+    const authStarted = performance.now();
     const authenticated = await authenticate(req.headers.authorization);
+    observed.authenticated(trace, authStarted, protect ? (isRefusal(authenticated) ? authenticated.reason : 'valid') : undefined);
     if (isRefusal(authenticated)) return refuse(res, trail, authenticated);
     trail.caller = authenticated.caller;
     // Per caller, before the body is read or parsed: a flood costs one token check and one bucket lookup each. The
@@ -217,6 +226,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     // Decided once for the request from its caller: the audit, the step-up gate and the MCP server all see the same mode.
     const discovery = usesDiscovery(authenticated.caller);
     const messages = audit.messages(body, trail, discovery);
+    observed.opened(trace, body, messages);
     const batched = batchingRefusal(req.headers['mcp-protocol-version'], body);
     if (batched) return refuse(res, trail, batched);
     if (Array.isArray(body)) {
@@ -228,9 +238,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     if (stepUpRefusal) {
       // Nothing in the request runs: what the gate has not refused itself is audited as refused with it.
       denyAll(trail, stepUpRefusal.reason);
+      observed.steppedUp(messages);
       return sendRefusal(res, stepUpRefusal);
     }
-    work = serveMcp(req, res, authenticated, body, trail, { ...toolMode, mode: discovery ? 'discovery' : 'direct' });
+    const mode: ToolModeSetting = { ...toolMode, mode: discovery ? 'discovery' : 'direct' };
+    // Traced, the policy and upstream spans of the call are children of the request's span.
+    work = trace ? trace.run(() => serveMcp(req, res, authenticated, body, trail, mode)) : serveMcp(req, res, authenticated, body, trail, mode);
     await work;
   }
 
@@ -258,8 +271,12 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     const bodyRead = closeUnlessBodyRead(req, res, () => !shutdown.closing);
     const trail = audit.start(req);
     logRequest(log, req, res, trail);
-    res.once('close', () => audit.write(trail));
-    handle(req, res, trail, bodyRead).catch((error: unknown) => {
+    const trace = pathOf(req) === auth.path ? observed.trace(req) : undefined;
+    res.once('close', () => {
+      observed.ended(trace, trail, res.statusCode);
+      audit.write(trail);
+    });
+    handle(req, res, trail, bodyRead, trace).catch((error: unknown) => {
       log('error', 'request failed', { requestId: trail.requestId, method: req.method, path: pathOf(req), error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
       if (!res.headersSent) sendRefusal(res, INTERNAL_ERROR);
       else res.destroy();
@@ -273,7 +290,8 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     throw error;
   });
   const publicUrl = publicUrlFor(auth, settings.host, port);
-  guards = guardsFor(definition, auth, settings.host, publicUrl, log, options.now);
+  guards = guardsFor(definition, auth, settings.host, publicUrl, log, options.now, observed.metrics?.jwksFetched);
+  const metricsUrl = await observed.listen();
   const host = isIP(settings.host) === 6 ? `[${settings.host}]` : settings.host;
   return {
     url: `http://${host}:${port}${auth.path}`,
@@ -281,7 +299,13 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
     upstreamLimiter,
     requestLimit: limits.inFlight,
     ...(sharedState ? { sharedState } : {}),
-    close: () => shutdown.close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs).finally(() => sharedState?.close()),
+    ...(metricsUrl === undefined ? {} : { metricsUrl }),
+    // The spans of the last requests are exported once they have ended; Redis is let go whatever happened.
+    close: () =>
+      shutdown
+        .close(options.closeTimeoutMs ?? settings.shutdownTimeoutMs)
+        .then(() => observed.close())
+        .finally(() => sharedState?.close()),
   };
 }
 
@@ -300,7 +324,15 @@ function refuse(res: ServerResponse, trail: Trail, refusal: Refusal): void {
 }
 
 /** The checks of an endpoint at `publicUrl`: Host/Origin always; with AUTH_MODE=oauth, tokens, step-up and metadata. */
-function guardsFor(definition: ServerDefinition, auth: AuthSettings, listenHost: string, publicUrl: string, log: Log, now: (() => number) | undefined): Guards {
+function guardsFor(
+  definition: ServerDefinition,
+  auth: AuthSettings,
+  listenHost: string,
+  publicUrl: string,
+  log: Log,
+  now: (() => number) | undefined,
+  onJwksFetch: ((outcome: 'ok' | 'error') => void) | undefined,
+): Guards {
   const origins = originPolicy(listenHost, publicUrl, auth.allowedOrigins);
   if (auth.mode !== 'oauth') return { origins, authenticate: anonymousAuth };
   const resourceMetadataUrl = metadataUrl(publicUrl);
@@ -315,6 +347,7 @@ function guardsFor(definition: ServerDefinition, auth: AuthSettings, listenHost:
     resource: publicUrl,
     log,
     ...(now ? { now } : {}),
+    ...(onJwksFetch ? { onJwksFetch } : {}),
   });
   const challengeScopes = auth.challengeScopes ?? definition.scopes.filter((scope) => scope !== 'offline_access');
   return {

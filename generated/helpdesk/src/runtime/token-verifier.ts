@@ -67,6 +67,8 @@ export interface TokenVerifierOptions {
   /** Used for discovery, JWKS and introspection; default the global fetch. */
   readonly fetch?: typeof fetch;
   readonly log?: Log;
+  /** Told the outcome of every JWKS fetch (a key refresh), for the metrics: `ok` for a 200 answer, else `error`. */
+  readonly onJwksFetch?: (outcome: 'ok' | 'error') => void;
 }
 
 export interface VerifiedToken {
@@ -103,9 +105,11 @@ export function createTokenVerifier(options: TokenVerifierOptions): TokenVerifie
     try {
       const response = await fetchImpl(url, init);
       if (response.status !== 200) jwksFailedAt = Date.now();
+      options.onJwksFetch?.(response.status === 200 ? 'ok' : 'error');
       return response;
     } catch (error) {
       jwksFailedAt = Date.now();
+      options.onJwksFetch?.('error');
       throw error;
     }
   };

@@ -6,7 +6,7 @@
  */
 
 /** Prefixes of the server's own variables: any other variable with one of them is suspect. */
-export const SETTING_PREFIXES = ['MCP_', 'OAUTH_', 'UPSTREAM_', 'AUDIT_', 'RATE_LIMIT_'] as const;
+export const SETTING_PREFIXES = ['MCP_', 'OAUTH_', 'UPSTREAM_', 'AUDIT_', 'RATE_LIMIT_', 'METRICS_'] as const;
 
 /** A known variable is suggested outright when it is at most this many edits away. */
 const MAX_SUGGESTION_DISTANCE = 2;

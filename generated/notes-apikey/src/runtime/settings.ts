@@ -20,6 +20,8 @@ import type { LogLevel, SettingContext, SettingDefinitions, SettingRow, ToolMode
 import { httpUrlProblem } from './setting-parsers.js';
 import { readRedisSettings } from './redis-settings.js';
 import type { RedisSettings } from './redis-settings.js';
+import { readObservabilitySettings } from './observability-settings.js';
+import type { ObservabilitySettings } from './observability-settings.js';
 
 export { LOG_LEVELS };
 export type { LogLevel, SettingRow };
@@ -77,6 +79,8 @@ export interface Settings {
   readonly consentTtlSeconds: number;
   /** Caller authorization over HTTP; undefined when read for stdio, which checks no tokens. */
   readonly auth: AuthSettings | undefined;
+  /** Metrics and tracing over HTTP (observability-settings.ts); undefined when read for stdio. */
+  readonly observability?: ObservabilitySettings | undefined;
 }
 
 /** The consent settings, as consent-setup.ts reads them. */
@@ -132,6 +136,7 @@ export function readSettings(env: NodeJS.ProcessEnv, definition: ServerDefinitio
     consentKey: readSetting(env, settings.consentKey),
     consentTtlSeconds: readSetting(env, settings.consentTtlSeconds),
     auth: options.transport === 'stdio' ? undefined : readAuthSettings(env, host, settings),
+    observability: options.transport === 'stdio' ? undefined : readObservabilitySettings(env, settings, host),
   });
 }
 

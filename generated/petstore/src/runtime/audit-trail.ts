@@ -34,6 +34,8 @@ export interface Trail {
   readonly started: number;
   caller?: Caller;
   readonly entries: Entry[];
+  /** The trace id of the request's span when tracing is on (tracing.ts): it replaces the `_meta` one in every line. */
+  traceId?: string;
 }
 
 /**
@@ -100,7 +102,7 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
       };
       const durationMs = Date.now() - trail.started;
       for (const { id: _id, ...entry } of entries) {
-        sink({ ...common, ...entry, ...(caller && protect ? { grantedScopes: caller.scopes } : {}), durationMs });
+        sink({ ...common, ...entry, ...(caller && protect ? { grantedScopes: caller.scopes } : {}), ...(trail.traceId === undefined ? {} : { traceId: trail.traceId }), durationMs });
       }
     },
   };

@@ -13,6 +13,8 @@ import { pipeline } from 'node:stream';
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamRequest } from './request.js';
 import type { UpstreamResponse } from './response.js';
+import { observerOf } from './upstream-observer.js';
+import type { UpstreamFailure } from './metrics.js';
 
 /** Sockets per upstream host at most (the limiter usually bounds calls well below this). */
 const MAX_SOCKETS = 256;
@@ -67,6 +69,7 @@ export async function send(request: UpstreamRequest, timeoutMs: number): Promise
   if (bytes !== undefined) headers['content-length'] = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
   else if (PAYLOAD_METHODS.has(request.method.toUpperCase())) headers['content-length'] = 0;
   if (typeof headers['content-type'] !== 'string' && typeof bytes === 'string') headers['content-type'] = 'text/plain;charset=UTF-8';
+  const report = observe(request, headers);
 
   return new Promise<UpstreamExchange>((resolve, reject) => {
     let timedOut = false;
@@ -85,6 +88,7 @@ export async function send(request: UpstreamRequest, timeoutMs: number): Promise
     }, timeoutMs);
     const fail = (error: Error) => {
       clearTimeout(timer);
+      report?.(timedOut ? 'timeout' : 'error');
       reject(timedOut ? new UpstreamTimeoutError() : error);
     };
     req.once('error', fail);
@@ -93,6 +97,7 @@ export async function send(request: UpstreamRequest, timeoutMs: number): Promise
       // Later errors surface through the body stream; this keeps them from becoming uncaught.
       req.on('error', () => undefined);
       const status = res.statusCode ?? 0;
+      report?.(status);
       const raw = res.headers;
       const body = decoded(res, status, request.method);
       resolve({
@@ -122,6 +127,30 @@ export async function send(request: UpstreamRequest, timeoutMs: number): Promise
     if (bytes !== undefined) req.end(bytes);
     else req.end();
   });
+}
+
+/**
+ * Starts observing one exchange of a tagged request (upstream-observer.ts): its CLIENT span, whose traceparent replaces
+ * the one propagated from the MCP request (W3C Trace Context §3.1: each hop sends its own parent id) but never a tool's
+ * own traceparent header of another trace. Returns the function that reports the outcome, or undefined when unobserved.
+ */
+function observe(request: UpstreamRequest, headers: OutgoingHttpHeaders): ((outcome: number | UpstreamFailure) => void) | undefined {
+  const observed = observerOf(request);
+  if (!observed) return undefined;
+  const { tool, observer } = observed;
+  const trace = observer.tracing?.upstream(request.method.toUpperCase(), request.url, tool.path, tool.name);
+  if (trace) {
+    const sent = headers.traceparent;
+    if (typeof sent !== 'string' || sent.slice(3, 35) === trace.traceId) headers.traceparent = trace.traceparent;
+  }
+  const started = performance.now();
+  let reported = false;
+  return (outcome) => {
+    if (reported) return;
+    reported = true;
+    trace?.end(outcome);
+    observer.metrics?.upstream(tool.name, outcome, (performance.now() - started) / 1000);
+  };
 }
 
 /** The body stream, decoded per Content-Encoding as fetch does (gzip, deflate, br; unknown codings pass through). */
