@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,6 +46,8 @@ interface Exchange {
 interface Connection {
   readonly client: Client;
   readonly exchanges: Exchange[];
+  /** The consent questions its user was asked (elicitation/create), each approved. */
+  readonly questions: string[];
   /** The last exchange that carried a JSON-RPC POST. */
   lastPost(): Exchange;
   close(): Promise<void>;
@@ -58,13 +61,20 @@ async function connect(url: string, token: string): Promise<Connection> {
     exchanges.push({ method: init?.method ?? 'GET', url: String(input), status: response.status, headers: response.headers });
     return response;
   };
-  const client = new Client({ name: 'e2e-client-credentials', version: '1.0.0' });
+  // It can ask its user (form elicitation), and its user approves every question: deleteTicket asks for consent.
+  const client = new Client({ name: 'e2e-client-credentials', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+  const questions: string[] = [];
+  client.setRequestHandler(ElicitRequestSchema, (request) => {
+    questions.push(request.params.message);
+    return Promise.resolve({ action: 'accept', content: { confirm: true } });
+  });
   await client.connect(
     new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } }, fetch: recordingFetch }),
   );
   return {
     client,
     exchanges,
+    questions,
     lastPost: () => exchanges.filter((exchange) => exchange.method === 'POST').at(-1)!,
     close: () => client.close(),
   };
@@ -368,6 +378,11 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const result = (await connection.client.callTool({ name: 'deleteTicket', arguments: { ticketId: 7 } })) as CallToolResult;
     expect(result.isError).toBeFalsy();
     expect(upstream.received.map((request) => `${request.method} ${request.url}`)).toEqual(['DELETE /v1/tickets/7']);
+    // #12: deleteTicket asks the user first (a DELETE), in plain words naming the ticket; approved, it ran.
+    expect(connection.questions).toHaveLength(1);
+    expect(connection.questions[0]).toContain('DELETE /tickets/{ticketId}');
+    expect(connection.questions[0]).toContain('ticketId: 7');
+    expect(connection.questions[0]).toContain('This cannot be undone.');
 
     // A role claim as a space separated string counts as well; a role without the scopes is not enough.
     const analyst = await connectWith(await token(['reports:read'], { roles: 'analyst viewer' }));

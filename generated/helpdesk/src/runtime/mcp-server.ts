@@ -25,6 +25,8 @@ import { NO_HOOKS, runWithHooks } from './hooks.js';
 import type { ServerHooks } from './hooks.js';
 import { POLICY_REFUSAL_MESSAGE } from './policies.js';
 import type { PolicyEngine, PolicyRefusalReason } from './policies.js';
+import { buildRequest } from './request.js';
+import { buildSearchIndex } from './search-index.js';
 import { toolPage } from './tool-pages.js';
 import { toolRegistryFor } from './tool-registry.js';
 import { traceparentOf } from './trace-context.js';
@@ -225,6 +227,9 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
         context.onRefusal?.({ requestId, tool: tool.name, reason: verdict.reason, ...(verdict.policyId === undefined ? {} : { policyId: verdict.policyId }) });
         return toolError(POLICY_REFUSAL_MESSAGE);
       }
+      // The user is asked only about a request that can be sent: one refused for its values (a path segment "..", say)
+      // is refused now, not after the user said yes.
+      if (tool.consent) buildRequest(tool, valid, upstream.baseUrl);
       // The user approves this very call (consent.ts) once everything else allows it, before the hooks and upstream.
       const consent = await consentStep(context.consent, tool, caller, valid, ask);
       if (consent.event) context.onConsent?.({ requestId, tool: tool.name, ...consent.event });
@@ -266,7 +271,7 @@ const searches = new WeakMap<ServerDefinition, ToolSearch>();
 function searchFor(definition: ServerDefinition): ToolSearch {
   let search = searches.get(definition);
   if (!search) {
-    search = createToolSearch(definition, undefined);
+    search = createToolSearch(definition, buildSearchIndex(definition));
     searches.set(definition, search);
   }
   return search;
