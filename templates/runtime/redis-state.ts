@@ -1,6 +1,7 @@
 /**
- * State the replicas share through Redis when REDIS_URL is set: the per-caller rate limit (redis-rate-limit.ts) and the
- * single-use record of consent approvals. Without REDIS_URL none of this is created and everything stays in memory.
+ * State the replicas share through Redis when REDIS_URL is set: the per-caller rate limit (redis-rate-limit.ts), the
+ * single-use record of consent approvals and, with REDIS_CACHE_KEY, the tokens exchanged for users, encrypted
+ * (redis-token-cache.ts). Without REDIS_URL none of this is created and everything stays in memory.
  *
  * Redis unreachable: rate limits fall back to per-process buckets; a consent claim rejects, so the approval is refused
  * (fail closed: an approval that cannot be recorded as used could be replayed on another replica); /readyz stays
@@ -15,14 +16,18 @@ import type { RateLimit } from './limits.js';
 import { connectRedis } from './redis-connection.js';
 import { createRedisRateLimit } from './redis-rate-limit.js';
 import type { RedisSettings } from './redis-settings.js';
+import { createRedisTokenStore } from './redis-token-cache.js';
 import type { Log } from './settings.js';
 import type { SingleUseRecord } from './single-use.js';
+import type { ExchangedTokenStore } from './token-exchange.js';
 
 /** What the replicas share, and whether Redis can be reached now. */
 export interface RedisState {
   readonly rateLimit: RateLimit;
   /** Consent approvals' single-use record; claim rejects while Redis cannot be reached. */
   readonly singleUse: SingleUseRecord;
+  /** With REDIS_CACHE_KEY: the store of one scheme's exchanged tokens; a store that cannot answer is a cache miss. */
+  readonly exchangedTokens?: (scheme: string) => ExchangedTokenStore;
   /** Whether Redis is reachable now (readiness names it as down otherwise). */
   readonly up: boolean;
   close(): Promise<void>;
@@ -60,9 +65,11 @@ export async function openRedisState(settings: RedisSettings, limits: { readonly
     fallback: new RateLimiter(limits.rateLimitPerMinute, limits.rateLimitBurst),
   });
   await link.settled;
+  const { cacheKey } = settings;
   return {
     rateLimit,
     singleUse: createRedisSingleUseRecord(link.client, settings.keyPrefix),
+    ...(cacheKey === undefined ? {} : { exchangedTokens: (scheme: string) => createRedisTokenStore(link.client, { keyPrefix: settings.keyPrefix, scheme, cacheKey }) }),
     get up() {
       return link.up;
     },

@@ -53,6 +53,7 @@ describe('#9 one settings list', () => {
     expect(variables).toEqual(expect.arrayContaining(['HOST', 'OAUTH_INTROSPECTION_CLIENT_SECRET', 'UPSTREAM_KEY_API_KEY', 'UPSTREAM_LOGIN_PASSWORD', 'UPSTREAM_TOK_TOKEN', 'UPSTREAM_CC_CLIENT_SECRET', 'UPSTREAM_CC_TOKEN_URL']));
     expect(rows.filter((row) => row.secret).map((row) => row.variable)).toEqual([
       'REDIS_URL',
+      'REDIS_CACHE_KEY',
       'CONSENT_KEY',
       'OAUTH_INTROSPECTION_CLIENT_SECRET',
       // #14: the headers of OTLP exports may carry a hosted collector's API key.
@@ -145,7 +146,7 @@ describe('#9 the readers derive from the definitions', () => {
 
   it('#9 an unset variable reads as its fallback and a set one as its parse, for every definition read directly', () => {
     const defaults = readSettings(base, server);
-    const direct = Object.entries(definitions).filter(([key]) => !['introspectionUrl', 'introspectionClientId', 'introspectionClientSecret', 'authMode', 'publicUrl', 'issuer', 'stdioClaims', 'redisUrl', 'redisKeyPrefix', ...OBSERVABILITY_KEYS].includes(key));
+    const direct = Object.entries(definitions).filter(([key]) => !['introspectionUrl', 'introspectionClientId', 'introspectionClientSecret', 'authMode', 'publicUrl', 'issuer', 'stdioClaims', 'redisUrl', 'redisKeyPrefix', 'redisCacheKey', ...OBSERVABILITY_KEYS].includes(key));
     expect(direct.length).toBeGreaterThan(25);
     for (const [key, definition] of direct as [string, SettingDefinition<unknown, unknown>][]) {
       expect(valueOf(defaults, key), key).toEqual(readSetting({}, definition));

@@ -59,7 +59,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('#14 exchanged tokens cached in Redis, encryp
   async function replica(endpoint: ReturnType<typeof tokenEndpoint>, key = cacheKey) {
     const client = connection();
     await client.connect();
-    return createTokenExchanger(CONFIG, { fetch: endpoint.fetch, now: Date.now, timeoutMs: 1000, store: createRedisTokenStore(client, { keyPrefix: PREFIX, scheme: 'token', cacheKey: key }) });
+    return createTokenExchanger(CONFIG, { fetch: endpoint.fetch, now: Date.now, timeoutMs: 1000, store: () => createRedisTokenStore(client, { keyPrefix: PREFIX, scheme: 'token', cacheKey: key }) });
   }
 
   beforeAll(async () => {
@@ -142,7 +142,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('#14 exchanged tokens cached in Redis, encryp
     const down = new Redis({ port: await freePort(), host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
     down.on('error', () => undefined);
     clients.push(down);
-    const exchange = createTokenExchanger(CONFIG, { fetch: endpoint.fetch, now: Date.now, timeoutMs: 1000, store: createRedisTokenStore(down, { keyPrefix: PREFIX, scheme: 'token', cacheKey }) });
+    const exchange = createTokenExchanger(CONFIG, { fetch: endpoint.fetch, now: Date.now, timeoutMs: 1000, store: () => createRedisTokenStore(down, { keyPrefix: PREFIX, scheme: 'token', cacheKey }) });
     const first = await exchange(callerToken('frank', 'f'));
     const second = await exchange(callerToken('frank', 'f'));
     expect(endpoint.issued).toEqual([first.token, second.token]);

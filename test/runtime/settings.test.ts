@@ -218,6 +218,7 @@ describe('describeSettings', () => {
       'RATE_LIMIT_BURST',
       'REDIS_URL',
       'REDIS_KEY_PREFIX',
+      'REDIS_CACHE_KEY',
       'SHUTDOWN_TIMEOUT_MS',
       'LOG_LEVEL',
       'CONSENT',

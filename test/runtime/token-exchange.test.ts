@@ -10,7 +10,7 @@ import { exchangeUnavailableWarning, loadUpstreamCredentials, refusalAdvice } fr
 import type { ToolDefinition, UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
 import { SettingError } from '../../templates/runtime/errors.js';
 import { CallerToken, createTokenExchanger, ExchangeError, exchangeRequest, readExchangeSettings } from '../../templates/runtime/token-exchange.js';
-import type { ExchangeConfig } from '../../templates/runtime/token-exchange.js';
+import type { CachedExchange, ExchangeConfig, ExchangedTokenStore } from '../../templates/runtime/token-exchange.js';
 import { callUpstream } from '../../templates/runtime/upstream.js';
 import type { UpstreamCallFacts } from '../../templates/runtime/upstream.js';
 
@@ -383,3 +383,48 @@ describe('#11 a tool call on the user\'s behalf', () => {
   });
 });
 
+
+describe('#14 exchanged tokens shared by the replicas', () => {
+  /** Two "replicas" (credential sets of one configuration) and the upstream requests each sent. */
+  async function callOn(credentials: ReturnType<typeof loadUpstreamCredentials>, caller: CallerToken) {
+    const sent: string[] = [];
+    await callUpstream(tool(), {}, {
+      baseUrl: 'https://api.example.com/v1', credentials, timeoutMs: 5000, maxResponseBytes: 10_000,
+      fetch: async (_input, init) => {
+        sent.push(new Headers(init?.headers).get('authorization') ?? '');
+        return Response.json({ ok: true });
+      },
+      caller,
+    });
+    return sent;
+  }
+
+  it('#14 once a shared store is given, a user\'s token is exchanged once for every replica; before, once per replica', async () => {
+    const endpoint = tokenEndpoint();
+    const entries = new Map<string, CachedExchange>();
+    const shared: ExchangedTokenStore = { get: async (key) => entries.get(key), set: async (key, entry) => void entries.set(key, entry) };
+    const [first, second] = [loadUpstreamCredentials(SCHEMES, EXCHANGE_ENV, endpoint.fetch), loadUpstreamCredentials(SCHEMES, EXCHANGE_ENV, endpoint.fetch)];
+    // Without a shared store each replica keeps its own cache.
+    await callOn(first!, callerToken('alice', 'x'));
+    await callOn(second!, callerToken('alice', 'x'));
+    expect(endpoint.requests).toHaveLength(2);
+
+    const schemes: string[] = [];
+    for (const credentials of [first!, second!]) credentials.shareExchangedTokens((scheme) => (schemes.push(scheme), shared));
+    expect(schemes).toEqual(['token', 'token']);
+    const sentByFirst = await callOn(first!, callerToken('bob', 'y'));
+    const sentBySecond = await callOn(second!, callerToken('bob', 'y'));
+    expect(endpoint.requests).toHaveLength(3);
+    expect(sentBySecond).toEqual(sentByFirst);
+    expect(sentByFirst).toEqual([`Bearer ${jwtFor('bob', 3)}`]);
+    // The store is keyed by a hash of the caller's token and never holds it.
+    expect([...entries.keys()].join(' ')).not.toContain('caller-y');
+  });
+
+  it('#14 a shared store that cannot answer is a miss: the call is exchanged and made', async () => {
+    const endpoint = tokenEndpoint();
+    const credentials = loadUpstreamCredentials(SCHEMES, EXCHANGE_ENV, endpoint.fetch);
+    credentials.shareExchangedTokens(() => ({ get: () => Promise.reject(new Error('down')), set: () => Promise.reject(new Error('down')) }));
+    expect(await callOn(credentials, callerToken('carol', 'z'))).toEqual([`Bearer ${jwtFor('carol', 1)}`]);
+  });
+});
