@@ -270,9 +270,11 @@ for (const spec of specs.filter((candidate) => !only || only.includes(candidate.
     }
     log(`${spec.name}: built in ${seconds(built.ms)}; starting (direct) ×${starts}`);
     row.direct = await run(folder, 'direct', measureDirect);
+    log(`${spec.name}: direct tools/list HTTP bodies ${kib(row.direct.figures.wireBytes)} in all, largest page ${kib(row.direct.figures.largestPageBytes)}`);
     loads.push(loadavg()[0]!);
     log(`${spec.name}: starting (discovery) ×${starts}`);
     row.discovery = await run(folder, 'discovery', (server) => measureDiscovery(server, QUERIES[spec.name] ?? 'list'));
+    log(`${spec.name}: discovery tools/list HTTP body ${kib(row.discovery.figures.listWireBytes)}`);
     loads.push(loadavg()[0]!);
   } catch (error) {
     log(`${spec.name}: ${(error as Error).message}`);
