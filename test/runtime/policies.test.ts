@@ -13,7 +13,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { cedarSchemaText } from '../../src/emit/cedar-schema.js';
-import { loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies } from '../../templates/runtime/policies.js';
+import { checkPolicies, loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies } from '../../templates/runtime/policies.js';
 import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
@@ -137,6 +137,17 @@ describe('#11 Cedar policies over HTTP', () => {
 describe('#11 loading policies', () => {
   it('#11 with only the generated base policy (and comment-only files) nothing is evaluated per call', async () => {
     expect(await loadPolicies(folderWith({ 'local.cedar': '// only comments\n' }))).toBeUndefined();
+  });
+
+  it('#13 the schema is only validated against when some policy is more than an unconditional permit (large APIs start fast)', async () => {
+    // A schema Cedar cannot parse stands for one that would take seconds: with permits only, it is never read.
+    const folder = folderWith({ 'local.cedar': '// only comments\n' });
+    writeFileSync(join(folder, 'schema.cedarschema'), 'entity {{{ not a schema');
+    expect(await loadPolicies(folder)).toBeUndefined();
+    expect(await checkPolicies({ path: 'policies/schema.cedarschema', text: 'entity {{{' }, [{ path: 'policies/base.cedar', text: BASE }])).toEqual([]);
+    // One real policy, and the schema is parsed (and refused) again.
+    writeFileSync(join(folder, 'local.cedar'), '@id("x")\nforbid (principal, action, resource) when { principal.roles.contains("x") };\n');
+    await expect(loadPolicies(folder)).rejects.toThrow(/schema\.cedarschema:1/);
   });
 
   it('#11 a policy without @id is named by file and line in the audit', async () => {

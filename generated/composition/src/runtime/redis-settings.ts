@@ -15,6 +15,8 @@ export interface RedisSettings {
   readonly url: string;
   /** Prefix of every key this server writes, so several servers can share one Redis. */
   readonly keyPrefix: string;
+  /** REDIS_CACHE_KEY: encrypts exchanged tokens shared through Redis; without it they stay in each process. */
+  readonly cacheKey?: Buffer;
 }
 
 /**
@@ -39,30 +41,31 @@ export const redisKeyPrefix: Parser<string> = (value) =>
   /^[A-Za-z0-9._:-]{1,64}$/.test(value) ? ok(value) : fail(`"${value.slice(0, 80).replace(/[\x00-\x1f\x7f]/g, '?')}" is not 1 to 64 letters, digits, ".", "_", "-" or ":"`);
 
 /** What readRedisSettings needs of a setting definition (setting-definitions.ts, which imports this module's parsers). */
-interface RedisSettingDefinition {
+interface RedisSettingDefinition<T = string> {
   readonly variable: string;
   readonly example: string;
-  parse(text: string): string;
+  parse(text: string): T;
 }
 
 /** REDIS_URL and REDIS_KEY_PREFIX (default `serverName`); undefined without REDIS_URL. Throws SettingError when either is malformed. */
 export function readRedisSettings(
   env: NodeJS.ProcessEnv,
-  settings: { readonly redisUrl: RedisSettingDefinition; readonly redisKeyPrefix: RedisSettingDefinition },
+  settings: { readonly redisUrl: RedisSettingDefinition; readonly redisKeyPrefix: RedisSettingDefinition; readonly redisCacheKey: RedisSettingDefinition<Buffer> },
   serverName: string,
 ): RedisSettings | undefined {
   const url = read(env, settings.redisUrl);
   const prefix = read(env, settings.redisKeyPrefix);
+  const cacheKey = read(env, settings.redisCacheKey);
   // A prefix without REDIS_URL is checked but unused: every process keeps its own state.
   if (url === undefined) return undefined;
   const keyPrefix = prefix ?? serverName;
   const parsed = redisKeyPrefix(keyPrefix);
   if ('problem' in parsed) throw new SettingError(settings.redisKeyPrefix.variable, `is not set and the server's name ${parsed.problem}`, settings.redisKeyPrefix.example);
-  return { url, keyPrefix };
+  return { url, keyPrefix, ...(cacheKey === undefined ? {} : { cacheKey }) };
 }
 
 /** The parsed value of a setting without a default; an empty value counts as unset. */
-function read(env: NodeJS.ProcessEnv, definition: RedisSettingDefinition): string | undefined {
+function read<T>(env: NodeJS.ProcessEnv, definition: RedisSettingDefinition<T>): T | undefined {
   const value = env[definition.variable]?.trim();
   return value ? definition.parse(value) : undefined;
 }

@@ -26,13 +26,13 @@ export interface RedisTokenStoreOptions {
   readonly keyPrefix: string;
   /** The security scheme whose exchanged tokens are kept (one scheme's tokens never answer another's). */
   readonly scheme: string;
-  /** CACHE_KEY_BYTES random bytes, the same on every replica. */
+  /** REDIS_CACHE_KEY: at least CACHE_KEY_BYTES random bytes, the same on every replica (keys are derived from it). */
   readonly cacheKey: Buffer;
 }
 
 /** An ExchangedTokenStore in Redis, encrypted at rest; rejects (a miss for the exchanger) when Redis cannot answer. */
 export function createRedisTokenStore(client: Redis, options: RedisTokenStoreOptions): ExchangedTokenStore {
-  if (options.cacheKey.length !== CACHE_KEY_BYTES) throw new TypeError(`the token cache key must be ${CACHE_KEY_BYTES} bytes`);
+  if (options.cacheKey.length < CACHE_KEY_BYTES) throw new TypeError(`the token cache key must have at least ${CACHE_KEY_BYTES} bytes`);
   const derive = (label: string) => Buffer.from(hkdfSync('sha256', options.cacheKey, Buffer.alloc(0), `portcullis exchanged-token cache ${label}`, CACHE_KEY_BYTES));
   const indexKey = derive('index');
   const encryptionKey = derive('encryption');

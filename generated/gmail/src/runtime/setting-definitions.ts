@@ -101,7 +101,7 @@ const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
  */
 export const CONSENT_KEY_EXAMPLE = 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMmJ5dGU=';
 
-/** CONSENT_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
+/** CONSENT_KEY, REDIS_CACHE_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
 const consentKey: Parser<Buffer> = (value) => {
   const decoded = decodeConsentKey(value);
   return 'problem' in decoded ? fail(decoded.problem) : ok(decoded.key);
@@ -316,6 +316,16 @@ export function settingDefinitions(context: SettingContext = {}) {
       example: 'mcp-prod',
       transport: 'http',
       description: 'Prefix of every Redis key this server writes (letters, digits, . _ - :), so several servers can share one Redis.',
+    }),
+    redisCacheKey: define({
+      variable: 'REDIS_CACHE_KEY',
+      parse: consentKey,
+      fallback: undefined,
+      example: 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMi1rZXk=',
+      secret: true,
+      transport: 'http',
+      description:
+        'With REDIS_URL: hex, base64 or base64url of at least 32 bytes, the same on every replica, that encrypts the tokens exchanged for users (UPSTREAM_<SCHEME>_EXCHANGE) so the replicas share them through Redis (never a raw token there). Unset: each process keeps its own.',
     }),
     shutdownTimeoutMs: define({
       variable: 'SHUTDOWN_TIMEOUT_MS',

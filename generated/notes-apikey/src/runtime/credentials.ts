@@ -14,7 +14,7 @@ import { urlProblem } from './setting-parsers.js';
 import { printable } from './printable.js';
 import { bearerTokenOf, clientSecretBasic, postTokenRequest, tokenErrorDetail } from './token-endpoint.js';
 import { createTokenExchanger, EXCHANGE_KINDS, EXCHANGE_SCHEME_TYPES, exampleOf, ExchangeError, readExchangeSettings } from './token-exchange.js';
-import type { CallerToken, ExchangeConfig } from './token-exchange.js';
+import type { CallerToken, ExchangeConfig, ExchangedTokenStore } from './token-exchange.js';
 
 /**
  * One environment variable the server reads for its upstream credentials: a row of the settings list (README,
@@ -61,6 +61,11 @@ export interface UpstreamCredentials {
   apply(tool: ToolDefinition, request: UpstreamRequest, caller?: CallerToken): Promise<CredentialUse>;
   /** The tools whose calls would go without credentials, grouped by the variables to set (in tool order). */
   missing(tools: readonly ToolDefinition[]): MissingCredentials[];
+  /**
+   * From now on keeps the tokens exchanged for users in the store `storeFor` gives for each scheme (shared by the
+   * replicas, redis-token-cache.ts) instead of this process's memory.
+   */
+  shareExchangedTokens(storeFor: (scheme: string) => ExchangedTokenStore): void;
 }
 
 /** Options of loadUpstreamCredentials; tests substitute the clock. */
@@ -186,13 +191,15 @@ export function loadUpstreamCredentials(
 ): UpstreamCredentials {
   const appliers = new Map<string, Apply>();
   const exchanges = new Map<string, ExchangeConfig>();
+  // Stores of exchanged tokens shared by the replicas, per scheme; set once the server has connected to Redis.
+  const sharedStores = new Map<string, ExchangedTokenStore>();
   const applierOptions = { fetch: fetchImpl, now: options.now ?? Date.now, tokenTimeoutMs: options.tokenTimeoutMs ?? 10_000 };
   for (const [key, definition] of Object.entries(schemes)) {
     const scheme = withOverrides(definition, env);
     const exchange = readExchangeSettings(scheme, env);
     if (exchange) {
       exchanges.set(key, exchange);
-      appliers.set(key, exchangeApplier(exchange, applierOptions));
+      appliers.set(key, exchangeApplier(exchange, { ...applierOptions, store: () => sharedStores.get(key) }));
       continue;
     }
     const values = readScheme(scheme, env);
@@ -220,6 +227,9 @@ export function loadUpstreamCredentials(
   }
 
   return {
+    shareExchangedTokens(storeFor) {
+      for (const key of exchanges.keys()) sharedStores.set(key, storeFor(key));
+    },
     configuredSchemes: [...appliers.keys()],
     exchangingSchemes: [...exchanges.keys()],
     async apply(tool, request, caller) {
@@ -312,8 +322,11 @@ function readScheme(scheme: UpstreamSchemeDefinition, env: NodeJS.ProcessEnv): M
  * How a scheme that acts for the user adds its credentials: the caller's token exchanged (token-exchange.ts), sent as
  * `Authorization: Bearer`. Without a caller token (stdio, AUTH_MODE=none) there is nobody to act for.
  */
-function exchangeApplier(config: ExchangeConfig, options: { fetch: typeof fetch | undefined; now: () => number; tokenTimeoutMs: number }): Apply {
-  const exchange = createTokenExchanger(config, { fetch: options.fetch, now: options.now, timeoutMs: options.tokenTimeoutMs });
+function exchangeApplier(
+  config: ExchangeConfig,
+  options: { fetch: typeof fetch | undefined; now: () => number; tokenTimeoutMs: number; store: () => ExchangedTokenStore | undefined },
+): Apply {
+  const exchange = createTokenExchanger(config, { fetch: options.fetch, now: options.now, timeoutMs: options.tokenTimeoutMs, store: options.store });
   return async (request, caller) => {
     if (!caller) {
       throw new ExchangeError(

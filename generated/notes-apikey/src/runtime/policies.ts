@@ -89,16 +89,27 @@ export async function readPolicyFolder(folder: URL | string, shownAs = POLICY_FO
 /** Every problem of `policies` against `schema`: syntax, strict validation, duplicate @id; empty when they are valid. */
 export async function checkPolicies(schema: PolicyFile, policies: readonly PolicyFile[]): Promise<PolicyProblem[]> {
   const engine = await cedar();
+  // A file of unconditional permits only (the generated base policy) or of comments only reads no attribute, so the
+  // schema cannot reject it: it is not validated, which spares a large API's schema (megabytes for thousands of tools,
+  // seconds per validation) from being parsed at every start while the project has no policies of its own.
+  const checked = policies.filter((file) => !permitsOnly(engine, file.text));
+  if (checked.length === 0) return duplicateIds(engine, policies);
   const parsedSchema = engine.checkParseSchema(schema.text);
   if (parsedSchema.type === 'failure') return parsedSchema.errors.map((error) => located(schema, error));
   const problems: PolicyProblem[] = [];
-  for (const file of policies) {
+  for (const file of checked) {
     const answer = engine.validate({ schema: schema.text, policies: { staticPolicies: file.text }, validationSettings: { mode: 'strict' } });
     if (answer.type === 'failure') problems.push(...answer.errors.map((error) => located(file, error)));
     else problems.push(...answer.validationErrors.map((error) => located(file, error.error)));
   }
   if (problems.length === 0) problems.push(...duplicateIds(engine, policies));
   return problems;
+}
+
+/** Whether `text` parses to nothing but unconditional permits (or to no policy at all). */
+function permitsOnly(engine: Cedar, text: string): boolean {
+  const answer = engine.policySetTextToParts(text);
+  return answer.type === 'success' && answer.policies.every((policy) => permitsEverything(engine, policy));
 }
 
 /** Loads, checks and parses the policies of the folder at `folder` once; undefined when they permit everything. Throws PolicyError. */

@@ -154,6 +154,7 @@ export async function startHttpServer(definition: ServerDefinition, settings: Se
   // without it both stay in this process.
   const sharedState = settings.redis ? await openRedisState(settings.redis, settings, log) : undefined;
   const limits = createRequestLimits(settings, { clock: options.rateLimitClock, rateLimit: sharedState?.rateLimit });
+  if (sharedState?.exchangedTokens) settings.credentials.shareExchangedTokens(sharedState.exchangedTokens);
   const upstreamLimiter = new ConcurrencyLimiter(settings.upstreamMaxConcurrency, settings.upstreamMaxQueue);
   const endpoint = createMcpEndpoint(definition);
   // What every request's MCP server shares; the caller and the audit hook are added per request.

@@ -241,10 +241,11 @@ export interface ExchangerOptions {
   /** Exchanged tokens kept at most (least recently used dropped first); default MAX_CACHED_TOKENS. */
   readonly maxEntries?: number;
   /**
-   * Where exchanged tokens are kept when not in this process: a store shared by the replicas (redis-token-cache.ts),
-   * so a user's token is exchanged once for all of them. Default: an in-memory map of at most `maxEntries`.
+   * Where exchanged tokens are kept when not in this process, asked at each call (the shared store is known only once
+   * the server has connected to Redis): a store shared by the replicas (redis-token-cache.ts), so a user's token is
+   * exchanged once for all of them. While it answers undefined: an in-memory map of at most `maxEntries`.
    */
-  readonly store?: ExchangedTokenStore | undefined;
+  readonly store?: (() => ExchangedTokenStore | undefined) | undefined;
 }
 
 /** An exchanged token kept for reuse until `renewAt` (ms since the epoch). */
@@ -286,9 +287,10 @@ export function createTokenExchanger(config: ExchangeConfig, options: ExchangerO
     // Never kept past the caller's own token: after it expires the user has to be verified again.
     if (caller.expiresAt !== undefined) renewAt = Math.min(renewAt, caller.expiresAt * 1000);
     const result: ExchangedToken = { token: exchanged.token, onBehalfOf: exchanged.subject ?? caller.subject };
-    if (options.store) {
+    const store = options.store?.();
+    if (store) {
       // A store that cannot keep it costs the next call an exchange, never this call its answer.
-      if (renewAt > options.now()) await options.store.set(key, { exchanged: result, renewAt }).catch(() => undefined);
+      if (renewAt > options.now()) await store.set(key, { exchanged: result, renewAt }).catch(() => undefined);
       return result;
     }
     if (renewAt > options.now()) {
@@ -318,7 +320,8 @@ export function createTokenExchanger(config: ExchangeConfig, options: ExchangerO
 
   return (caller) => {
     const key = createHash('sha256').update(caller.value).digest('base64url');
-    if (options.store) return fromStore(options.store, caller, key);
+    const store = options.store?.();
+    if (store) return fromStore(store, caller, key);
     const hit = cache.get(key);
     if (hit && options.now() < hit.renewAt) {
       // Least recently used goes first: a hit moves to the end.
