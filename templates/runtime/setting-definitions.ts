@@ -36,10 +36,12 @@ export interface SettingDefinition<T, F = T> extends SettingRow {
   parse(text: string): T;
 }
 
-/** What the documentation of some settings depends on: the spec's server and scopes. */
+/** What the defaults and documentation of some settings depend on: the spec's server and scopes, the project's tool mode. */
 export interface SettingContext {
   readonly baseUrl?: string | undefined;
   readonly scopes?: readonly string[] | undefined;
+  /** TOOL_MODE's default chosen at generation (tools.json `toolMode`); absent: auto. */
+  readonly toolMode?: ToolMode | undefined;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -145,7 +147,8 @@ function asText(value: unknown): string | undefined {
 
 /**
  * The server's own settings (the upstream credentials of the spec's schemes are listed by credentials.ts), in the
- * order they are documented. `context` supplies the spec's server (UPSTREAM_BASE_URL's default) and scopes.
+ * order they are documented. `context` supplies the spec's server (UPSTREAM_BASE_URL's default), its scopes, and the
+ * project's tool mode (TOOL_MODE's default).
  */
 export function settingDefinitions(context: SettingContext = {}) {
   const scopes = context.scopes?.length ? context.scopes : undefined;
@@ -223,7 +226,8 @@ export function settingDefinitions(context: SettingContext = {}) {
     toolMode: define({
       variable: 'TOOL_MODE',
       parse: oneOf(...TOOL_MODES),
-      fallback: 'auto' as ToolMode,
+      // The project's choice (portcullis config `toolMode`, written to tools.json), else auto.
+      fallback: context.toolMode ?? ('auto' as ToolMode),
       example: 'discovery',
       description:
         'How tools are offered: direct (one MCP tool per operation, tools/list paginated), discovery (three meta-tools: search_tools, describe_tool, call_tool), or auto (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools, direct otherwise).',
