@@ -324,7 +324,8 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     fixedHeaders: model.fixedHeaders.map(([name, value]) => ({ name, value })),
     upstreamFromConfig: model.tools.filter((tool) => tool.upstreamSecurityFrom === 'config').length,
     tools: model.tools.map(toolRow),
-    consentTools: model.tools.filter((tool) => tool.consent !== undefined).map(toolRow),
+    // README.md's consent paragraph: each tool that asks, and why (DELETE default, x-mcp-confirm, config).
+    consentTools: model.tools.flatMap((tool) => (tool.consent ? [{ name: tool.name, from: tool.consent.from }] : [])),
     toolMode: toolModeContext(definition),
     unprotectedWrites: model.tools.filter(isUnprotectedWrite).map(toolRow),
     scopes: model.scopes.map((scope) => ({
