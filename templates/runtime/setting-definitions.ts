@@ -51,6 +51,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const TOOL_MODES = ['direct', 'discovery', 'auto'] as const;
 export type ToolMode = (typeof TOOL_MODES)[number];
 
+/**
+ * TOOL_MODE's default: tools.json's `toolMode`, else auto. A value the generator never writes (a hand-edited
+ * tools.json) stops the start rather than being read as some mode.
+ */
+function projectToolMode(toolMode: unknown): ToolMode {
+  if (toolMode === undefined) return 'auto';
+  if ((TOOL_MODES as readonly unknown[]).includes(toolMode)) return toolMode as ToolMode;
+  throw new SettingError('TOOL_MODE', `its default in tools.json ("toolMode": ${JSON.stringify(toolMode)?.slice(0, 40)}) is not one of ${TOOL_MODES.join(', ')}; regenerate the project`, 'discovery');
+}
+
 /** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
 export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -227,7 +237,7 @@ export function settingDefinitions(context: SettingContext = {}) {
       variable: 'TOOL_MODE',
       parse: oneOf(...TOOL_MODES),
       // The project's choice (portcullis config `toolMode`, written to tools.json), else auto.
-      fallback: context.toolMode ?? ('auto' as ToolMode),
+      fallback: projectToolMode(context.toolMode),
       example: 'discovery',
       description:
         'How tools are offered: direct (one MCP tool per operation, tools/list paginated), discovery (three meta-tools: search_tools, describe_tool, call_tool), or auto (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools, direct otherwise).',

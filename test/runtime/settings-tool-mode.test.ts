@@ -54,4 +54,12 @@ describe('#13 TOOL_MODE follows the definition', () => {
     expect(printed).toMatch(/^TOOL_MODE=discovery\s+# default$/);
     expect(printConfig(definition, { ...OAUTH, TOOL_MODE: 'direct' }).split('\n').find((line) => line.startsWith('TOOL_MODE='))).toMatch(/^TOOL_MODE=direct\s+# env$/);
   });
+
+  it('#13 a toolMode the generator never writes (a hand-edited tools.json) stops the start, naming TOOL_MODE', () => {
+    const edited = { ...base, toolMode: 'everything' } as unknown as ServerDefinition;
+    expect(() => readSettings({ ...OAUTH, TOOL_MODE: 'direct' }, edited)).toThrow(
+      new SettingError('TOOL_MODE', 'its default in tools.json ("toolMode": "everything") is not one of direct, discovery, auto; regenerate the project', 'discovery'),
+    );
+    expect(() => helpText(edited)).toThrow(SettingError);
+  });
 });
