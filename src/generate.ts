@@ -67,7 +67,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
     () => {
       try {
         const built = buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) });
-        warnManyTools(built.tools.length, issues);
+        warnManyTools(built.tools.length, options.config, issues);
         return built;
       } catch (error) {
         // A model stage tripping over what normalize already refused must not hide those located problems.
@@ -81,7 +81,10 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
   const { files, manifest } = await timed(
     'emit',
     () => {
-      const emitted = emitServer(model, { ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}) });
+      const emitted = emitServer(model, {
+        ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}),
+        ...(options.config.toolMode ? { toolMode: options.config.toolMode } : {}),
+      });
       const manifest: Manifest & { readonly api: ApiIdentity } = {
         ...buildManifest(model, emitted, {
           generator: `portcullis ${VERSION}`,

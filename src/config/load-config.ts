@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { ConfigError, type Issue, pointerJoin } from '../errors.js';
 import { claimPathIssue, roleNameIssue, scopeNameIssue } from '../normalize/names.js';
-import type { OperationSelector, PortcullisConfig } from './types.js';
+import type { OperationSelector, PortcullisConfig, ToolModeConfig } from './types.js';
 import { checkUpstream } from './upstream.js';
 
 /** The file each validated config was read from, for locating issues found later (e.g. a rule that matches nothing). */
@@ -16,10 +16,11 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
 
 const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
-const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies', 'confirm'];
+const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies', 'confirm', 'toolMode'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
+const TOOL_MODES: readonly ToolModeConfig[] = ['direct', 'discovery', 'auto'];
 /** npm package names: lower case, URL-safe, optionally scoped. */
 const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
@@ -62,6 +63,9 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   }
   if (value.unprotected !== undefined && !UNPROTECTED_MODES.includes(value.unprotected as string)) {
     fail('#/unprotected', `must be one of ${UNPROTECTED_MODES.join(', ')}`, 'For example unprotected: exclude (operations without scopes or roles are left out).');
+  }
+  if (value.toolMode !== undefined && !TOOL_MODES.includes(value.toolMode as ToolModeConfig)) {
+    fail('#/toolMode', `must be one of ${TOOL_MODES.join(', ')}`, 'For example toolMode: discovery (the emitted server offers search_tools, describe_tool and call_tool; TOOL_MODE still overrides it).');
   }
   for (const key of ['include', 'exclude', 'public'] as const) {
     if (value[key] !== undefined) checkSelector(value[key], pointerJoin('#', key), fail);

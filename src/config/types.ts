@@ -24,6 +24,12 @@ export interface ScopeRule extends OperationSelector {
   readonly override?: boolean;
 }
 
+/**
+ * How the emitted server offers tools by default (its TOOL_MODE setting overrides it): one MCP tool per operation, the
+ * three discovery meta-tools, or `auto` (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools).
+ */
+export type ToolModeConfig = 'direct' | 'discovery' | 'auto';
+
 /** What happens to an operation that ends up with neither scopes nor roles (and is not public on purpose). */
 export type UnprotectedMode = 'expose' | 'exclude' | 'error';
 
@@ -105,6 +111,8 @@ export interface PortcullisConfig {
   readonly confirm?: ConfirmConfig;
   /** Object-level policies in Cedar (policies/*.cedar of the emitted project). */
   readonly policies?: PoliciesConfig;
+  /** TOOL_MODE's default in the emitted project (absent: `auto`); the TOOL_MODE variable still overrides it. */
+  readonly toolMode?: ToolModeConfig;
 }
 
 /** What the Cedar schema of the emitted project offers policies beyond the caller's sub, client_id, roles and scopes. */

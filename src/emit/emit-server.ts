@@ -7,7 +7,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ConsentDefinition, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 import { describeUpstreamVariables } from '../../templates/runtime/credentials.js';
+import { settingDefinitions } from '../../templates/runtime/setting-definitions.js';
 import { describeAllSettings, describeSettings } from '../../templates/runtime/settings.js';
+import type { ToolModeConfig } from '../config/types.js';
 import { isUnprotectedWrite } from '../model/build-model.js';
 import type { ConsentModel } from '../model/consent.js';
 import { provenanceOf } from '../model/security.js';
@@ -95,6 +97,8 @@ const USER_OWNED: Readonly<Record<string, string>> = {
 export interface EmitOptions {
   /** Claim paths offered to Cedar policies (config `policies.claims`). */
   readonly policyClaims?: readonly string[];
+  /** TOOL_MODE's default in the emitted project (config `toolMode`); absent: auto, and tools.json says nothing. */
+  readonly toolMode?: ToolModeConfig;
 }
 
 /** The kubernetes manifests of the kustomize base, which its kustomization.yaml lists (sorted, by file name). */
@@ -105,7 +109,7 @@ const KUSTOMIZE_RESOURCES: readonly string[] = Object.values(RENDERED)
 
 /** Every file of the emitted project (without the manifest, which `buildManifest` adds), sorted by path. */
 export function emitServer(model: ServerModel, options: EmitOptions = {}): EmittedFile[] {
-  const definition = toServerDefinition(model);
+  const definition = toServerDefinition(model, options.toolMode);
   const context = templateContext(model, definition);
   const files: EmittedFile[] = [
     { path: 'tools.json', contents: `${JSON.stringify(definition, null, 2)}\n`, owner: 'generator' },
@@ -152,8 +156,8 @@ export function fixedTypeScriptInputs(): { path: string; text: string; format: b
   ];
 }
 
-/** The data the emitted runtime loads: the model without what only the generator needs. */
-export function toServerDefinition(model: ServerModel): ServerDefinition {
+/** The data the emitted runtime loads: the model without what only the generator needs, and the config's tool mode. */
+export function toServerDefinition(model: ServerModel, toolMode?: ToolModeConfig): ServerDefinition {
   return {
     name: model.name,
     title: model.title,
@@ -167,6 +171,7 @@ export function toServerDefinition(model: ServerModel): ServerDefinition {
     roles: model.roles,
     definitions: model.definitions,
     tools: model.tools.map((tool) => toToolDefinition(tool, model.fixedHeaders)),
+    ...(toolMode ? { toolMode } : {}),
   };
 }
 
@@ -319,6 +324,9 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     fixedHeaders: model.fixedHeaders.map(([name, value]) => ({ name, value })),
     upstreamFromConfig: model.tools.filter((tool) => tool.upstreamSecurityFrom === 'config').length,
     tools: model.tools.map(toolRow),
+    // README.md's consent paragraph: each tool that asks, and why (DELETE default, x-mcp-confirm, config).
+    consentTools: model.tools.flatMap((tool) => (tool.consent ? [{ name: tool.name, from: tool.consent.from }] : [])),
+    toolMode: toolModeContext(definition),
     unprotectedWrites: model.tools.filter(isUnprotectedWrite).map(toolRow),
     scopes: model.scopes.map((scope) => ({
       ...scope,
@@ -328,6 +336,12 @@ function templateContext(model: ServerModel, definition: ServerDefinition) {
     roles: model.roles.map((role) => ({ name: role, tools: model.tools.filter((tool) => tool.roles.includes(role)).map((tool) => tool.name) })),
     example: policyExample(definition),
   };
+}
+
+/** README.md's tool discovery paragraph: the project's default TOOL_MODE, where it comes from, and the threshold. */
+function toolModeContext(definition: ServerDefinition) {
+  const settings = settingDefinitions(definition);
+  return { mode: settings.toolMode.fallback, fromConfig: definition.toolMode !== undefined, threshold: settings.toolModeThreshold.fallback };
 }
 
 /** The commented example policy of policies/local.cedar: the first tool (by name) with a top-level string argument. */

@@ -29,7 +29,7 @@ describe('config', () => {
 
   it('reports every problem with its pointer', () => {
     expect(problems({ nme: 'x', include: { tag: ['a'] }, exclude: { methods: ['FETCH'], paths: ['pets'] }, roles: { admin: 'all' }, name: 'Bad Name' })).toEqual([
-      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies, confirm. [ERR_CONFIG_INVALID]',
+      'portcullis.yaml#/nme: unknown key "nme". Allowed keys: name, include, exclude, roles, scopes, unprotected, public, upstream, bind, policies, confirm, toolMode. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/name: must be a valid npm package name. Use lower case letters, digits, "-" and "."; for example name: petstore-mcp. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/include/tag: unknown key "tag". Allowed keys: tags, operations, paths, methods. [ERR_CONFIG_INVALID]',
       'portcullis.yaml#/exclude/methods/0: unknown HTTP method "FETCH". Use one of GET, PUT, POST, DELETE, OPTIONS, HEAD, PATCH, TRACE. [ERR_CONFIG_INVALID]',
@@ -163,5 +163,29 @@ describe('#12 confirm in the config', () => {
     expect(problems({ confirm: { arguments: ['a'] } })).toEqual([
       'portcullis.yaml#/confirm/arguments: must map operationIds to lists of argument names. For example confirm: { operations: [refundPayment], methods: [POST], arguments: { refundPayment: [paymentId] } }. [ERR_CONFIG_INVALID]',
     ]);
+  });
+});
+
+describe('#13 toolMode in the config', () => {
+  it('#13 accepts direct, discovery and auto, kept as written', () => {
+    for (const toolMode of ['direct', 'discovery', 'auto']) expect(parseConfig({ toolMode }, 'c.yaml')).toEqual({ toolMode });
+  });
+
+  it('#13 refuses any other value, located, with the other problems of the file', () => {
+    const line = 'portcullis.yaml#/toolMode: must be one of direct, discovery, auto. For example toolMode: discovery (the emitted server offers search_tools, describe_tool and call_tool; TOOL_MODE still overrides it). [ERR_CONFIG_INVALID]';
+    for (const toolMode of ['Direct', 'search', '', true, 3, ['auto'], { mode: 'auto' }, null]) expect(problems({ toolMode })).toEqual([line]);
+    expect(problems({ toolMode: 'lazy', unprotected: 'deny' })).toEqual([
+      'portcullis.yaml#/unprotected: must be one of expose, exclude, error. For example unprotected: exclude (operations without scopes or roles are left out). [ERR_CONFIG_INVALID]',
+      line,
+    ]);
+  });
+
+  it('#13 reads toolMode from a YAML file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'portcullis-toolmode-'));
+    const file = join(dir, 'portcullis.config.yaml');
+    await writeFile(file, 'toolMode: discovery\n');
+    expect(await loadConfig(file)).toEqual({ toolMode: 'discovery' });
+    await writeFile(file, 'toolMode: everything\n');
+    await expect(loadConfig(file)).rejects.toThrow(`${file}#/toolMode: must be one of direct, discovery, auto.`);
   });
 });

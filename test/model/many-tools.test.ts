@@ -1,4 +1,7 @@
-/** #13 The generation warns when a spec yields more tools than clients handle in one list (WARN_MANY_TOOLS). */
+/**
+ * #13 The generation warns when the config makes direct mode the default (toolMode: direct) and the spec yields more
+ * tools than clients handle in one list (WARN_MANY_TOOLS); with auto (the default) or discovery it has no reason to.
+ */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,21 +35,41 @@ afterAll(async () => {
   await rm(folder, { recursive: true, force: true });
 });
 
-async function warningsFor(count: number): Promise<string[]> {
+async function warningsFor(count: number, config: Record<string, unknown> = {}): Promise<string[]> {
   const spec = join(folder, `spec-${count}.json`);
   await writeFile(spec, JSON.stringify(specWith(count)));
-  const { warnings } = await generateFiles({ spec, config: parseConfig({}, 'portcullis.config.yaml') });
+  const { warnings } = await generateFiles({ spec, config: parseConfig(config, 'portcullis.config.yaml') });
   return warnings.map(formatIssue).map((line) => line.replace(spec, 'spec.json'));
 }
 
 describe('#13 WARN_MANY_TOOLS', () => {
-  it('#13 warns once, at #/paths, when a spec yields more than 128 tools, naming the count and the ways out', async () => {
-    expect(await warningsFor(129)).toEqual([
-      'warning: spec.json#/paths: the spec yields 129 tools, more than the 128 MCP clients commonly accept in one list: with TOOL_MODE=direct every caller is shown them all. Keep TOOL_MODE=auto (the default: a caller who may use more than TOOL_MODE_THRESHOLD tools gets the search_tools, describe_tool and call_tool meta-tools) or set TOOL_MODE=discovery, or narrow the operations with include/exclude in the config. [WARN_MANY_TOOLS]',
+  it('#13 warns once, at the config\'s toolMode, when toolMode: direct lists more than 128 tools, naming the count, the cap and the ways out', async () => {
+    expect(await warningsFor(129, { toolMode: 'direct' })).toEqual([
+      'warning: portcullis.config.yaml#/toolMode: toolMode: direct lists all 129 tools of the spec to every caller who may use them, but MCP clients commonly cap tools at 40 to 128 (and a model chooses worse long before). Set toolMode: auto (the default: a caller who may use more than TOOL_MODE_THRESHOLD tools gets the search_tools, describe_tool and call_tool meta-tools) or toolMode: discovery, or narrow the operations with include/exclude. [WARN_MANY_TOOLS]',
     ]);
   });
 
-  it('#13 says nothing at 128 tools', async () => {
-    expect(await warningsFor(128)).toEqual([]);
+  it('#13 says nothing at 128 tools in direct mode', async () => {
+    expect(await warningsFor(128, { toolMode: 'direct' })).toEqual([]);
+  });
+
+  it('#13 says nothing for a large API served with auto (the default) or discovery, so --strict accepts it', async () => {
+    expect(await warningsFor(300)).toEqual([]);
+    expect(await warningsFor(300, { toolMode: 'auto' })).toEqual([]);
+    expect(await warningsFor(300, { toolMode: 'discovery' })).toEqual([]);
+  });
+
+  it('#13 counts the tools include/exclude leave, so narrowing the API silences it', async () => {
+    expect(await warningsFor(200, { toolMode: 'direct', exclude: { paths: Array.from({ length: 80 }, (_, index) => `/things${index}`) } })).toEqual([]);
+  });
+
+  it('#13 writes the config\'s toolMode to tools.json, and nothing when the config has none', async () => {
+    const spec = join(folder, 'spec-3.json');
+    await writeFile(spec, JSON.stringify(specWith(3)));
+    const toolsJson = async (config: Record<string, unknown>) =>
+      JSON.parse((await generateFiles({ spec, config: parseConfig(config, 'portcullis.config.yaml') })).files.find((file) => file.path === 'tools.json')!.contents) as Record<string, unknown>;
+    expect((await toolsJson({ toolMode: 'discovery' })).toolMode).toBe('discovery');
+    expect((await toolsJson({ toolMode: 'direct' })).toolMode).toBe('direct');
+    expect('toolMode' in (await toolsJson({}))).toBe(false);
   });
 });
