@@ -128,8 +128,18 @@ function start(folder: string, mode: 'direct' | 'discovery'): Promise<Started> {
     const began = performance.now();
     const child = spawn(process.execPath, [join(folder, 'dist', 'index.js')], {
       cwd: folder,
-      env: { ...cleanEnv(), AUTH_MODE: 'none', HOST: '127.0.0.1', PORT: '0', TOOL_MODE: mode, UPSTREAM_BASE_URL: 'http://127.0.0.1:9/', AUDIT_LOG: '/dev/null', // Walking Graph's 150 pages is above the per-caller default (burst 100).
-        RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_BURST: '1000000' },
+      env: {
+        ...cleanEnv(),
+        AUTH_MODE: 'none',
+        HOST: '127.0.0.1',
+        PORT: '0',
+        TOOL_MODE: mode,
+        UPSTREAM_BASE_URL: 'http://127.0.0.1:9/',
+        AUDIT_LOG: '/dev/null',
+        // Walking Graph's 150 pages is above the per-caller default burst (100): raised so the limiter never bites.
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        RATE_LIMIT_BURST: '1000000',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -11,6 +11,8 @@
  * or as a `Map`, never by assignment (`record['__proto__'] = x` sets the prototype).
  */
 
+import type { ToolMode } from './setting-definitions.js';
+
 export type JsonSchema = { readonly [key: string]: unknown };
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE';
@@ -174,4 +176,9 @@ export interface ServerDefinition {
   /** Shared JSON Schema definitions, referenced from tools as `#/$defs/<name>`. */
   readonly definitions: Readonly<Record<string, JsonSchema>>;
   readonly tools: readonly ToolDefinition[];
+  /**
+   * TOOL_MODE's default, from the portcullis config's `toolMode` (the TOOL_MODE variable overrides it); absent: `auto`.
+   * Discovery (search_tools, describe_tool, call_tool) answers clients that cap tools/list at 40 to 128 tools.
+   */
+  readonly toolMode?: ToolMode;
 }

@@ -37,10 +37,12 @@ export interface SettingDefinition<T, F = T> extends SettingRow {
   parse(text: string): T;
 }
 
-/** What the documentation of some settings depends on: the spec's server and scopes. */
+/** What the defaults and documentation of some settings depend on: the spec's server and scopes, the project's tool mode. */
 export interface SettingContext {
   readonly baseUrl?: string | undefined;
   readonly scopes?: readonly string[] | undefined;
+  /** TOOL_MODE's default chosen at generation (tools.json `toolMode`); absent: auto. */
+  readonly toolMode?: ToolMode | undefined;
 }
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
@@ -49,6 +51,16 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 /** How tools are offered (TOOL_MODE): one per operation, the three discovery meta-tools, or by the caller's tool count. */
 export const TOOL_MODES = ['direct', 'discovery', 'auto'] as const;
 export type ToolMode = (typeof TOOL_MODES)[number];
+
+/**
+ * TOOL_MODE's default: tools.json's `toolMode`, else auto. A value the generator never writes (a hand-edited
+ * tools.json) stops the start rather than being read as some mode.
+ */
+function projectToolMode(toolMode: unknown): ToolMode {
+  if (toolMode === undefined) return 'auto';
+  if ((TOOL_MODES as readonly unknown[]).includes(toolMode)) return toolMode as ToolMode;
+  throw new SettingError('TOOL_MODE', `its default in tools.json ("toolMode": ${JSON.stringify(toolMode)?.slice(0, 40)}) is not one of ${TOOL_MODES.join(', ')}; regenerate the project`, 'discovery');
+}
 
 /** Asymmetric JWS algorithms an access token may be signed with; HMAC and `none` are never accepted (RFC 9068 §4, RFC 8725 §3.1). */
 export const SUPPORTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA', 'Ed25519'] as const;
@@ -146,7 +158,8 @@ function asText(value: unknown): string | undefined {
 
 /**
  * The server's own settings (the upstream credentials of the spec's schemes are listed by credentials.ts), in the
- * order they are documented. `context` supplies the spec's server (UPSTREAM_BASE_URL's default) and scopes.
+ * order they are documented. `context` supplies the spec's server (UPSTREAM_BASE_URL's default), its scopes, and the
+ * project's tool mode (TOOL_MODE's default).
  */
 export function settingDefinitions(context: SettingContext = {}) {
   const scopes = context.scopes?.length ? context.scopes : undefined;
@@ -224,7 +237,8 @@ export function settingDefinitions(context: SettingContext = {}) {
     toolMode: define({
       variable: 'TOOL_MODE',
       parse: oneOf(...TOOL_MODES),
-      fallback: 'auto' as ToolMode,
+      // The project's choice (portcullis config `toolMode`, written to tools.json), else auto.
+      fallback: projectToolMode(context.toolMode),
       example: 'discovery',
       description:
         'How tools are offered: direct (one MCP tool per operation, tools/list paginated), discovery (three meta-tools: search_tools, describe_tool, call_tool), or auto (discovery for a caller who may use more than TOOL_MODE_THRESHOLD tools, direct otherwise).',

@@ -44,7 +44,12 @@ export interface AuditRecord {
   readonly consent?: 'requested' | 'approved' | 'declined' | 'cancelled' | 'unanswered' | 'unsupported' | 'invalid_state';
   /** With consent `invalid_state`: tampered, expired, replayed, other_caller, other_tool, other_arguments, record_unavailable. */
   readonly why?: string;
-  /** The W3C trace id of the request's `_meta.traceparent` (2026-07-28 basic/index#_meta), when it sent a valid one. */
+  /**
+   * The W3C trace id (W3C Trace Context §3.2.2.3). With tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, tracing.ts): the trace
+   * of the request's span, on every line of the request, continuing the first message's `_meta.traceparent`
+   * (2026-07-28 basic/index#_meta), else the `traceparent` header, else a new trace. With tracing off: the trace id
+   * of the message's own `_meta.traceparent`, when it sent a valid one; absent otherwise.
+   */
   readonly traceId?: string;
   readonly durationMs: number;
 }
