@@ -150,7 +150,7 @@ describe('the emitted Dockerfile, run as commands on the host (generated/petstor
     const [build, runtime] = stages as [Stage, Stage];
     expect(existsSync(join(build.dir, 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(build.dir, 'node_modules', 'typescript'))).toBe(true);
-    expect(readdirSync(runtime.dir).sort()).toEqual(['dist', 'node_modules', 'package.json', 'policies', 'tools.json'].concat(existsSync(join(runtime.dir, 'package-lock.json')) ? ['package-lock.json'] : []).sort());
+    expect(readdirSync(runtime.dir).sort()).toEqual(['dist', 'node_modules', 'package.json', 'policies', 'search-index.json', 'tools.json'].concat(existsSync(join(runtime.dir, 'package-lock.json')) ? ['package-lock.json'] : []).sort());
     expect(existsSync(join(runtime.dir, 'dist', 'index.js'))).toBe(true);
     expect(existsSync(join(runtime.dir, 'dist', 'runtime', 'main.js'))).toBe(true);
     expect(existsSync(join(runtime.dir, 'node_modules', '@modelcontextprotocol', 'server'))).toBe(true);
