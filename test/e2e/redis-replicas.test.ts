@@ -6,7 +6,6 @@
  * claims reject (fail closed), /readyz stays ready and names Redis as down; with Redis back, the bucket is shared again.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../../templates/runtime/http.js';
@@ -17,6 +16,7 @@ import { HAS_REDIS_SERVER, startRedisServer, stopRedisServer } from '../support/
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 import { fixtureDefinition } from '../runtime/fixtures/definition.js';
 import { MCP_HEADERS, rpc, toolsCall } from '../runtime/fixtures/protected.js';
+import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
 
 if (!HAS_REDIS_SERVER) console.warn('#14 redis-replicas: skipped, redis-server is not on PATH (apt-get install redis-server; CI installs it)');
 
@@ -24,28 +24,6 @@ const PASSWORD = 's3cret-redis-pw';
 const PREFIX = 'e2e-replicas';
 const BURST = 5;
 const REPLICAS = 3;
-
-/** A round-robin reverse proxy (as in scale-out.test.ts): request n goes to backend n mod k; records who answered what. */
-async function startRoundRobinProxy(port: number, backends: readonly number[]): Promise<{ server: Server; answered: { backend: number; status: number }[] }> {
-  const answered: { backend: number; status: number }[] = [];
-  let next = 0;
-  const server = createServer((req, res) => {
-    const backend = next++ % backends.length;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const upstream = httpRequest({ host: '127.0.0.1', port: backends[backend], method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        answered.push({ backend, status: answer.statusCode ?? 0 });
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      upstream.end(Buffer.concat(chunks));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, answered };
-}
 
 /** Polls `check` every 50 ms, at most `tries` times; resolves once it holds. */
 async function eventually(check: () => Promise<boolean> | boolean, tries = 300): Promise<void> {
@@ -60,7 +38,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('#14 three replicas sharing one Redis behind 
   let redisPort: number;
   let redis: ChildProcess | undefined;
   let upstream: RecordingUpstream;
-  let proxy: { server: Server; answered: { backend: number; status: number }[] };
+  let proxy: RoundRobinProxy;
   let publicUrl: string;
   const replicas: RunningHttpServer[] = [];
   const logs: string[] = [];
@@ -130,12 +108,12 @@ describe.skipIf(!HAS_REDIS_SERVER)('#14 three replicas sharing one Redis behind 
 
   it('#14 one caller across three replicas gets one bucket: exactly the burst is allowed, then 429 with Retry-After', async () => {
     upstream.received.length = 0;
-    proxy.answered.length = 0;
+    proxy.forwarded.length = 0;
     const statuses = await callThroughProxy(12);
     expect(statuses).toEqual([...Array(BURST).fill(200), ...Array(12 - BURST).fill(429)]);
     // Every replica answered some of them: the bucket is not per replica (per replica it would be 3 × 5 = 15 allowed).
-    expect(new Set(proxy.answered.map((entry) => entry.backend)).size).toBe(REPLICAS);
-    expect(new Set(proxy.answered.filter((entry) => entry.status === 200).map((entry) => entry.backend)).size).toBe(REPLICAS);
+    expect(new Set(proxy.forwarded.map((entry) => entry.backend)).size).toBe(REPLICAS);
+    expect(new Set(proxy.forwarded.filter((entry) => entry.status === 200).map((entry) => entry.backend)).size).toBe(REPLICAS);
     expect(upstream.received).toHaveLength(BURST);
     const refused = await fetch(publicUrl, { method: 'POST', headers: MCP_HEADERS, body: JSON.stringify(toolsCall('get_pet', { petId: 1 })) });
     expect(refused.status).toBe(429);
@@ -186,7 +164,7 @@ describe.skipIf(!HAS_REDIS_SERVER)('#14 three replicas sharing one Redis behind 
     for (const replica of replicas) expect(await readiness(replica)).toEqual({ status: 200, body: { status: 'ready', redis: 'down' } });
 
     // Per-process buckets, fresh: three replicas allow the burst each.
-    proxy.answered.length = 0;
+    proxy.forwarded.length = 0;
     const statuses = await callThroughProxy(REPLICAS * (BURST + 1));
     expect(statuses.filter((status) => status === 200)).toHaveLength(REPLICAS * BURST);
     expect(statuses.filter((status) => status === 429)).toHaveLength(REPLICAS);

@@ -5,7 +5,6 @@
  * one SDK Client initializes, lists and calls tools. Every request must succeed and both instances must have served
  * MCP requests — nothing may depend on the instance that handled the previous request (no session state).
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,49 +16,12 @@ import { ROOT } from '../../scripts/examples.js';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
-
-interface Forwarded {
-  readonly backend: number;
-  readonly method: string;
-  /** JSON-RPC method of a POST body (`initialize`, `tools/list`, …), if any. */
-  readonly rpc: string | undefined;
-  readonly status: number;
-}
-
-/** A round-robin reverse proxy: request n goes to backend n mod k, bodies and responses (SSE too) streamed through. */
-async function startRoundRobinProxy(port: number, backends: readonly number[]): Promise<{ server: Server; forwarded: Forwarded[] }> {
-  const forwarded: Forwarded[] = [];
-  let next = 0;
-  const server = createServer((req, res) => {
-    const backend = next++ % backends.length;
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      let rpc: string | undefined;
-      try {
-        rpc = body.length ? (JSON.parse(body.toString('utf8')) as { method?: string }).method : undefined;
-      } catch {
-        rpc = undefined;
-      }
-      // Headers as received (Host stays the public host, as behind a real load balancer).
-      const upstream = httpRequest({ host: '127.0.0.1', port: backends[backend], method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        forwarded.push({ backend, method: req.method ?? 'GET', rpc, status: answer.statusCode ?? 0 });
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
-      upstream.on('error', () => res.writeHead(502).end());
-      upstream.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { server, forwarded };
-}
+import { startRoundRobinProxy, type RoundRobinProxy } from '../support/round-robin-proxy.js';
 
 describe('two generated/helpdesk instances behind one round-robin proxy (stateless scale-out)', () => {
   let as: AuthorizationServer;
   let upstream: RecordingUpstream;
-  let proxy: { server: Server; forwarded: Forwarded[] };
+  let proxy: RoundRobinProxy;
   const instances: RunningServer[] = [];
   const ports: number[] = [];
   let publicUrl: string;
