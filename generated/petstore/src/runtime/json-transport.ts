@@ -65,7 +65,8 @@ export class JsonResponseTransport implements Transport {
   /** Set once the answer is an SSE stream (a question was sent on it). */
   private streaming = false;
   private keepAlive: NodeJS.Timeout | undefined;
-  private readonly gone = new AbortController();
+  /** Aborted when the transport closes; made only for a call that waits on the client (an abort costs a DOMException). */
+  private gone: AbortController | undefined;
 
   constructor(private readonly options: JsonTransportOptions = {}) {}
 
@@ -92,7 +93,7 @@ export class JsonResponseTransport implements Transport {
     if (this.closed) return;
     this.closed = true;
     this.reply = undefined;
-    this.gone.abort();
+    this.gone?.abort();
     clearInterval(this.keepAlive);
     this.onclose?.();
   }
@@ -178,7 +179,7 @@ export class JsonResponseTransport implements Transport {
     const relayed = this.options.elicitation;
     const res = this.res;
     if (!relayed || !res) return Promise.reject(new Error('this request cannot carry a question'));
-    return relayed.relay.ask(relayed.owner, (request) => this.writeEvent(res, request), params, timeoutMs, this.gone.signal);
+    return relayed.relay.ask(relayed.owner, (request) => this.writeEvent(res, request), params, timeoutMs, (this.gone ??= new AbortController()).signal);
   }
 
   private writeEvent(res: ServerResponse, message: JSONRPCMessage): void {
