@@ -18,7 +18,6 @@ export type IssueCode =
   | 'ERR_SPEC_PATH'
   | 'ERR_SPEC_SCOPE_NAME'
   | 'ERR_SPEC_UNKNOWN_SCHEME'
-  | 'ERR_SPEC_UNKNOWN_SCOPE'
   | 'ERR_SPEC_TOOL_NAME'
   | 'ERR_SPEC_DUPLICATE_TOOL_NAME'
   | 'ERR_SPEC_EXTENSION'
@@ -39,7 +38,12 @@ export type IssueCode =
   | 'WARN_CONFIG_UNUSED'
   | 'WARN_CONFIG_OVERRIDES_SPEC'
   | 'WARN_HOOKS_UNREADABLE'
-  | 'WARN_MANY_TOOLS';
+  | 'WARN_MANY_TOOLS'
+  | 'WARN_SPEC_UNKNOWN_SCOPE'
+  | 'WARN_SPEC_PATH_PARAMETER';
+
+/** The codes a warning carries: every warning's code starts with WARN_ (ERR_ codes are for errors only). */
+export type WarningCode = Extract<IssueCode, `WARN_${string}`>;
 
 export type Severity = 'error' | 'warning';
 
@@ -100,7 +104,7 @@ export class IssueCollector {
     this.issues.push({ code, severity: 'error', file: this.file, pointer, message, hint });
   }
 
-  warn(code: IssueCode, pointer: string, message: string, hint: string): void {
+  warn(code: WarningCode, pointer: string, message: string, hint: string): void {
     this.issues.push({ code, severity: 'warning', file: this.file, pointer, message, hint });
   }
 

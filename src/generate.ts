@@ -157,19 +157,3 @@ export async function writePlanned(planned: PlannedGeneration): Promise<WriteRes
   if (planned.plan.conflicts.length > 0) throw new WriteConflictError(planned.plan.conflicts);
   return applyPlan(planned.plan);
 }
-
-/**
- * Generates and writes the server into `outDir`; throws WriteConflictError, writing nothing, when generator-owned
- * files were edited by hand (unless `force`).
- */
-export async function generate(
-  options: GenerateOptions & { readonly outDir: string; readonly force?: boolean },
-): Promise<PlannedGeneration & { readonly write: WriteResult }> {
-  const planned = await planGeneration(options);
-  const start = performance.now();
-  const write = await writePlanned(planned);
-  const removed = write.removed.length ? `, ${write.removed.length} removed` : '';
-  options.progress?.('write', `${write.written.length} written, ${write.unchanged.length} unchanged${removed}`, performance.now() - start);
-  return { ...planned, write };
-}
-

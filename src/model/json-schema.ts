@@ -113,7 +113,6 @@ export class SchemaConverter {
   private readonly queue: DefinitionEntry[] = [];
   private readonly resolutions = new Map<string, Resolution>();
   private readonly closures = new Map<string, ReadonlySet<string>>();
-  private readonly dropped = new Map<string, number>();
   private readonly patterns = new PatternChecker();
   private sortedDefinitions: Readonly<Record<string, JsonSchema>> | undefined;
 
@@ -160,13 +159,6 @@ export class SchemaConverter {
     return [...reachable].sort(compareText);
   }
 
-  /** How often each keyword was dropped because JSON Schema 2020-12 does not know it (`x-*` counted as one). */
-  get droppedKeywords(): Readonly<Record<string, number>> {
-    const record: Record<string, number> = {};
-    for (const key of [...this.dropped.keys()].sort(compareText)) setOwn(record, key, this.dropped.get(key));
-    return record;
-  }
-
   // ---------------------------------------------------------------------------------------------------------------
 
   private convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, context: RootContext): JsonSchema | boolean {
@@ -207,10 +199,8 @@ export class SchemaConverter {
         if (typeof value === 'string') Object.assign(out, this.convertRef(value, pointer, inPlace, context));
         continue;
       }
-      if (key.startsWith('x-')) {
-        if (!(key === 'x-nullable' && this.dialect === 'openapi-2.0')) this.drop('x-*');
-        continue;
-      }
+      // Extensions are dropped (2.0's x-nullable is read by isNullable).
+      if (key.startsWith('x-')) continue;
       const schemaKeyword = SCHEMA_KEYWORDS.get(key);
       if (schemaKeyword !== undefined) {
         if (key === 'items' && Array.isArray(value)) {
@@ -262,7 +252,6 @@ export class SchemaConverter {
           if (fileType || raw.type === 'file') continue;
           break;
         case 'nullable':
-          if (this.dialect !== 'openapi-3.0') this.drop(key);
           continue;
         case 'minimum':
         case 'maximum': {
@@ -328,7 +317,6 @@ export class SchemaConverter {
           continue;
         case 'additionalItems':
           // Only meaningful beside a tuple `items` array, where it was handled; otherwise a no-op in 2020-12.
-          if (!Array.isArray(raw.items)) this.drop(key);
           continue;
         default:
           break;
@@ -345,11 +333,9 @@ export class SchemaConverter {
       } else if (BOOLEAN_KEYWORDS.has(key)) {
         if (typeof value === 'boolean') out[key] = value;
         else this.ignore(at, key, 'a boolean');
-      } else {
-        // OpenAPI-only (discriminator, xml, externalDocs), identifiers that would re-base `#/$defs` refs ($id,
-        // $schema, $anchor, ...), nested $defs (refs to them are already document pointers) and anything unknown.
-        this.drop(key);
       }
+      // Anything else is dropped: OpenAPI-only (discriminator, xml, externalDocs), identifiers that would re-base
+      // `#/$defs` refs ($id, $schema, $anchor, ...), nested $defs (refs to them are already document pointers), unknown.
     }
     if (droppedPatternProperty) {
       // Properties the dropped pattern matched would now fall to these and be refused: not constraining them means
@@ -557,7 +543,6 @@ export class SchemaConverter {
     raw: Record<string, unknown>,
   ): void {
     if (!isRecord(value) || raw.dependentRequired !== undefined || raw.dependentSchemas !== undefined) {
-      this.drop('dependencies');
       return;
     }
     const required: Record<string, unknown> = {};
@@ -595,9 +580,6 @@ export class SchemaConverter {
     this.issues.warn('WARN_SPEC_IGNORED', at, `"${key}" must be ${expected}; ignored`, 'Fix the value or remove the keyword.');
   }
 
-  private drop(key: string): void {
-    this.dropped.set(key, (this.dropped.get(key) ?? 0) + 1);
-  }
 }
 
 /**

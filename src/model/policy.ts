@@ -4,7 +4,7 @@
  * operation that ends up with neither scopes nor roles).
  */
 import type { OperationSelector, PortcullisConfig, ScopeRule } from '../config/types.js';
-import { pointerJoin, type IssueCode, type IssueCollector } from '../errors.js';
+import { pointerJoin, type IssueCollector, type WarningCode } from '../errors.js';
 import type { NormalizedOperation } from '../normalize/types.js';
 import { matchesAllCriteria } from './selection.js';
 import { normalizeAlternatives, parseScopesExtension, provenanceOf } from './security.js';
@@ -88,7 +88,7 @@ export function isUnprotected(tool: ToolModel): boolean {
 
 /** Warns, in the config file, about each rule and the public selector that matched no operation. */
 export function warnUnusedPolicy(config: PortcullisConfig, usage: PolicyUsage, issues: IssueCollector, configFile: string): void {
-  const warn = (code: IssueCode, pointer: string, message: string, hint: string) =>
+  const warn = (code: WarningCode, pointer: string, message: string, hint: string) =>
     issues.issues.push({ code, severity: 'warning', file: configFile, pointer, message, hint });
   (config.scopes?.require ?? []).forEach((_rule, index) => {
     if (!usage.rules.has(index)) {

@@ -5,7 +5,7 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  */
 import type { PortcullisConfig, UpstreamSchemeConfig } from '../config/types.js';
-import { pointerJoin, type IssueCode, type IssueCollector } from '../errors.js';
+import { pointerJoin, type IssueCode, type IssueCollector, type Severity, type WarningCode } from '../errors.js';
 import { dictionary, ownValue } from '../normalize/dictionary.js';
 import type { NormalizedOperation, NormalizedParameter, NormalizedSecurityScheme, NormalizedSpec } from '../normalize/types.js';
 import type { UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
@@ -21,11 +21,17 @@ export interface UpstreamPolicy {
   readonly fixedHeaders: readonly (readonly [string, string])[];
 }
 
-export type Report = (code: IssueCode, severity: 'error' | 'warning', pointer: string, message: string, hint: string) => void;
+/** Reports one issue located in the config file; a warning carries a WARN_ code. */
+export type Report = {
+  (code: IssueCode, severity: 'error', pointer: string, message: string, hint: string): void;
+  (code: WarningCode, severity: 'warning', pointer: string, message: string, hint: string): void;
+};
 
 /** Reports issues located in the config file. */
 export function configReporter(issues: IssueCollector, configFile: string): Report {
-  return (code, severity, pointer, message, hint) => issues.issues.push({ code, severity, file: configFile, pointer, message, hint });
+  return (code: IssueCode, severity: Severity, pointer: string, message: string, hint: string): void => {
+    issues.issues.push({ code, severity, file: configFile, pointer, message, hint });
+  };
 }
 
 /** Merges the config's schemes into the spec's and resolves `upstream.security` against both (errors located in the config). */

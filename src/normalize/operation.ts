@@ -62,7 +62,7 @@ function checkPathParameters(context: NormalizeContext, input: OperationInput, p
   }
   for (const parameter of declared.filter((p) => !names.includes(p.name))) {
     context.issues.warn(
-      'ERR_SPEC_PATH_PARAMETER',
+      'WARN_SPEC_PATH_PARAMETER',
       parameter.source,
       `path parameter "${parameter.name}" does not appear in the path template "${input.path}"`,
       `Remove the parameter, or add {${parameter.name}} to the path.`,

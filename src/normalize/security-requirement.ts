@@ -57,7 +57,7 @@ function checkSchemeUse(
   for (const scope of scopes) {
     if (declared.has(scope)) continue;
     context.issues.warn(
-      'ERR_SPEC_UNKNOWN_SCOPE',
+      'WARN_SPEC_UNKNOWN_SCOPE',
       pointer,
       `scope "${scope}" is not declared`,
       `Declare it under ${scopesPointer(scheme, context.version)} or remove it here.`,

@@ -77,13 +77,6 @@ export async function applyPlan(plan: WritePlan): Promise<WriteResult> {
   return { written: ordered.map((file) => file.path), removed: plan.remove, unchanged: plan.unchanged };
 }
 
-/** Plans and writes; throws WriteConflictError when owned files were edited by hand (unless `force`). */
-export async function writeFiles(outDir: string, files: readonly EmittedFile[], options: { readonly force?: boolean } = {}): Promise<WriteResult> {
-  const plan = await planWrite(outDir, files, options);
-  if (plan.conflicts.length > 0) throw new WriteConflictError(plan.conflicts);
-  return applyPlan(plan);
-}
-
 /** Generator-owned files edited by hand: nothing was written. */
 export class WriteConflictError extends Error {
   constructor(readonly files: readonly string[]) {

@@ -23,7 +23,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   'missing-info.yaml': ['specs/invalid/missing-info.yaml#: missing required property "info". Add "info" to this object. [ERR_SPEC_INVALID]'],
   'unknown-security-scheme.yaml': [
     'specs/invalid/unknown-security-scheme.yaml#/paths/~1pets/get/security/0/oauht: security scheme "oauht" is not declared. Declare it under #/components/securitySchemes, or use one of the declared schemes: "oauth", "apiKey". [ERR_SPEC_UNKNOWN_SCHEME]',
-    'warning: specs/invalid/unknown-security-scheme.yaml#/paths/~1pets/post/security/0/oauth: scope "pets:admin" is not declared. Declare it under #/components/securitySchemes/oauth/flows/clientCredentials/scopes or remove it here. [ERR_SPEC_UNKNOWN_SCOPE]',
+    'warning: specs/invalid/unknown-security-scheme.yaml#/paths/~1pets/post/security/0/oauth: scope "pets:admin" is not declared. Declare it under #/components/securitySchemes/oauth/flows/clientCredentials/scopes or remove it here. [WARN_SPEC_UNKNOWN_SCOPE]',
   ],
   'remote-ref.yaml': [
     'specs/invalid/remote-ref.yaml#/paths/~1pets/get/parameters/0: $ref "https://example.com/openapi/parameters.yaml#/limit" points to a remote document (https://example.com/openapi/parameters.yaml), which is not followed by default. Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy. [ERR_SPEC_REMOTE_REF]',
@@ -45,7 +45,7 @@ const EXPECTED: Readonly<Record<string, readonly string[]>> = {
   ],
   'undeclared-path-parameter.yaml': [
     'specs/invalid/undeclared-path-parameter.yaml#/paths/~1pets~1{petId}~1toys~1{toyId}/get: {toyId} in the path template "/pets/{petId}/toys/{toyId}" is not declared as a path parameter. Declare "toyId" under parameters (in: path, required: true), here or on the path item. [ERR_SPEC_PATH_PARAMETER]',
-    'warning: specs/invalid/undeclared-path-parameter.yaml#/paths/~1pets~1{petId}~1toys~1{toyId}/get/parameters/1: path parameter "ownerId" does not appear in the path template "/pets/{petId}/toys/{toyId}". Remove the parameter, or add {ownerId} to the path. [ERR_SPEC_PATH_PARAMETER]',
+    'warning: specs/invalid/undeclared-path-parameter.yaml#/paths/~1pets~1{petId}~1toys~1{toyId}/get/parameters/1: path parameter "ownerId" does not appear in the path template "/pets/{petId}/toys/{toyId}". Remove the parameter, or add {ownerId} to the path. [WARN_SPEC_PATH_PARAMETER]',
   ],
   // Swagger 2.0: swagger-parser finds it; the message is the same as normalize's.
   'undeclared-path-parameter-2.0.yaml': [

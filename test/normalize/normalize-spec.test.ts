@@ -144,7 +144,7 @@ function shared(version: SpecVersion): Case[] {
       expected: 2,
       issues: [
         'spec.yaml#/paths/~1a~1{id}~1{other}/get: {other} in the path template "/a/{id}/{other}" is not declared as a path parameter. Declare "other" under parameters (in: path, required: true), here or on the path item. [ERR_SPEC_PATH_PARAMETER]',
-        'warning: spec.yaml#/paths/~1a~1{id}~1{other}/parameters/1: path parameter "stray" does not appear in the path template "/a/{id}/{other}". Remove the parameter, or add {stray} to the path. [ERR_SPEC_PATH_PARAMETER]',
+        'warning: spec.yaml#/paths/~1a~1{id}~1{other}/parameters/1: path parameter "stray" does not appear in the path template "/a/{id}/{other}". Remove the parameter, or add {stray} to the path. [WARN_SPEC_PATH_PARAMETER]',
       ],
     },
     {
@@ -201,7 +201,7 @@ function shared(version: SpecVersion): Case[] {
       ],
       issues: [
         `spec.yaml#/security/0/oauht: security scheme "oauht" is not declared. Declare it under ${securityAt}, or use one of the declared schemes: "oauth", "key". [ERR_SPEC_UNKNOWN_SCHEME]`,
-        `warning: spec.yaml#/paths/~1a/get/security/0/oauth: scope "write" is not declared. Declare it under ${scopesAt} or remove it here. [ERR_SPEC_UNKNOWN_SCOPE]`,
+        `warning: spec.yaml#/paths/~1a/get/security/0/oauth: scope "write" is not declared. Declare it under ${scopesAt} or remove it here. [WARN_SPEC_UNKNOWN_SCOPE]`,
       ],
     },
     {
