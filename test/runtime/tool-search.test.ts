@@ -167,7 +167,7 @@ describe('#13 the server at start', () => {
     expect(stale.stderr).toBe(`error: cannot load ${join(stale.dir, 'search-index.json')}: search-index.json describes ${definition.tools.length - 2} tools but tools.json has ${definition.tools.length}; regenerate the project (portcullis generate) so that it matches tools.json\n`);
   });
 
-  it('#13 a matching index starts; a project without one starts too (the index is built at start)', async () => {
+  it('#13 a matching index starts; a project without one starts too (the index is built from tools.json when first needed)', async () => {
     const definition = searchDefinition();
     const fine = await start(JSON.stringify(buildSearchIndex(definition)));
     expect([fine.code, fine.stderr]).toEqual([0, '']);
