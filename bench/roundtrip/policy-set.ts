@@ -27,9 +27,9 @@ export function policySet(): string {
 /**
  * Lays out `target` like the build in `source` (dist, tools.json, policies) with the policy set; returns `target`,
  * which must lie inside the repository so that its packages resolve from the root node_modules as the source's do.
- * Without `withBuild`, only the policies folder.
+ * Without `withBuild`, only the policies folder; `policies` replaces the benchmark's set as local.cedar.
  */
-export function buildWithPolicies(source: string, target: string, options: { withBuild?: boolean } = {}): string {
+export function buildWithPolicies(source: string, target: string, options: { withBuild?: boolean; policies?: string } = {}): string {
   mkdirSync(join(target, 'policies'), { recursive: true });
   // Copied, not linked: the server finds ../policies/ and ../tools.json from its own (real) path.
   if (options.withBuild ?? true) {
@@ -37,6 +37,6 @@ export function buildWithPolicies(source: string, target: string, options: { wit
     for (const file of ['tools.json', 'package.json']) cpSync(join(source, file), join(target, file));
   }
   for (const file of ['policies/schema.cedarschema', 'policies/base.cedar']) cpSync(join(source, file), join(target, file));
-  writeFileSync(join(target, 'policies/local.cedar'), policySet());
+  writeFileSync(join(target, 'policies/local.cedar'), options.policies ?? policySet());
   return target;
 }

@@ -6,13 +6,14 @@
  * The server runs from a copy of the build with a Cedar policy in policies/local.cedar that decides on the bound tenant
  * and an argument, so object-level policies are exercised with the real authorization server's tokens too.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { ROOT } from '../../scripts/examples.js';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startNodeServer, type RunningServer } from '../support/generated-server.js';
@@ -23,17 +24,6 @@ const POLICY = `@id("globex-closed-tickets")
 forbid (principal, action == Action::"listTenantTickets", resource)
 when { context.args.tenantId == "globex" && context.args has "status" && context.args.status == "closed" };
 `;
-
-/** A copy of generated/helpdesk's build (inside the repository, so its packages resolve) with `policy` as local.cedar. */
-async function copyWithPolicy(policy: string): Promise<string> {
-  const source = join(ROOT, 'generated', 'helpdesk');
-  await mkdir(join(ROOT, '.test-work'), { recursive: true });
-  const dir = await mkdtemp(join(ROOT, '.test-work', 'helpdesk-'));
-  await cp(join(source, 'dist'), join(dir, 'dist'), { recursive: true });
-  for (const file of ['tools.json', 'package.json', 'policies/schema.cedarschema', 'policies/base.cedar']) await cp(join(source, file), join(dir, file));
-  await writeFile(join(dir, 'policies', 'local.cedar'), policy);
-  return dir;
-}
 
 describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () => {
   const clientId = 'tenant-backend';
@@ -53,7 +43,9 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     as = await startAuthorizationServer({ resource: publicUrl, scopes: ['tickets:read', 'tickets:write'], clients: [{ clientId, clientSecret: 'tenant-secret' }] });
     auditDir = await mkdtemp(join(tmpdir(), 'portcullis-bind-audit-'));
     auditLog = join(auditDir, 'audit.log');
-    serverDir = await copyWithPolicy(POLICY);
+    // A copy of generated/helpdesk's build, inside the repository so its packages resolve, with POLICY as local.cedar.
+    await mkdir(join(ROOT, '.test-work'), { recursive: true });
+    serverDir = buildWithPolicies(join(ROOT, 'generated', 'helpdesk'), await mkdtemp(join(ROOT, '.test-work', 'helpdesk-')), { policies: POLICY });
     server = await startNodeServer([join(serverDir, 'dist', 'index.js')], {
       PORT: String(port),
       MCP_PUBLIC_URL: publicUrl,
