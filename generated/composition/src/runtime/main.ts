@@ -22,7 +22,6 @@ import { startHttpServer } from './http.js';
 import { createLog } from './log.js';
 import { loadPolicies, PolicyError } from './policies.js';
 import type { PolicyEngine } from './policies.js';
-import { buildSearchIndex } from './search-index.js';
 import { describeAllSettings, readSettings } from './settings.js';
 import type { Settings } from './settings.js';
 import { startStdioServer } from './stdio.js';
@@ -64,7 +63,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
   const definition = await loadDefinition(definitionUrl);
   // Read and checked before anything else: an index that does not match tools.json stops the start (tool-search.ts).
   const searchUrl = new URL(SEARCH_INDEX_FILE, definitionUrl);
-  const { search, built } = await loadSearch(searchUrl, definition);
+  const search = await loadSearch(searchUrl, definition);
   if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(helpText(definition));
     return;
@@ -79,7 +78,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     return;
   }
   const log = createLog(settings.logLevel);
-  if (built) log('debug', `${fileURLToPath(searchUrl)} is missing: the tool search index was built at start from tools.json (without tags); regenerate the project to ship it`);
+  if (!search) log('debug', `${fileURLToPath(searchUrl)} is missing: the tool search index is built from tools.json (without tags) when first needed; regenerate the project to ship it`);
   const policies = policyFolder === undefined ? undefined : await startupPolicies(policyFolder);
   // Once at start: variables that look like ours but are not read (a typo), by name only — values may be secrets.
   for (const unknownSetting of findUnknownSettings(env, knownVariables(definition))) {
@@ -107,7 +106,7 @@ async function run(definitionUrl: URL, args: readonly string[], env: NodeJS.Proc
     running = server;
   } else {
     const audit = openAuditSink(settings.auth?.auditLog);
-    const options = { audit, search, ...(hooks ? { hooks } : {}), ...(policies ? { policies } : {}) };
+    const options = { audit, ...(search ? { search } : {}), ...(hooks ? { hooks } : {}), ...(policies ? { policies } : {}) };
     const http = await startHttpServer(definition, settings, options).catch((error: Error) => {
       throw new StartupError(`cannot listen on ${settings.host}:${settings.port}: ${error.message}`);
     });
@@ -161,19 +160,20 @@ async function startupPolicies(folder: URL): Promise<PolicyEngine | undefined> {
 
 /**
  * The tool search over `definition`, from the index at `url` (search-index.json next to tools.json), or a
- * StartupError when that file is unreadable, malformed or built for other tools. A project without the file (made
- * before tool search) gets an index built here from tools.json (`built`), which lacks only the spec's tags.
+ * StartupError when that file is unreadable, malformed or built for other tools. Undefined for a project without the
+ * file (made before tool search): the server builds an index from tools.json when discovery first needs one
+ * (mcp-server.ts), lacking only the spec's tags.
  */
-async function loadSearch(url: URL, definition: ServerDefinition): Promise<{ readonly search: ToolSearch; readonly built: boolean }> {
+async function loadSearch(url: URL, definition: ServerDefinition): Promise<ToolSearch | undefined> {
   let index: unknown;
   try {
     index = JSON.parse(await readFile(url, 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { search: createToolSearch(definition, buildSearchIndex(definition)), built: true };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}; regenerate the project (portcullis generate)`);
   }
   try {
-    return { search: createToolSearch(definition, index), built: false };
+    return createToolSearch(definition, index);
   } catch (error) {
     throw new StartupError(`cannot load ${fileURLToPath(url)}: ${(error as Error).message}`);
   }

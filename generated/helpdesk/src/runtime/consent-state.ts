@@ -9,6 +9,7 @@
 
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Caller } from './caller.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** The bytes CONSENT_KEY must decode to, at least (AES-256 needs 32 bytes of key material). */
 export const MIN_CONSENT_KEY_BYTES = 32;
@@ -120,18 +121,6 @@ export function mismatch(claims: ConsentClaims, expected: Omit<ConsentClaims, 'i
   if (claims.tool !== expected.tool) return 'other_tool';
   if (claims.args !== expected.args) return 'other_arguments';
   return undefined;
-}
-
-/** JSON with object members in code-point order of their names, so equal values have one text. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, item]) => item !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([name, item]) => `${JSON.stringify(name)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }
 
 /** The opened payload, checked field by field (a state sealed by an older build with another shape is refused). */

@@ -267,7 +267,7 @@ export function createMcpServer(definition: ServerDefinition, context: McpServer
 
 const searches = new WeakMap<ServerDefinition, ToolSearch>();
 
-/** The search over `definition` when the context brings none (tests; main() passes the one over the generated index). */
+/** The search over `definition` when the context brings none (a project without search-index.json, or tests), built once. */
 function searchFor(definition: ServerDefinition): ToolSearch {
   let search = searches.get(definition);
   if (!search) {

@@ -114,7 +114,7 @@ const jsonObject: Parser<Readonly<Record<string, unknown>>> = (value) => {
 export const CONSENT_KEY_EXAMPLE = 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMmJ5dGU=';
 
 /** CONSENT_KEY, REDIS_CACHE_KEY: hex, base64 or base64url of at least 32 bytes; the problem never shows the value (a secret). */
-const consentKey: Parser<Buffer> = (value) => {
+const sealingKey: Parser<Buffer> = (value) => {
   const decoded = decodeConsentKey(value);
   return 'problem' in decoded ? fail(decoded.problem) : ok(decoded.key);
 };
@@ -333,7 +333,7 @@ export function settingDefinitions(context: SettingContext = {}) {
     }),
     redisCacheKey: define({
       variable: 'REDIS_CACHE_KEY',
-      parse: consentKey,
+      parse: sealingKey,
       fallback: undefined,
       example: 'cmVwbGFjZS13aXRoLW9wZW5zc2wtcmFuZC0zMi1rZXk=',
       secret: true,
@@ -365,7 +365,7 @@ export function settingDefinitions(context: SettingContext = {}) {
     }),
     consentKey: define({
       variable: 'CONSENT_KEY',
-      parse: consentKey,
+      parse: sealingKey,
       fallback: undefined,
       defaultText: 'a random key per process',
       example: CONSENT_KEY_EXAMPLE,

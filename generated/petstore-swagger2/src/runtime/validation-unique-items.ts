@@ -8,6 +8,7 @@
  * @see https://json-schema.org/draft/2020-12/json-schema-core#section-4.2.2 (instance equality)
  */
 import type { ErrorObject, FuncKeywordDefinition } from 'ajv/dist/2020.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** Replaces Ajv's `uniqueItems` (remove the built-in one first: `ajv.removeKeyword('uniqueItems')`). */
 export function uniqueItemsKeyword(): FuncKeywordDefinition {
@@ -33,7 +34,7 @@ export function firstDuplicate(items: readonly unknown[]): [number, number] | un
     const item = items[index];
     const scalar = item === null || typeof item !== 'object';
     // SameValueZero: 0 and -0 are one number, as JSON Schema's numeric equality says.
-    const key = scalar ? item : canonical(item);
+    const key = scalar ? item : canonicalJson(item);
     const seen = scalar ? scalars : structured;
     if (seen.has(key)) return [earlierIndex(items, index, scalar, key), index];
     if (scalar) scalars.add(key);
@@ -47,18 +48,8 @@ function earlierIndex(items: readonly unknown[], index: number, scalar: boolean,
   for (let earlier = 0; earlier < index; earlier++) {
     const item = items[earlier];
     const itemScalar = item === null || typeof item !== 'object';
-    if (itemScalar === scalar && (scalar ? item === key : canonical(item) === key)) return earlier;
+    if (itemScalar === scalar && (scalar ? item === key : canonicalJson(item) === key)) return earlier;
   }
   return 0;
 }
 
-/** JSON text with object keys sorted, so that equal instances (in any key order) have equal text. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const object = value as Record<string, unknown>;
-    // Object.keys lists own properties only, `__proto__` included when it is one (as JSON.parse makes it).
-    return `{${Object.keys(object).sort().map((key) => `${JSON.stringify(key)}:${canonical(object[key])}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
