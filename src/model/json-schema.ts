@@ -15,7 +15,7 @@
  * @see https://json-schema.org/draft/2020-12/json-schema-core
  */
 
-import { pointerJoin, type IssueCollector } from '../errors.js';
+import { pointerJoin, type IssueCollector, type WarningCode } from '../errors.js';
 import { setOwn } from '../normalize/dictionary.js';
 import { isRecord, valueAt } from '../normalize/pointer.js';
 import type { NormalizedSpec, SchemaRef } from '../normalize/types.js';
@@ -65,19 +65,6 @@ const SCHEMA_MAP_KEYWORDS: ReadonlyMap<string, boolean> = new Map([
   ['patternProperties', false],
   ['dependentSchemas', true],
 ]);
-const NON_NEGATIVE_INTEGER_KEYWORDS = new Set([
-  'maxLength',
-  'minLength',
-  'maxItems',
-  'minItems',
-  'maxContains',
-  'minContains',
-  'maxProperties',
-  'minProperties',
-]);
-const NUMBER_KEYWORDS = new Set(['maximum', 'minimum', 'exclusiveMaximum', 'exclusiveMinimum']);
-const STRING_KEYWORDS = new Set(['format', 'contentEncoding', 'contentMediaType', 'title', 'description', '$comment']);
-const BOOLEAN_KEYWORDS = new Set(['uniqueItems', 'deprecated', 'readOnly', 'writeOnly']);
 /** Annotations that stay on the outside when a nullable schema is wrapped in `anyOf`. */
 const ANNOTATION_KEYWORDS = new Set(['title', 'description', 'default', 'examples', 'deprecated', 'readOnly', 'writeOnly', '$comment']);
 /** Keywords that combine with other schemas; adding `null` to `type` beside them would not admit null. */
@@ -101,6 +88,39 @@ interface RootContext {
   readonly inPlaceRefs: Set<string>;
 }
 
+/** One schema object being converted: what its keyword handlers read, and the result they write into. */
+interface SchemaNode {
+  readonly raw: Readonly<Record<string, unknown>>;
+  readonly pointer: string;
+  readonly depth: number;
+  /** Whether this schema applies to the instance its root applies to (no property or item in between). */
+  readonly inPlace: boolean;
+  readonly root: RootContext;
+  readonly converter: KeywordServices;
+  /** `readOnly` properties, left out of `properties` and `required`: a request must not carry them. */
+  readonly readOnly: ReadonlySet<string>;
+  readonly out: Record<string, unknown>;
+  /** Set by Swagger 2.0 `type: file`, which becomes `format: binary` whatever `format` says. */
+  fileType: boolean;
+  /** Set when a `patternProperties` pattern could not be enforced (see convertNode). */
+  droppedPatternProperty: boolean;
+}
+
+/** What keyword handlers call back into the converter for. */
+interface KeywordServices {
+  convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, root: RootContext): JsonSchema | boolean;
+  convertRef(ref: string, pointer: string, inPlace: boolean, root: RootContext): JsonSchema;
+  /** A fresh plain-JSON copy of a literal value (`default`, `enum`, ...). */
+  cloneValue(value: unknown, at: string): unknown;
+  isEnforceablePattern(pattern: string, at: string, schema?: Readonly<Record<string, unknown>>): boolean;
+  /** Warns that keyword `key` at `at` is dropped because it is not `expected`. */
+  ignore(at: string, key: string, expected: string): void;
+  warn(code: WarningCode, at: string, message: string, hint: string): void;
+}
+
+/** Converts keyword `key` (at `at`) of `node.raw` into `node.out`, or drops it with a warning. */
+type KeywordHandler = (node: SchemaNode, value: unknown, at: string, key: string) => void;
+
 type Resolution =
   | { readonly ok: true; readonly pointer: LocalPointer; readonly target: Record<string, unknown> | boolean }
   | { readonly ok: false; readonly message: string; readonly hint: string; readonly remote: boolean };
@@ -115,6 +135,15 @@ export class SchemaConverter {
   private readonly closures = new Map<string, ReadonlySet<string>>();
   private readonly patterns = new PatternChecker();
   private sortedDefinitions: Readonly<Record<string, JsonSchema>> | undefined;
+  /** What the keyword handlers call back into: one object for the converter's life, shared by every node. */
+  private readonly keywordServices: KeywordServices = {
+    convertNode: (raw, pointer, depth, inPlace, root) => this.convertNode(raw, pointer, depth, inPlace, root),
+    convertRef: (ref, pointer, inPlace, root) => this.convertRef(ref, pointer, inPlace, root),
+    cloneValue: (value, at) => this.cloneValue(value, at, 0),
+    isEnforceablePattern: (pattern, at, schema) => this.isEnforceablePattern(pattern, at, schema),
+    ignore: (at, key, expected) => this.ignore(at, key, expected),
+    warn: (code, at, message, hint) => this.issues.warn(code, at, message, hint),
+  };
 
   constructor(
     private readonly document: Readonly<Record<string, unknown>>,
@@ -161,7 +190,7 @@ export class SchemaConverter {
 
   // ---------------------------------------------------------------------------------------------------------------
 
-  private convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, context: RootContext): JsonSchema | boolean {
+  private convertNode(raw: unknown, pointer: string, depth: number, inPlace: boolean, root: RootContext): JsonSchema | boolean {
     if (typeof raw === 'boolean') return raw;
     if (!isRecord(raw)) {
       this.issues.error('ERR_SPEC_INVALID', pointer, 'A schema must be an object or a boolean', 'Write a schema object here.');
@@ -177,167 +206,37 @@ export class SchemaConverter {
       return {};
     }
 
-    const legacy = this.dialect !== 'json-schema-2020-12';
     const ref = raw.$ref;
     if (ref !== undefined && typeof ref !== 'string') {
       this.issues.warn('WARN_SPEC_IGNORED', pointerJoin(pointer, '$ref'), '$ref must be a string; ignored', 'Write it as "#/components/schemas/<Name>".');
     }
-    if (typeof ref === 'string' && legacy) {
+    if (typeof ref === 'string' && this.dialect !== 'json-schema-2020-12') {
       // OpenAPI 2.0/3.0: a $ref object is replaced by its target and siblings are ignored, except that the widely
       // written `nullable` next to a $ref is honoured.
-      const out = this.convertRef(ref, pointer, inPlace, context);
+      const out = this.convertRef(ref, pointer, inPlace, root);
       return this.isNullable(raw) ? addNull(out) : out;
     }
 
-    const readOnly = this.readOnlyProperties(raw);
-    const out: Record<string, unknown> = {};
-    let fileType = false;
-    let droppedPatternProperty = false;
+    const node: SchemaNode = {
+      raw,
+      pointer,
+      depth,
+      inPlace,
+      root,
+      converter: this.keywordServices,
+      readOnly: this.readOnlyProperties(raw),
+      out: {},
+      fileType: false,
+      droppedPatternProperty: false,
+    };
     for (const [key, value] of Object.entries(raw)) {
-      const at = pointerJoin(pointer, key);
-      if (key === '$ref') {
-        if (typeof value === 'string') Object.assign(out, this.convertRef(value, pointer, inPlace, context));
-        continue;
-      }
-      // Extensions are dropped (2.0's x-nullable is read by isNullable).
-      if (key.startsWith('x-')) continue;
-      const schemaKeyword = SCHEMA_KEYWORDS.get(key);
-      if (schemaKeyword !== undefined) {
-        if (key === 'items' && Array.isArray(value)) {
-          // Draft-07 tuple form: items[] is prefixItems in 2020-12, additionalItems becomes items.
-          out.prefixItems = value.map((item, i) => this.convertNode(item, pointerJoin(at, i), depth + 1, false, context));
-          if (raw.additionalItems !== undefined) {
-            out.items = this.convertNode(raw.additionalItems, pointerJoin(pointer, 'additionalItems'), depth + 1, false, context);
-          }
-        } else if (isSchemaLike(value)) {
-          out[key] = this.convertNode(value, at, depth + 1, inPlace && schemaKeyword, context);
-        } else {
-          this.ignore(at, key, 'a schema');
-        }
-        continue;
-      }
-      const arrayKeyword = SCHEMA_ARRAY_KEYWORDS.get(key);
-      if (arrayKeyword !== undefined) {
-        if (Array.isArray(value) && value.length > 0) {
-          out[key] = value.map((item, i) => this.convertNode(item, pointerJoin(at, i), depth + 1, inPlace && arrayKeyword, context));
-        } else {
-          this.ignore(at, key, 'a non-empty array of schemas');
-        }
-        continue;
-      }
-      const mapKeyword = SCHEMA_MAP_KEYWORDS.get(key);
-      if (mapKeyword !== undefined) {
-        if (!isRecord(value)) {
-          this.ignore(at, key, 'an object of schemas');
-          continue;
-        }
-        const map: Record<string, unknown> = {};
-        for (const [name, sub] of Object.entries(value)) {
-          if (key === 'properties' && readOnly.has(name)) continue;
-          if (key === 'patternProperties' && !this.isEnforceablePattern(name, pointerJoin(at, name), raw)) {
-            droppedPatternProperty = true;
-            continue;
-          }
-          setOwn(map, name, this.convertNode(sub, pointerJoin(at, name), depth + 1, inPlace && mapKeyword, context));
-        }
-        out[key] = map;
-        continue;
-      }
-      switch (key) {
-        case 'type':
-          fileType = this.convertType(value, at, out);
-          if (fileType) out.format = 'binary';
-          continue;
-        case 'format':
-          if (fileType || raw.type === 'file') continue;
-          break;
-        case 'nullable':
-          continue;
-        case 'minimum':
-        case 'maximum': {
-          const exclusive = key === 'minimum' ? 'exclusiveMinimum' : 'exclusiveMaximum';
-          if (raw[exclusive] === true && isFiniteNumber(value)) {
-            // OpenAPI 3.0 / draft-04: a boolean flag on minimum/maximum; 2020-12 carries the bound itself.
-            out[exclusive] = value;
-            continue;
-          }
-          break;
-        }
-        case 'exclusiveMinimum':
-        case 'exclusiveMaximum':
-          if (typeof value === 'boolean') continue;
-          break;
-        case 'example':
-          if (!Array.isArray(raw.examples)) out.examples = [this.cloneValue(value, at, 0)];
-          continue;
-        case 'examples':
-          if (!Array.isArray(value)) {
-            this.ignore(at, key, 'an array');
-            continue;
-          }
-          out.examples = this.cloneValue(value, at, 0);
-          continue;
-        case 'enum':
-          if (!Array.isArray(value)) {
-            this.ignore(at, key, 'an array');
-            continue;
-          }
-          out.enum = this.cloneValue(value, at, 0);
-          continue;
-        case 'const':
-        case 'default':
-          out[key] = this.cloneValue(value, at, 0);
-          continue;
-        case 'required':
-          if (!isStringArray(value)) {
-            this.ignore(at, key, 'an array of property names');
-            continue;
-          }
-          {
-            const names = [...new Set(value)].filter((name) => !readOnly.has(name));
-            if (names.length > 0 || value.length === 0) out.required = names;
-          }
-          continue;
-        case 'dependentRequired':
-          if (isRecord(value) && Object.values(value).every(isStringArray)) out[key] = this.cloneValue(value, at, 0);
-          else this.ignore(at, key, 'an object of property-name arrays');
-          continue;
-        case 'dependencies':
-          this.convertDependencies(value, at, depth, inPlace, context, out, raw);
-          continue;
-        case 'pattern':
-          if (typeof value === 'string' && !this.isEnforceablePattern(value, at)) continue;
-          break;
-        case 'multipleOf':
-          if (!isFiniteNumber(value) || value <= 0) {
-            this.ignore(at, key, 'a number greater than 0');
-            continue;
-          }
-          out[key] = value;
-          continue;
-        case 'additionalItems':
-          // Only meaningful beside a tuple `items` array, where it was handled; otherwise a no-op in 2020-12.
-          continue;
-        default:
-          break;
-      }
-      if (NUMBER_KEYWORDS.has(key)) {
-        if (isFiniteNumber(value)) out[key] = value;
-        else this.ignore(at, key, 'a number');
-      } else if (NON_NEGATIVE_INTEGER_KEYWORDS.has(key)) {
-        if (Number.isInteger(value) && (value as number) >= 0) out[key] = value;
-        else this.ignore(at, key, 'a non-negative integer');
-      } else if (STRING_KEYWORDS.has(key) || key === 'pattern') {
-        if (typeof value === 'string') out[key] = value;
-        else this.ignore(at, key, 'a string');
-      } else if (BOOLEAN_KEYWORDS.has(key)) {
-        if (typeof value === 'boolean') out[key] = value;
-        else this.ignore(at, key, 'a boolean');
-      }
-      // Anything else is dropped: OpenAPI-only (discriminator, xml, externalDocs), identifiers that would re-base
-      // `#/$defs` refs ($id, $schema, $anchor, ...), nested $defs (refs to them are already document pointers), unknown.
+      // A keyword without a handler is dropped: extensions (x-*; 2.0's x-nullable is read by isNullable), OpenAPI-only
+      // keywords (discriminator, xml, externalDocs), identifiers that would re-base `#/$defs` refs ($id, $schema,
+      // $anchor, ...), nested $defs (refs to them are already document pointers), and anything unknown.
+      KEYWORD_HANDLERS.get(key)?.(node, value, pointerJoin(pointer, key), key);
     }
-    if (droppedPatternProperty) {
+    const { out } = node;
+    if (node.droppedPatternProperty) {
       // Properties the dropped pattern matched would now fall to these and be refused: not constraining them means
       // not enforcing these either (the upstream API still does).
       delete out.additionalProperties;
@@ -351,7 +250,7 @@ export class SchemaConverter {
    * WARN_SPEC_IGNORED when it is no regular expression, WARN_SPEC_PATTERN when RE2 (linear time) cannot run it.
    * `schema` is given for a `patternProperties` key, whose schema's additionalProperties is then not enforced either.
    */
-  private isEnforceablePattern(pattern: string, at: string, schema?: Record<string, unknown>): boolean {
+  private isEnforceablePattern(pattern: string, at: string, schema?: Readonly<Record<string, unknown>>): boolean {
     const problem = this.patterns.problemOf(pattern);
     if (!problem) return true;
     const loosened = schema && (schema.additionalProperties !== undefined || schema.unevaluatedProperties !== undefined);
@@ -514,48 +413,6 @@ export class SchemaConverter {
     return false;
   }
 
-  /** Writes `type` into `out`; returns true for Swagger 2.0 `type: file` (→ string, format binary). */
-  private convertType(value: unknown, at: string, out: Record<string, unknown>): boolean {
-    const types = typeof value === 'string' ? [value] : isStringArray(value) ? value : undefined;
-    if (!types) {
-      this.ignore(at, 'type', 'a type name or an array of them');
-      return false;
-    }
-    const file = types.includes('file');
-    const mapped = [...new Set(types.map((t) => (t === 'file' ? 'string' : t)))];
-    const unknown = mapped.filter((t) => !JSON_TYPES.has(t));
-    if (unknown.length > 0) {
-      this.issues.warn('WARN_SPEC_IGNORED', at, `Unknown type ${unknown.map((t) => `"${t}"`).join(', ')}; ignored`, 'Use one of null, boolean, object, array, number, string, integer.');
-    }
-    const known = mapped.filter((t) => JSON_TYPES.has(t));
-    if (known.length > 0) out.type = typeof value === 'string' ? known[0] : known;
-    return file;
-  }
-
-  /** draft-04..07 `dependencies`: arrays become `dependentRequired`, schemas `dependentSchemas`. */
-  private convertDependencies(
-    value: unknown,
-    at: string,
-    depth: number,
-    inPlace: boolean,
-    context: RootContext,
-    out: Record<string, unknown>,
-    raw: Record<string, unknown>,
-  ): void {
-    if (!isRecord(value) || raw.dependentRequired !== undefined || raw.dependentSchemas !== undefined) {
-      return;
-    }
-    const required: Record<string, unknown> = {};
-    const schemas: Record<string, unknown> = {};
-    for (const [name, dependency] of Object.entries(value)) {
-      if (isStringArray(dependency)) setOwn(required, name, [...dependency]);
-      else if (isSchemaLike(dependency)) setOwn(schemas, name, this.convertNode(dependency, pointerJoin(at, name), depth + 1, inPlace, context));
-      else this.ignore(pointerJoin(at, name), name, 'an array of property names or a schema');
-    }
-    if (Object.keys(required).length > 0) out.dependentRequired = required;
-    if (Object.keys(schemas).length > 0) out.dependentSchemas = schemas;
-  }
-
   /** A fresh copy of a literal value as plain JSON (non-finite numbers → null, dates → ISO strings). */
   private cloneValue(value: unknown, at: string, depth: number): unknown {
     if (depth > MAX_VALUE_DEPTH) {
@@ -581,6 +438,270 @@ export class SchemaConverter {
   }
 
 }
+
+// --- keyword handlers ------------------------------------------------------------------------------------------------
+
+/** Every keyword that is kept or rewritten, with its handler; any other keyword is dropped (see the file comment). */
+const KEYWORD_HANDLERS: ReadonlyMap<string, KeywordHandler> = new Map<string, KeywordHandler>([
+  ['$ref', refKeyword],
+  // Subschemas (which ones apply to the same instance: SCHEMA_KEYWORDS, SCHEMA_ARRAY_KEYWORDS, SCHEMA_MAP_KEYWORDS).
+  ['not', schemaKeyword],
+  ['if', schemaKeyword],
+  ['then', schemaKeyword],
+  ['else', schemaKeyword],
+  ['items', itemsKeyword],
+  ['contains', schemaKeyword],
+  ['additionalProperties', schemaKeyword],
+  ['propertyNames', schemaKeyword],
+  ['unevaluatedItems', schemaKeyword],
+  ['unevaluatedProperties', schemaKeyword],
+  ['contentSchema', schemaKeyword],
+  ['allOf', schemaArrayKeyword],
+  ['anyOf', schemaArrayKeyword],
+  ['oneOf', schemaArrayKeyword],
+  ['prefixItems', schemaArrayKeyword],
+  ['properties', propertiesKeyword],
+  ['patternProperties', patternPropertiesKeyword],
+  ['dependentSchemas', dependentSchemasKeyword],
+  ['dependencies', dependenciesKeyword],
+  // Assertions and annotations.
+  ['type', typeKeyword],
+  ['format', formatKeyword],
+  ['minimum', minimumKeyword],
+  ['maximum', maximumKeyword],
+  ['exclusiveMinimum', exclusiveBoundKeyword],
+  ['exclusiveMaximum', exclusiveBoundKeyword],
+  ['multipleOf', multipleOfKeyword],
+  ['pattern', patternKeyword],
+  ['required', requiredKeyword],
+  ['dependentRequired', dependentRequiredKeyword],
+  ['enum', enumKeyword],
+  ['const', literalKeyword],
+  ['default', literalKeyword],
+  ['examples', examplesKeyword],
+  ['example', exampleKeyword],
+  ['maxLength', nonNegativeIntegerKeyword],
+  ['minLength', nonNegativeIntegerKeyword],
+  ['maxItems', nonNegativeIntegerKeyword],
+  ['minItems', nonNegativeIntegerKeyword],
+  ['maxContains', nonNegativeIntegerKeyword],
+  ['minContains', nonNegativeIntegerKeyword],
+  ['maxProperties', nonNegativeIntegerKeyword],
+  ['minProperties', nonNegativeIntegerKeyword],
+  ['contentEncoding', stringKeyword],
+  ['contentMediaType', stringKeyword],
+  ['title', stringKeyword],
+  ['description', stringKeyword],
+  ['$comment', stringKeyword],
+  ['uniqueItems', booleanKeyword],
+  ['deprecated', booleanKeyword],
+  ['readOnly', booleanKeyword],
+  ['writeOnly', booleanKeyword],
+  // Read where they matter: `nullable` by isNullable, `additionalItems` beside a tuple `items` array (elsewhere it is
+  // a no-op in 2020-12).
+  ['nullable', ignoredKeyword],
+  ['additionalItems', ignoredKeyword],
+]);
+
+/** Converts a subschema one level down; `sameInstance` when the keyword applies it to the node's own instance. */
+function subschema(node: SchemaNode, value: unknown, at: string, sameInstance: boolean): JsonSchema | boolean {
+  return node.converter.convertNode(value, at, node.depth + 1, node.inPlace && sameInstance, node.root);
+}
+
+/** 2020-12 `$ref` (siblings allowed): the reference, beside the other keywords. */
+function refKeyword(node: SchemaNode, value: unknown): void {
+  if (typeof value === 'string') Object.assign(node.out, node.converter.convertRef(value, node.pointer, node.inPlace, node.root));
+}
+
+/** `not`, `if`, `contains`, `additionalProperties`, ...: one schema. */
+function schemaKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (isSchemaLike(value)) node.out[key] = subschema(node, value, at, SCHEMA_KEYWORDS.get(key) === true);
+  else node.converter.ignore(at, key, 'a schema');
+}
+
+/** `items`: one schema, or the draft-07 tuple form (items[] is prefixItems in 2020-12, additionalItems becomes items). */
+function itemsKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (!Array.isArray(value)) {
+    schemaKeyword(node, value, at, key);
+    return;
+  }
+  node.out.prefixItems = value.map((item, i) => subschema(node, item, pointerJoin(at, i), false));
+  if (node.raw.additionalItems !== undefined) {
+    node.out.items = subschema(node, node.raw.additionalItems, pointerJoin(node.pointer, 'additionalItems'), false);
+  }
+}
+
+/** `allOf`, `anyOf`, `oneOf`, `prefixItems`: a non-empty array of schemas. */
+function schemaArrayKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (!Array.isArray(value) || value.length === 0) {
+    node.converter.ignore(at, key, 'a non-empty array of schemas');
+    return;
+  }
+  const sameInstance = SCHEMA_ARRAY_KEYWORDS.get(key) === true;
+  node.out[key] = value.map((item, i) => subschema(node, item, pointerJoin(at, i), sameInstance));
+}
+
+/** `properties`, without the `readOnly` ones. */
+function propertiesKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  schemaMap(node, value, at, key, (name) => !node.readOnly.has(name));
+}
+
+/** `patternProperties`, without the patterns the server cannot enforce. */
+function patternPropertiesKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  schemaMap(node, value, at, key, (name, nameAt) => {
+    if (node.converter.isEnforceablePattern(name, nameAt, node.raw)) return true;
+    node.droppedPatternProperty = true;
+    return false;
+  });
+}
+
+/** `dependentSchemas`: schemas applied to the same instance when a property is present. */
+function dependentSchemasKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  schemaMap(node, value, at, key, () => true);
+}
+
+/** Writes `key` as a map of names to converted schemas, keeping the entries `keep` accepts. */
+function schemaMap(node: SchemaNode, value: unknown, at: string, key: string, keep: (name: string, nameAt: string) => boolean): void {
+  if (!isRecord(value)) {
+    node.converter.ignore(at, key, 'an object of schemas');
+    return;
+  }
+  const sameInstance = SCHEMA_MAP_KEYWORDS.get(key) === true;
+  const map: Record<string, unknown> = {};
+  for (const [name, sub] of Object.entries(value)) {
+    const nameAt = pointerJoin(at, name);
+    if (keep(name, nameAt)) setOwn(map, name, subschema(node, sub, nameAt, sameInstance));
+  }
+  node.out[key] = map;
+}
+
+/** draft-04..07 `dependencies`: arrays become `dependentRequired`, schemas `dependentSchemas` (unless those are given). */
+function dependenciesKeyword(node: SchemaNode, value: unknown, at: string): void {
+  if (!isRecord(value) || node.raw.dependentRequired !== undefined || node.raw.dependentSchemas !== undefined) return;
+  const required: Record<string, unknown> = {};
+  const schemas: Record<string, unknown> = {};
+  for (const [name, dependency] of Object.entries(value)) {
+    if (isStringArray(dependency)) setOwn(required, name, [...dependency]);
+    else if (isSchemaLike(dependency)) setOwn(schemas, name, subschema(node, dependency, pointerJoin(at, name), true));
+    else node.converter.ignore(pointerJoin(at, name), name, 'an array of property names or a schema');
+  }
+  if (Object.keys(required).length > 0) node.out.dependentRequired = required;
+  if (Object.keys(schemas).length > 0) node.out.dependentSchemas = schemas;
+}
+
+/** `type`: a name or an array of names; Swagger 2.0 `file` becomes `string` with `format: binary`, unknown names are dropped. */
+function typeKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  const types = typeof value === 'string' ? [value] : isStringArray(value) ? value : undefined;
+  if (!types) {
+    node.converter.ignore(at, key, 'a type name or an array of them');
+    return;
+  }
+  const mapped = [...new Set(types.map((t) => (t === 'file' ? 'string' : t)))];
+  const unknown = mapped.filter((t) => !JSON_TYPES.has(t));
+  if (unknown.length > 0) {
+    node.converter.warn('WARN_SPEC_IGNORED', at, `Unknown type ${unknown.map((t) => `"${t}"`).join(', ')}; ignored`, 'Use one of null, boolean, object, array, number, string, integer.');
+  }
+  const known = mapped.filter((t) => JSON_TYPES.has(t));
+  if (known.length > 0) node.out.type = typeof value === 'string' ? known[0] : known;
+  node.fileType = types.includes('file');
+  if (node.fileType) node.out.format = 'binary';
+}
+
+/** `format`, except beside `type: file`, which sets it to `binary`. */
+function formatKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (node.fileType || node.raw.type === 'file') return;
+  stringKeyword(node, value, at, key);
+}
+
+/** `minimum`; with OpenAPI 3.0 / draft-04 `exclusiveMinimum: true` it becomes the 2020-12 `exclusiveMinimum` bound. */
+function minimumKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  boundKeyword(node, value, at, key, 'exclusiveMinimum');
+}
+
+/** `maximum`; with OpenAPI 3.0 / draft-04 `exclusiveMaximum: true` it becomes the 2020-12 `exclusiveMaximum` bound. */
+function maximumKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  boundKeyword(node, value, at, key, 'exclusiveMaximum');
+}
+
+function boundKeyword(node: SchemaNode, value: unknown, at: string, key: string, exclusive: string): void {
+  // OpenAPI 3.0 / draft-04: a boolean flag on minimum/maximum; 2020-12 carries the bound itself.
+  if (node.raw[exclusive] === true && isFiniteNumber(value)) node.out[exclusive] = value;
+  else numberKeyword(node, value, at, key);
+}
+
+/** `exclusiveMinimum`/`exclusiveMaximum`: a number (2020-12); the boolean form was read by minimumKeyword/maximumKeyword. */
+function exclusiveBoundKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (typeof value !== 'boolean') numberKeyword(node, value, at, key);
+}
+
+function multipleOfKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (isFiniteNumber(value) && value > 0) node.out[key] = value;
+  else node.converter.ignore(at, key, 'a number greater than 0');
+}
+
+/** `pattern`, when the server can enforce it (isEnforceablePattern warns when not). */
+function patternKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (typeof value === 'string' && !node.converter.isEnforceablePattern(value, at)) return;
+  stringKeyword(node, value, at, key);
+}
+
+/** `required`, deduplicated and without the `readOnly` properties (dropped when nothing is left of a non-empty list). */
+function requiredKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (!isStringArray(value)) {
+    node.converter.ignore(at, key, 'an array of property names');
+    return;
+  }
+  const names = [...new Set(value)].filter((name) => !node.readOnly.has(name));
+  if (names.length > 0 || value.length === 0) node.out.required = names;
+}
+
+function dependentRequiredKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (isRecord(value) && Object.values(value).every(isStringArray)) node.out[key] = node.converter.cloneValue(value, at);
+  else node.converter.ignore(at, key, 'an object of property-name arrays');
+}
+
+function enumKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (Array.isArray(value)) node.out.enum = node.converter.cloneValue(value, at);
+  else node.converter.ignore(at, key, 'an array');
+}
+
+/** `const`, `default`: any JSON value. */
+function literalKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  node.out[key] = node.converter.cloneValue(value, at);
+}
+
+function examplesKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (Array.isArray(value)) node.out.examples = node.converter.cloneValue(value, at);
+  else node.converter.ignore(at, key, 'an array');
+}
+
+/** OpenAPI `example` becomes `examples: [example]`, unless the schema has an `examples` array. */
+function exampleKeyword(node: SchemaNode, value: unknown, at: string): void {
+  if (!Array.isArray(node.raw.examples)) node.out.examples = [node.converter.cloneValue(value, at)];
+}
+
+function numberKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (isFiniteNumber(value)) node.out[key] = value;
+  else node.converter.ignore(at, key, 'a number');
+}
+
+function nonNegativeIntegerKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (Number.isInteger(value) && (value as number) >= 0) node.out[key] = value;
+  else node.converter.ignore(at, key, 'a non-negative integer');
+}
+
+function stringKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (typeof value === 'string') node.out[key] = value;
+  else node.converter.ignore(at, key, 'a string');
+}
+
+function booleanKeyword(node: SchemaNode, value: unknown, at: string, key: string): void {
+  if (typeof value === 'boolean') node.out[key] = value;
+  else node.converter.ignore(at, key, 'a boolean');
+}
+
+/** A keyword read by another handler (or by the converter) where it matters, never copied itself. */
+function ignoredKeyword(): void {}
 
 /**
  * Makes a converted schema admit `null`: add it to `type` (and `enum`) when the schema stands alone, append it to a
