@@ -112,7 +112,7 @@ describe('bin/portcullis.js', () => {
 
 describe('warning output', () => {
   it('prints at most ten warnings of a code, then how many more', async () => {
-    const { warningLines } = await import('../../src/cli/main.js');
+    const { warningLines } = await import('../../src/cli/output.js');
     const warning = (n: number) => ({ code: 'WARN_SPEC_UNPROTECTED_WRITE' as const, severity: 'warning' as const, file: 's.yaml', pointer: `#/paths/~1p${n}/post`, message: 'm', hint: 'h' });
     const lines = warningLines(Array.from({ length: 13 }, (_, n) => warning(n)));
     expect(lines).toHaveLength(11);
