@@ -74,6 +74,9 @@ function undouble(stemmed: string): string {
  */
 const WORD = /\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{M}\p{N}]+|\p{Lu}+\p{N}*|\p{N}+|[\p{Lo}\p{Lt}\p{Lm}\p{M}]+/gu;
 
+/** WORD for text without a character beyond ASCII (most API texts): the same matches, found several times faster. */
+const ASCII_WORD = /[A-Z]{2,}s(?![a-z])|[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z0-9]+|[A-Z]+[0-9]*|[0-9]+/g;
+
 /** Longest text read of one field: enough for the opening of a long description, whose words are the ones indexed. */
 const MAX_TEXT_LENGTH = 20_000;
 
@@ -92,7 +95,7 @@ function* wordsOf(text: string): Generator<string> {
     .replace(/\]\([^)]*\)/g, ' ')
     .replace(/\b(?:https?|ftp):\/\/\S+/gi, ' ')
     .replace(/&[a-z]+;|&#\d+;/gi, ' ');
-  for (const match of plain.matchAll(WORD)) {
+  for (const match of plain.matchAll(/^[\x00-\x7f]*$/.test(plain) ? ASCII_WORD : WORD)) {
     if (match[0].length <= MAX_WORD_LENGTH) yield match[0].toLowerCase();
   }
 }
