@@ -2,7 +2,8 @@
 import type { PortcullisConfig } from './config/types.js';
 import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
-import { buildManifest, canonicalJson, digestOf, manifestFile, type Manifest } from './emit/manifest.js';
+import { canonicalDigest } from './emit/canonical-digest.js';
+import { buildManifest, manifestFile, type Manifest } from './emit/manifest.js';
 import { formatIssue, IssueCollector, SpecError, type Issue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
@@ -88,8 +89,8 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
       const manifest: Manifest & { readonly api: ApiIdentity } = {
         ...buildManifest(model, emitted, {
           generator: `portcullis ${VERSION}`,
-          specDigest: digestOf(canonicalJson(loaded.document)),
-          configDigest: digestOf(canonicalJson(options.config)),
+          specDigest: canonicalDigest(loaded.document),
+          configDigest: canonicalDigest(options.config),
         }),
         api: apiIdentity(model.title, options.spec),
       };

@@ -18,6 +18,7 @@ import { cedarSchemaText, cedarString, POLICY_SCHEMA_PATH } from './cedar-schema
 import { checkEmittedTypeScript as checkTypeScript } from './format-typescript.js';
 import { compileTemplate } from './handlebars.js';
 import { buildSearchIndex, searchExtras, searchIndexText } from './search-index.js';
+import { TOOL_NAMES_PATH, toolNamesSource } from './tool-names.js';
 import { EMITTED_DEPENDENCIES, EMITTED_DEV_DEPENDENCIES } from './versions.js';
 
 export interface EmittedFile {
@@ -78,7 +79,6 @@ const RENDERED: Readonly<Record<string, string>> = {
   'deploy/kubernetes/monitoring/kustomization.yaml.hbs': 'deploy/kubernetes/monitoring/kustomization.yaml',
   'deploy/kubernetes/base/kustomization.yaml.hbs': 'deploy/kubernetes/base/kustomization.yaml',
   'src/index.ts.hbs': 'src/index.ts',
-  'src/tool-names.ts.hbs': 'src/tool-names.ts',
   'policies/base.cedar.hbs': 'policies/base.cedar',
 };
 
@@ -116,6 +116,7 @@ export function emitServer(model: ServerModel, options: EmitOptions = {}): Emitt
     // The tool search index (runtime tool-search.ts), read once at start next to tools.json.
     { path: 'search-index.json', contents: searchIndexText(buildSearchIndex(definition, searchExtras(model))), owner: 'generator' },
     { path: POLICY_SCHEMA_PATH, contents: withHeader(POLICY_SCHEMA_PATH, cedarSchemaText(definition, options.policyClaims ?? [])), owner: 'generator' },
+    { path: TOOL_NAMES_PATH, contents: withHeader(TOOL_NAMES_PATH, toolNamesSource(model.tools.map((tool) => tool.name))), owner: 'generator' },
   ];
 
   for (const [template, path] of Object.entries(RENDERED)) {

@@ -6,8 +6,10 @@
  * - a generator-owned file no longer emitted is deleted when it is still as generated (with `force`, also when
  *   edited, if it carries the generated-file header); nothing without the header or a manifest entry is deleted.
  * `planWrite` reads and decides; `applyPlan` writes. A plan with conflicts must not be applied.
+ * File access is synchronous: a run touches about a hundred small files one after the other, and each promise-based
+ * call would be a round trip through libuv's thread pool for nothing (the CLI has nothing else to do meanwhile).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { hasGeneratedHeader, type EmittedFile } from '../emit/emit-server.js';
 import { digestOf, MANIFEST_PATH, parseManifest, type Manifest } from '../emit/manifest.js';
@@ -33,7 +35,7 @@ export interface WriteResult {
 
 /** The manifest in `outDir`, if there is a valid one. */
 export async function readManifest(outDir: string): Promise<Manifest | undefined> {
-  return parseManifest(await readFile(join(outDir, MANIFEST_PATH), 'utf8').catch(() => undefined));
+  return parseManifest(readIfPresent(join(outDir, MANIFEST_PATH)));
 }
 
 /** Decides what writing `files` into `outDir` would do; touches nothing. */
@@ -47,7 +49,7 @@ export async function planWrite(outDir: string, files: readonly EmittedFile[], o
   const emitted = new Set(files.map((file) => file.path));
 
   for (const file of files) {
-    const current = await readFile(join(outDir, file.path), 'utf8').catch(() => undefined);
+    const current = readIfPresent(join(outDir, file.path));
     if (current === undefined) write.push(file);
     else if (file.owner === 'user' || current === file.contents) unchanged.push(file.path);
     // The manifest is the generator's record, not something to edit: always brought up to date.
@@ -56,7 +58,7 @@ export async function planWrite(outDir: string, files: readonly EmittedFile[], o
   }
   for (const path of Object.keys(known).sort()) {
     if (emitted.has(path)) continue;
-    const current = await readFile(join(outDir, path), 'utf8').catch(() => undefined);
+    const current = readIfPresent(join(outDir, path));
     if (current === undefined) continue;
     if (known[path] === digestOf(current) || (options.force && hasGeneratedHeader(current))) remove.push(path);
     else conflicts.push(path);
@@ -64,15 +66,27 @@ export async function planWrite(outDir: string, files: readonly EmittedFile[], o
   return { outDir, write, remove, unchanged, conflicts, ...(previous ? { previous } : {}) };
 }
 
+/** The text of the file at `path`; undefined when there is none (or it cannot be read, as a missing file). */
+function readIfPresent(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Carries out a plan (without conflicts); the manifest is written last, so an interrupted run is redone. */
 export async function applyPlan(plan: WritePlan): Promise<WriteResult> {
   if (plan.conflicts.length > 0) throw new Error(`applyPlan: the plan has conflicts: ${plan.conflicts.join(', ')}`);
   const ordered = [...plan.write.filter((file) => file.path !== MANIFEST_PATH), ...plan.write.filter((file) => file.path === MANIFEST_PATH)];
-  for (const path of plan.remove) await rm(join(plan.outDir, path), { force: true });
+  for (const path of plan.remove) rmSync(join(plan.outDir, path), { force: true });
+  const folders = new Set<string>();
   for (const file of ordered) {
     const target = join(plan.outDir, file.path);
-    await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, file.contents);
+    const folder = dirname(target);
+    if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
+    folders.add(folder);
+    writeFileSync(target, file.contents);
   }
   return { written: ordered.map((file) => file.path), removed: plan.remove, unchanged: plan.unchanged };
 }

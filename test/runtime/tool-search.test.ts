@@ -12,6 +12,7 @@ import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
 import { buildSearchIndex } from '../../templates/runtime/search-index.js';
+import { words } from '../../templates/runtime/search-terms.js';
 import { createToolSearch, type SearchIndexData, type ToolSearch } from '../../templates/runtime/tool-search.js';
 import { searchDefinition } from './fixtures/search-tools.js';
 
@@ -173,5 +174,18 @@ describe('#13 the server at start', () => {
     expect([fine.code, fine.stderr]).toEqual([0, '']);
     const missing = await start(undefined);
     expect([missing.code, missing.stderr]).toEqual([0, '']);
+  });
+});
+
+describe('search words, ASCII fast path', () => {
+  /** The one word pattern for any text (search-terms.ts WORD), applied directly. */
+  const reference = (text: string) =>
+    [...text.matchAll(/\p{Lu}{2,}s(?!\p{Ll})|\p{Lu}+(?=\p{Lu}\p{Ll})|\p{Lu}?[\p{Ll}\p{M}\p{N}]+|\p{Lu}+\p{N}*|\p{N}+|[\p{Lo}\p{Lt}\p{Lm}\p{M}]+/gu)]
+      .map((match) => match[0].toLowerCase())
+      .filter((word) => word.length <= 40);
+
+  it('#15 splits ASCII text exactly as the Unicode pattern does', () => {
+    const texts = ['getPetById', 'HTTPServer IDs URLs OAuth2 v2 x86_64', 'repos/get-content', 'ABCs of APIs', 'a1B2c3 D4e ZZtop 123abc', `${'k'.repeat(45)} short`, 'snake_case-and.dots 2024-01-01T00:00Z'];
+    for (const text of texts) expect(words(text)).toEqual(reference(text));
   });
 });
