@@ -85,7 +85,7 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
         if (called?.name !== undefined) {
           Object.assign(entry, { tool: called.name.slice(0, 200) }, called.via ? { via: called.via } : {});
           if (!called.meta && tool) Object.assign(entry, { requiredScopes: tool.scopes });
-          else if (!called.meta) deny(entry, 'unknown_tool');
+          if (!called.meta && !tool) deny(entry, 'unknown_tool');
         }
         trail.entries.push(entry);
         messages.push({ entry, id: message.id, ...(called === undefined ? {} : { tool }) });

@@ -117,7 +117,7 @@ export function createMetrics(toolNames: readonly string[]): Metrics {
       requests.inc({ method: methodLabel(record.method), tool: record.method === 'tools/call' ? tool(record.tool) : 'none' });
       decisions.inc({ decision: record.decision, reason: reasonLabel(record.reason) });
     },
-    tokenVerified: (outcome) => tokens.inc({ outcome: reasonLabel(outcome) }),
+    tokenVerified: (outcome) => tokens.inc({ outcome: outcome === 'valid' ? outcome : reasonLabel(outcome) }),
     jwksFetched: (outcome) => jwks.inc({ outcome }),
     stepUp: (name) => stepUps.inc({ tool: tool(name) }),
     upstream(name, outcome, seconds) {
@@ -143,9 +143,9 @@ function methodLabel(method: string | undefined): string {
   return MCP_METHODS.has(method) ? method : 'other';
 }
 
-/** An audit reason (audit-reasons.ts) or `valid` as is; anything else is `other`, so the label values stay bounded. */
+/** An audit reason (audit-reasons.ts) as is; anything else is `other`, so the label values stay bounded. */
 function reasonLabel(reason: string): string {
-  return reason === 'valid' || isAuditReason(reason) ? reason : 'other';
+  return isAuditReason(reason) ? reason : 'other';
 }
 
 /** `2xx` ... `5xx` for an HTTP status, `error` / `timeout` when no response came. */
