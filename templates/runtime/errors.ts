@@ -1,6 +1,6 @@
 /**
  * The errors of the emitted server. Each is a PortcullisError with a stable `code` (as jose's errors carry theirs), so
- * code that handles one tests `error.code` or `instanceof`, never the message, and a log search can rely on the code.
+ * code that handles one tests `error.code` or `instanceof`, never the message.
  */
 
 /**
@@ -40,7 +40,7 @@ export const ERROR_CODES = [
 /** A stable error code of the emitted server. */
 export type ErrorCode = (typeof ERROR_CODES)[number];
 
-/** The base of every error the emitted server throws on purpose; anything else is a bug. */
+/** The base of every error class of the emitted server: handlers test its `code`, never its message. */
 export class PortcullisError extends Error {
   constructor(
     /** The stable code: what to test, search for and alert on. */
