@@ -17,11 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import {
   freePort,
-  parseChallenge,
   startAuthorizationServer,
   type AuthorizationServer,
   type TokenOptions,
 } from '../support/authorization-server.js';
+import { parseChallenge } from '../support/challenge.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';
 

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bindArguments } from '../../templates/runtime/bindings.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { boundDefinition } from './fixtures/bound-definition.js';
 import { rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
@@ -22,12 +22,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./fixtures/bound-server.ts', import.meta.url));
 
 describe('#11 bindings over HTTP', () => {
-  let as: AuthorizationServerStub;
+  let as: ScriptedIssuer;
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    as = await startScriptedIssuer();
     upstream = await startRecordingUpstream();
     mcp = await startProtected(as, `${upstream.origin}/api`, {}, {}, boundDefinition());
   });

@@ -10,20 +10,20 @@ import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { consentDefinition } from './fixtures/consent-definition.js';
 import { startProtected } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 type Answer = { action: 'accept'; content: { confirm: boolean } } | { action: 'decline' } | { action: 'cancel' };
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   mcp = await startProtected(as, `${upstream.origin}/api`, {}, {}, consentDefinition());
 });

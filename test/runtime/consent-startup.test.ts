@@ -12,8 +12,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CONSENT_KEY_EXAMPLE } from '../../templates/runtime/setting-definitions.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { consentDefinition } from './fixtures/consent-definition.js';
 import { rpc, startProtected } from './fixtures/protected.js';
 
@@ -147,9 +147,9 @@ describe('#12 consent over stdio (legacy client)', () => {
 });
 
 describe('#12 CONSENT=off over HTTP', () => {
-  let as: AuthorizationServerStub;
+  let as: ScriptedIssuer;
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    as = await startScriptedIssuer();
   });
   afterAll(async () => {
     await as?.close();

@@ -9,8 +9,8 @@ import { memorySingleUseRecord } from '../../templates/runtime/single-use.js';
 import type { SingleUseRecord } from '../../templates/runtime/single-use.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { consentDefinition } from './fixtures/consent-definition.js';
 import { rpc, startProtected } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
@@ -20,7 +20,7 @@ const KEY = Buffer.alloc(32, 7).toString('base64');
 const OTHER_KEY = Buffer.alloc(32, 9).toString('hex');
 const ACCEPT = { confirm: { action: 'accept', content: { confirm: true } } };
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 let twin: ProtectedServer;
@@ -28,7 +28,7 @@ let stranger: ProtectedServer;
 let clock = Date.now();
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   const definition = consentDefinition();
   // Replicas: the same key and one shared single-use record (as a Redis record would be), or another key.

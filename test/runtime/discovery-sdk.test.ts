@@ -16,7 +16,7 @@ import type { AuthorizationServer } from '../support/authorization-server.js';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { discoveryDefinition } from './fixtures/discovery-definition.js';
 import { startProtected } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
@@ -83,7 +83,7 @@ describe('#13 discovery meta-tools through the SDK clients with oidc-provider to
     // The user holds no role: list_owners (admin) and audit_owners (auditor) are never theirs.
     as = await startAuthorizationServer({ resource: publicUrl, scopes: [...definition.scopes, 'pets:admin'], userId: 'alice', userRoles: [] });
     mcp = await startProtected(
-      { issuer: as.issuer } as AuthorizationServerStub,
+      { issuer: as.issuer } as ScriptedIssuer,
       `${upstream.origin}/api`,
       { PORT: String(port), MCP_PUBLIC_URL: publicUrl, TOOL_MODE: 'auto', TOOL_MODE_THRESHOLD: '0', OAUTH_CHALLENGE_SCOPES: 'pets:read' },
       {},

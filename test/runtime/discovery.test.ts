@@ -13,20 +13,21 @@ import type { AuditRecord } from '../../templates/runtime/audit.js';
 import { summaryOf, toolModeDecider } from '../../templates/runtime/discovery.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { challengeParams, startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { bearerChallengeParams } from '../support/challenge.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { discoveryDefinition } from './fixtures/discovery-definition.js';
 import { rpc, startProtected, TOOLS_LIST, toolsCall } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let discovery: ProtectedServer;
 
 const META = ['search_tools', 'describe_tool', 'call_tool'];
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   discovery = await startProtected(as, `${upstream.origin}/api`, { TOOL_MODE: 'discovery' }, {}, discoveryDefinition());
 });
@@ -161,7 +162,7 @@ describe('#13 discovery mode', () => {
   it('#13 call_tool of a tool lacking scopes is answered 403 insufficient_scope with the challenge, before anything runs', async () => {
     const response = await meta('call_tool', { name: 'create_pet', arguments: { body: { name: 'Rex' } } }, await token(discovery, 'pets:read'), 'c1');
     expect(response.status).toBe(403);
-    const challenge = challengeParams(response.headers.get('www-authenticate')!);
+    const challenge = bearerChallengeParams(response.headers.get('www-authenticate')!);
     expect(challenge).toMatchObject({ error: 'insufficient_scope', scope: 'pets:write pets:read', error_description: 'The access token lacks scopes needed by create_pet' });
     expect(response.body).toMatchObject({ id: 'c1', error: { message: 'Forbidden: The access token lacks scopes needed by create_pet' } });
     expect(upstream.received).toHaveLength(0);

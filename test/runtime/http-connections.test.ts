@@ -12,7 +12,7 @@ import { startHttpServer } from '../../templates/runtime/http.js';
 import type { HttpServerOptions } from '../../templates/runtime/http.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { startRecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import { fixtureDefinition } from './fixtures/definition.js';
 import { startProtected } from './fixtures/protected.js';
 
@@ -42,7 +42,7 @@ async function openServer(env: Record<string, string> = {}, options: HttpServerO
 
 /** A protected server whose 401 comes before any body is read. */
 async function protectedServer() {
-  const as = await startAuthorizationServer();
+  const as = await startScriptedIssuer();
   cleanup.push(() => as.close());
   const upstream = await startRecordingUpstream();
   cleanup.push(() => upstream.close());

@@ -7,20 +7,21 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { challengeParams, startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { bearerChallengeParams } from '../support/challenge.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { rpc, startProtected } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const MODERN = '2026-07-28';
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-01';
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   mcp = await startProtected(as, `${upstream.origin}/api`);
 });
@@ -190,12 +191,12 @@ describe('#10 the 2026-07-28 era on the one endpoint', () => {
   it('#10 authorizes exactly as in the legacy era: 401 without a token, 403 insufficient_scope step-up, role refusal as a tool error', async () => {
     const unauthenticated = await rpc(mcp.url, undefined, modern('tools/list').body, modern('tools/list').headers);
     expect(unauthenticated.status).toBe(401);
-    expect(challengeParams(unauthenticated.headers.get('www-authenticate')).resource_metadata).toContain('/.well-known/oauth-protected-resource/mcp');
+    expect(bearerChallengeParams(unauthenticated.headers.get('www-authenticate')).resource_metadata).toContain('/.well-known/oauth-protected-resource/mcp');
 
     const readOnly = await as.mint(mcp.server.publicUrl, { claims: { scope: 'pets:read' } });
     const stepUp = await send(modern('tools/call', { name: 'create_pet', arguments: { name: 'Rex' } }), readOnly);
     expect(stepUp.status).toBe(403);
-    expect(challengeParams(stepUp.headers.get('www-authenticate'))).toMatchObject({ error: 'insufficient_scope', scope: expect.stringContaining('pets:write') });
+    expect(bearerChallengeParams(stepUp.headers.get('www-authenticate'))).toMatchObject({ error: 'insufficient_scope', scope: expect.stringContaining('pets:write') });
 
     const role = await send(modern('tools/call', { name: 'list_owners', arguments: {} }));
     expect(role.status).toBe(200);

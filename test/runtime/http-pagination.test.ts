@@ -13,7 +13,7 @@ import { startHttpServer } from '../../templates/runtime/http.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { encodeCursor, MAX_PAGE_BYTES } from '../../templates/runtime/tool-pages.js';
 import { startRecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import { fixtureDefinition } from './fixtures/definition.js';
 import { authDefinition, rpc, startProtected } from './fixtures/protected.js';
 
@@ -93,7 +93,7 @@ describe('#16 tools/list pagination', () => {
   });
 
   it('#16 a caller lacking scopes sees only its tools, on every page, and no page hints at the others', async () => {
-    const as = await startAuthorizationServer();
+    const as = await startScriptedIssuer();
     cleanup.push(() => as.close());
     const upstream = await startRecordingUpstream();
     cleanup.push(() => upstream.close());

@@ -10,8 +10,8 @@ import { readObservabilitySettings } from '../../templates/runtime/observability
 import { settingDefinitions } from '../../templates/runtime/setting-definitions.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { rpc, startProtected, toolsCall } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
@@ -56,11 +56,11 @@ async function audited(server: ProtectedServer, count: number): Promise<void> {
   expect(server.audit.length).toBeGreaterThanOrEqual(count);
 }
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
 });
 

@@ -15,8 +15,8 @@ import { readSettings } from '../../templates/runtime/settings.js';
 import { READINESS_RECHECK_MS, RETRY_AFTER_FAILURE_MS } from '../../templates/runtime/token-verifier.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import { fixtureDefinition } from './fixtures/definition.js';
 
@@ -34,8 +34,8 @@ async function upstreamApi(): Promise<RecordingUpstream> {
   return upstream;
 }
 
-async function authServer(): Promise<AuthorizationServerStub> {
-  const as = await startAuthorizationServer();
+async function authServer(): Promise<ScriptedIssuer> {
+  const as = await startScriptedIssuer();
   cleanup.push(() => as.close());
   return as;
 }

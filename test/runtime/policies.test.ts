@@ -17,8 +17,8 @@ import { checkPolicies, loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies }
 import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { boundDefinition } from './fixtures/bound-definition.js';
 import { rpc, startProtected, toolsCall } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
@@ -64,12 +64,12 @@ afterAll(() => {
 });
 
 describe('#11 Cedar policies over HTTP', () => {
-  let as: AuthorizationServerStub;
+  let as: ScriptedIssuer;
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    as = await startScriptedIssuer();
     upstream = await startRecordingUpstream();
     const policies = await loadPolicies(folderWith({ 'local.cedar': POLICIES }));
     expect(policies).toBeDefined();

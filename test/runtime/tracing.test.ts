@@ -11,8 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { rpc, startProtected, toolsCall } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
@@ -86,7 +86,7 @@ const HEADER_PARENT = '00f067aa0ba902b7';
 const META_TRACE = '0af7651916cd43dd8448eb211c80319c';
 const META_PARENT = 'b7ad6b7169203331';
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let collector: Collector;
 let mcp: ProtectedServer;
@@ -94,7 +94,7 @@ let mcp: ProtectedServer;
 beforeAll(async () => {
   // Export every few milliseconds rather than every 5 s (read by the SDK's BatchSpanProcessor).
   process.env.OTEL_BSP_SCHEDULE_DELAY = '20';
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   collector = await startCollector();
   mcp = await startProtected(as, `${upstream.origin}/api`, { OTEL_EXPORTER_OTLP_ENDPOINT: collector.url });

@@ -22,6 +22,9 @@
  *   `scope` becomes an allow-list and a later step-up for more scopes fails with `invalid_scope`; so the `scope` of a
  *   dynamically registered client is dropped (`registrationScopeAllowList: true` keeps oidc-provider's behaviour).
  * - 8.x serves only `/.well-known/openid-configuration`; clients and the resource server must fall back to it.
+ *
+ * For tokens and answers no real authorization server gives (forged headers, unpublished keys, discovery or JWKS down),
+ * use scripted-issuer.ts.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -536,15 +539,4 @@ export async function freePort(): Promise<number> {
   const { port } = probe.address() as AddressInfo;
   await new Promise<void>((resolve) => probe.close(() => resolve()));
   return port;
-}
-
-/** The scheme and the auth-params of one `WWW-Authenticate` challenge (quoted or token values), names lower-cased. */
-export function parseChallenge(header: string | null): { scheme: string; params: Record<string, string> } | undefined {
-  if (!header) return undefined;
-  const match = /^\s*([A-Za-z][\w-]*)\s*(.*)$/s.exec(header);
-  if (!match) return undefined;
-  const params: Record<string, string> = {};
-  const pattern = /([A-Za-z_][\w-]*)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*,?\s*/g;
-  for (const param of match[2]!.matchAll(pattern)) params[param[1]!.toLowerCase()] = param[2] !== undefined ? param[2].replace(/\\(.)/g, '$1') : param[3]!;
-  return { scheme: match[1]!, params };
 }

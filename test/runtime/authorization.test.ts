@@ -11,8 +11,9 @@ import type { CallerContext } from '../../templates/runtime/mcp-server.js';
 import { rolesFrom, scopesFrom } from '../../templates/runtime/token-verifier.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { challengeParams, startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { bearerChallengeParams } from '../support/challenge.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { authDefinition, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
@@ -113,12 +114,12 @@ describe('claims', () => {
 });
 
 describe('over HTTP', () => {
-  let as: AuthorizationServerStub;
+  let as: ScriptedIssuer;
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    as = await startScriptedIssuer();
     upstream = await startRecordingUpstream();
     mcp = await startProtected(as, `${upstream.origin}/api`);
   });
@@ -149,7 +150,7 @@ describe('over HTTP', () => {
   async function expectStepUp(bearer: string, name: string, scope: string) {
     const response = await rpc(mcp.url, bearer, toolsCall(name, { petId: 1 }, 'call-1'));
     expect(response.status).toBe(403);
-    expect(challengeParams(response.headers.get('www-authenticate'))).toEqual({
+    expect(bearerChallengeParams(response.headers.get('www-authenticate'))).toEqual({
       error: 'insufficient_scope',
       scope,
       resource_metadata: metadata(),
@@ -187,7 +188,7 @@ describe('over HTTP', () => {
     const response = await rpc(mcp.url, bearer, [toolsCall('get_pet', { petId: 1 }, 1), toolsCall('create_pet', { body: { name: 'x' } }, 2), toolsCall('delete_pet', { petId: 1 }, 3)], { 'MCP-Protocol-Version': '2025-03-26' });
     expect(response.status).toBe(403);
     // create_pet's alternative, the held pets:read, then delete_pet's first alternative (a tie of two missing each).
-    expect(challengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: 'pets:write pets:read pets:admin owners:write' });
+    expect(bearerChallengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: 'pets:write pets:read pets:admin owners:write' });
     expect(response.body).toMatchObject({ id: null });
     expect(upstream.received).toHaveLength(0);
     // Audited per call, and none as allowed: the request was refused whole.

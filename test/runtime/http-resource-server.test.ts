@@ -11,20 +11,21 @@ import type { CryptoKey } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { challengeParams, startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { bearerChallengeParams } from '../support/challenge.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 import { JsonResponseTransport } from '../../templates/runtime/json-transport.js';
 
-let as: AuthorizationServerStub;
+let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 /** The scopes_supported of authDefinition(), offered in every 401. */
 const ALL_SCOPES = 'owners:read owners:write pets:delete pets:read pets:write';
 
 beforeAll(async () => {
-  as = await startAuthorizationServer();
+  as = await startScriptedIssuer();
   upstream = await startRecordingUpstream();
   mcp = await startProtected(as, `${upstream.origin}/api`);
 });
@@ -55,7 +56,7 @@ async function expectUnauthorized(token: string | undefined, reason: string, opt
   const server = options.server ?? mcp;
   const response = await rpc(options.url ?? server.url, token, toolsCall('get_pet', { petId: 1 }), options.headers);
   expect(response.status).toBe(401);
-  const params = challengeParams(response.headers.get('www-authenticate'));
+  const params = bearerChallengeParams(response.headers.get('www-authenticate'));
   const expected: Record<string, unknown> = { resource_metadata: `${new URL(server.server.publicUrl).origin}/.well-known/oauth-protected-resource/mcp`, scope: ALL_SCOPES };
   if (reason !== 'missing_token') Object.assign(expected, { error: 'invalid_token', error_description: expect.stringMatching(/^[\x20\x21\x23-\x5B\x5D-\x7E]{5,}$/) });
   expect(params).toEqual(expected);
@@ -91,7 +92,7 @@ describe('401 for every request without a valid token (contract §3)', () => {
   it.each(['GET', 'DELETE'])('%s without a token gets 401 too, not 405', async (method) => {
     const response = await fetch(mcp.server.url, { method });
     expect(response.status).toBe(401);
-    expect(challengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: ALL_SCOPES });
+    expect(bearerChallengeParams(response.headers.get('www-authenticate'))).toMatchObject({ scope: ALL_SCOPES });
   });
 
   it('a session id is not authentication', async () => {
@@ -337,7 +338,7 @@ describe('Protected Resource Metadata (RFC 9728, contract §2)', () => {
       expect((await fetch(`${local.origin}/mcp`, { method: 'POST', headers: MCP_HEADERS, body: '{}' })).status).toBe(404);
 
       const missing = await rpc(custom.url, undefined, TOOLS_LIST);
-      expect(challengeParams(missing.headers.get('www-authenticate'))).toEqual({
+      expect(bearerChallengeParams(missing.headers.get('www-authenticate'))).toEqual({
         resource_metadata: 'https://mcp.example.com/.well-known/oauth-protected-resource/tenant-a/mcp',
         scope: 'pets:write',
       });
@@ -357,7 +358,7 @@ describe('Protected Resource Metadata (RFC 9728, contract §2)', () => {
     const custom = await startProtected(as, `${upstream.origin}/api`, { OAUTH_CHALLENGE_SCOPES: 'pets:read', OAUTH_AUDIENCE: 'api://petstore' });
     try {
       const missing = await rpc(custom.url, undefined, TOOLS_LIST);
-      expect(challengeParams(missing.headers.get('www-authenticate')).scope).toBe('pets:read');
+      expect(bearerChallengeParams(missing.headers.get('www-authenticate')).scope).toBe('pets:read');
       expect((await rpc(custom.url, await as.mint('api://petstore'), TOOLS_LIST)).status).toBe(200);
       expect((await rpc(custom.url, await as.mint(custom.server.publicUrl), TOOLS_LIST)).status).toBe(401);
     } finally {

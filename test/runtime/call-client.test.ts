@@ -13,8 +13,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CallUsageError, challengeParams, formatResult, parseCallCommand, readCallTarget, runCall } from '../../templates/runtime/call-client.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { startProtected } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
@@ -116,13 +116,13 @@ describe('#9 npm run call: command line and variables', () => {
 });
 
 describe('#9 npm run call against a protected server', () => {
-  let as: AuthorizationServerStub;
+  let as: ScriptedIssuer;
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
   let env: (token?: string) => Record<string, string>;
 
   beforeAll(async () => {
-    as = await startAuthorizationServer();
+    as = await startScriptedIssuer();
     upstream = await startRecordingUpstream();
     mcp = await startProtected(as, `${upstream.origin}/api`);
     env = (token) => ({ MCP_URL: mcp.url, ...(token === undefined ? {} : { MCP_TOKEN: token }) });

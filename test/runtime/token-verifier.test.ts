@@ -9,8 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, discoveryUrls, JWT_CACHE_MS, sameAudience } from '../../templates/runtime/token-verifier.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { INTROSPECTION_CLIENT, startAuthorizationServer } from './fixtures/authorization-server.js';
-import type { AuthorizationServerStub } from './fixtures/authorization-server.js';
+import { INTROSPECTION_CLIENT, startScriptedIssuer } from '../support/scripted-issuer.js';
+import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
@@ -27,8 +27,8 @@ afterEach(async () => {
   await Promise.all(cleanup.splice(0).map((close) => close()));
 });
 
-async function setUp(options: { issuerPath?: string; env?: (as: AuthorizationServerStub) => Record<string, string>; now?: () => number } = {}) {
-  const as = await startAuthorizationServer(options.issuerPath === undefined ? {} : { issuerPath: options.issuerPath });
+async function setUp(options: { issuerPath?: string; env?: (as: ScriptedIssuer) => Record<string, string>; now?: () => number } = {}) {
+  const as = await startScriptedIssuer(options.issuerPath === undefined ? {} : { issuerPath: options.issuerPath });
   const mcp = await startProtected(as, `${upstream.origin}/api`, options.env?.(as) ?? {}, options.now ? { now: options.now } : {});
   cleanup.push(() => mcp.close(), () => as.close());
   return { as, mcp };
@@ -128,7 +128,7 @@ describe('the JWKS cache', () => {
     const clock = freezeDate();
     const { as, mcp } = await setUp();
     expect(await status(mcp, await as.mint(mcp.server.publicUrl))).toBe(200);
-    const forger = await startAuthorizationServer();
+    const forger = await startScriptedIssuer();
     cleanup.push(() => forger.close());
     const forged = () => Promise.all(Array.from({ length: 50 }, (_, i) => forger.mint(mcp.server.publicUrl, { header: { kid: `forged-${Math.random()}-${i}` } })));
 
@@ -247,7 +247,7 @@ describe('audience comparison (contract §1)', () => {
 // Timing is measured by `npm run bench`, never asserted here; this proves the warm path does no I/O.
 describe('warm verification', () => {
   it('verifies hundreds of tokens with one discovery and one JWKS fetch', async () => {
-    const as = await startAuthorizationServer();
+    const as = await startScriptedIssuer();
     cleanup.push(() => as.close());
     const es256 = await as.addKey('ES256');
     const audience = 'https://mcp.example.com/mcp';
@@ -267,7 +267,7 @@ describe('warm verification', () => {
 describe('the verified-token cache', () => {
   const audience = 'https://mcp.example.com/mcp';
   async function cachedSetUp() {
-    const as = await startAuthorizationServer();
+    const as = await startScriptedIssuer();
     cleanup.push(() => as.close());
     const clock = { ms: Date.now() };
     const verifier = createTokenVerifier({ issuer: as.issuer, audience, algorithms: ['RS256'], clockToleranceSeconds: 0, rolesClaim: 'roles', now: () => clock.ms });
