@@ -69,16 +69,6 @@ export function formatIssue(issue: Issue): string {
   return `${prefix}${issue.file}${issue.pointer}: ${message}.${hint} [${issue.code}]`;
 }
 
-/** Escapes one JSON pointer segment (RFC 6901). */
-export function escapePointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** Joins a base pointer (`#` or `#/a`) with more segments. */
-export function pointerJoin(base: string, ...segments: (string | number)[]): string {
-  return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, base);
-}
-
 /** The spec cannot be turned into a server; carries every issue found. */
 export class SpecError extends Error {
   constructor(readonly issues: readonly Issue[]) {

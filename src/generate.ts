@@ -9,6 +9,7 @@ import { buildModel } from './model/build-model.js';
 import { warnManyTools } from './model/tool-count.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
+import { byText } from './shared/compare.js';
 import { VERSION } from './version.js';
 import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
 import { checkUserPolicies } from './write/check-policies.js';
@@ -93,7 +94,7 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
         }),
         api: apiIdentity(model.title, options.spec),
       };
-      return { files: [...emitted, manifestFile(manifest)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), manifest };
+      return { files: [...emitted, manifestFile(manifest)].sort(byText((file) => file.path)), manifest };
     },
     (f) => `${f.files.length} files`,
   );

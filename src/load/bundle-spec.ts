@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import type SwaggerParser from '@apidevtools/swagger-parser';
-import { pointerJoin, type Issue, type IssueCode, type IssueCollector } from '../errors.js';
-import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePointer } from '../normalize/pointer.js';
+import type { Issue, IssueCode, IssueCollector } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { formatPointer, locatePointer, parsePointer, pointerJoin, resolvePointer } from '../shared/json-pointer.js';
+import { refOf } from '../shared/reference.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { isRemoteLocation, type SourceText } from './read-source.js';

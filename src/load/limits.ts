@@ -3,7 +3,8 @@
  * parsing), and the nesting depth, number of values and text of every parsed document (before any recursive
  * stage walks it). Each refusal is a located issue naming the limit.
  */
-import { pointerJoin, type Issue } from '../errors.js';
+import type { Issue } from '../errors.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 
 /**
  * Default of `--max-spec-size`, in MiB. GitHub's description is 13 MB of JSON and Microsoft Graph's full one

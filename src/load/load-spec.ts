@@ -3,13 +3,12 @@
  * The only stage besides `write` that touches disk or network. Fails once, with every issue found, as a SpecError.
  */
 import { IssueCollector, SpecError, type Issue } from '../errors.js';
-import { isRecord } from '../normalize/pointer.js';
-import type { SpecVersion } from '../normalize/types.js';
+import { isRecord } from '../shared/guards.js';
 import { bundleSpec } from './bundle-spec.js';
 import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { readSource } from './read-source.js';
-import { checkDocumentShape, detectSpecVersion } from './spec-version.js';
+import { checkDocumentShape, detectSpecVersion, type SpecVersion } from './spec-version.js';
 import { validateSpec } from './validate-spec.js';
 
 export interface LoadOptions {

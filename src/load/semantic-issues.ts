@@ -4,10 +4,14 @@
  * path unescaped and parameters by name; this turns them into JSON pointers in the document.
  * @see https://github.com/APIDevTools/swagger-parser/blob/main/lib/validators/spec.js
  */
-import { pointerJoin, type Issue, type IssueCode } from '../errors.js';
-import { followRef, isRecord } from '../normalize/pointer.js';
+import type { Issue, IssueCode } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { SWAGGER2_OPERATION_KEYS } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { followRef } from '../shared/reference.js';
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
+/** These violations are Swagger 2.0's, whose Path Item has no `trace`. */
+const METHODS = SWAGGER2_OPERATION_KEYS;
 
 /** Where an operation is: its pointer and its path item. */
 interface OperationPlace {

@@ -5,7 +5,9 @@
  * @see https://swagger.io/specification/v2/#swagger-object
  */
 import type { IssueCollector } from '../errors.js';
-import type { SpecVersion } from '../normalize/types.js';
+
+/** The major.minor of the specification a document is written in: Swagger 2.0, OpenAPI 3.0 or 3.1. */
+export type SpecVersion = '2.0' | '3.0' | '3.1';
 
 /** The patch versions swagger-parser 12 can validate. */
 const SUPPORTED_3_0 = ['3.0.0', '3.0.1', '3.0.2', '3.0.3', '3.0.4'];

@@ -1,12 +1,14 @@
 /** Builds the ServerModel from a normalized spec and the config: one tool per selected operation. */
 import { configFileOf } from '../config/load-config.js';
 import type { PortcullisConfig } from '../config/types.js';
-import { IssueCollector, pointerJoin } from '../errors.js';
+import { IssueCollector } from '../errors.js';
 import { ownValue } from '../normalize/dictionary.js';
 import { roleNameIssue } from '../normalize/names.js';
 import { serverUrl } from '../normalize/server.js';
 import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
+import { byText } from '../shared/compare.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { bindToolArguments, checkUnappliedPropertyBindings, warnUnusedBindings, type BindingContext } from './bindings.js';
 import { checkConfirmUsage, consentOf, type ConsentContext } from './consent.js';
 import { buildToolArguments } from './input-schema.js';
@@ -260,7 +262,7 @@ function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec, rename: Rea
       .find((text) => typeof text === 'string' && text.length > 0);
     scopes.set(scope, { name: scope, ...(description ? { description } : {}), schemes: declaredBy.map((scheme) => scheme.name).sort() });
   }
-  return [...scopes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...scopes.values()].sort(byText((scope) => scope.name));
 }
 
 /** `Swagger Petstore - OpenAPI 3.0` → `swagger-petstore-openapi-3-0-mcp`. */

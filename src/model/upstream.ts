@@ -5,10 +5,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  */
 import type { PortcullisConfig, UpstreamSchemeConfig } from '../config/types.js';
-import { pointerJoin, type IssueCode, type IssueCollector, type Severity, type WarningCode } from '../errors.js';
+import type { IssueCode, IssueCollector, Severity, WarningCode } from '../errors.js';
 import { dictionary, ownValue } from '../normalize/dictionary.js';
 import type { NormalizedOperation, NormalizedParameter, NormalizedSecurityScheme, NormalizedSpec } from '../normalize/types.js';
 import type { UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import type { SchemeUseModel } from './types.js';
 
 /** What the config's `upstream` section adds to the spec, ready for the model. */

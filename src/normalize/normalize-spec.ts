@@ -4,14 +4,15 @@
  * @see https://spec.openapis.org/oas/v3.1.0#openapi-object
  * @see https://swagger.io/specification/v2/#swagger-object
  */
-import { IssueCollector, pointerJoin, type Issue } from '../errors.js';
+import { IssueCollector, type Issue } from '../errors.js';
 import type { LoadedSpec } from '../load/load-spec.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, stringOf, type NormalizeContext } from './context.js';
 import { pickExtensions } from './extensions.js';
 import { checkMcpExtensions } from './mcp-extensions.js';
 import { normalizePathItem } from './path-item.js';
 import { pathTemplateProblem } from './path-safety.js';
-import { isRecord } from './pointer.js';
 import { normalizeSecurityRequirements } from './security-requirement.js';
 import { normalizeSecuritySchemes } from './security-scheme.js';
 import { DEFAULT_SERVERS, normalizeServers, swagger2Server } from './server.js';

@@ -13,13 +13,14 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
-import { formatIssue, pointerJoin, SpecError } from '../../src/errors.js';
+import { formatIssue, SpecError } from '../../src/errors.js';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import { MAX_DEPTH } from '../../src/load/limits.js';
 import { loadSpec, type LoadOptions } from '../../src/load/load-spec.js';
 import { fileResolver } from '../../src/load/ref-resolvers.js';
 import { refScopeOf } from '../../src/load/ref-scope.js';
+import { pointerJoin } from '../../src/shared/json-pointer.js';
 
 const MARKER = 'PORTCULLIS-SECRET-MARKER-5e1f';
 

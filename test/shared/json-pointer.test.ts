@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { followRef, parsePointer, resolvePointer } from '../../src/normalize/pointer.js';
+import { parsePointer, resolvePointer } from '../../src/shared/json-pointer.js';
+import { followRef } from '../../src/shared/reference.js';
 
 const document = {
   paths: { '/pets/{id}': { get: { parameters: [{ $ref: '#/components/parameters/id' }] } } },
