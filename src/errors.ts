@@ -42,15 +42,16 @@ export type IssueCode =
   | 'WARN_SPEC_UNKNOWN_SCOPE'
   | 'WARN_SPEC_PATH_PARAMETER';
 
-/** The codes a warning carries: every warning's code starts with WARN_ (ERR_ codes are for errors only). */
+/** The codes a warning carries: every warning's code starts with WARN_. */
 export type WarningCode = Extract<IssueCode, `WARN_${string}`>;
+
+/** The codes an error carries: every error's code starts with ERR_. */
+export type ErrorCode = Extract<IssueCode, `ERR_${string}`>;
 
 export type Severity = 'error' | 'warning';
 
-/** One located problem: `file#pointer: message. hint. [CODE]`. */
-export interface Issue {
-  readonly code: IssueCode;
-  readonly severity: Severity;
+/** Where a problem is and what to do about it: `file#pointer: message. hint.` */
+interface IssueLocation {
   /** File the problem is in (as the user named it). */
   readonly file: string;
   /** JSON pointer inside the file, starting with `#` (e.g. `#/paths/~1pets/get`). */
@@ -59,6 +60,49 @@ export interface Issue {
   readonly message: string;
   /** How to fix it. */
   readonly hint: string;
+}
+
+/** A problem that stops generation. */
+export interface ErrorIssue extends IssueLocation {
+  readonly severity: 'error';
+  readonly code: ErrorCode;
+}
+
+/** A problem that is printed and does not stop generation (unless `--strict`). */
+export interface WarningIssue extends IssueLocation {
+  readonly severity: 'warning';
+  readonly code: WarningCode;
+}
+
+/** A warning made fatal by `--strict`: an error that keeps its WARN_ code, so the user finds the same line. */
+export interface StrictWarningIssue extends IssueLocation {
+  readonly severity: 'error';
+  readonly code: WarningCode;
+  readonly strict: true;
+}
+
+/** One located problem: `file#pointer: message. hint. [CODE]`; warnings carry WARN_ codes, errors ERR_ codes. */
+export type Issue = ErrorIssue | WarningIssue | StrictWarningIssue;
+
+/**
+ * What every stage (load, normalize, model) returns: its value and every issue it found. The value is absent when
+ * the stage could produce nothing; when the issues hold an error it may be partial, good only for the next stage to
+ * find its own problems in the same run (nothing may be emitted from it).
+ */
+export interface StageResult<T> {
+  readonly value?: T;
+  /** Every problem the stage found, errors and warnings, in the order found. */
+  readonly issues: readonly Issue[];
+}
+
+/** True when `issues` hold an error (generation must stop). */
+export function hasErrors(issues: readonly Issue[]): boolean {
+  return issues.some((issue) => issue.severity === 'error');
+}
+
+/** The warning as an error (`--strict`), keeping its WARN_ code. */
+export function strictWarning(warning: WarningIssue): StrictWarningIssue {
+  return { ...warning, severity: 'error', strict: true };
 }
 
 /** Formats an issue the way every portcullis message looks. */
@@ -85,12 +129,12 @@ export class ConfigError extends Error {
   }
 }
 
-/** Collects issues during a stage, then fails once with all errors. */
+/** Collects the issues of one stage, located in one file, for its StageResult. */
 export class IssueCollector {
   readonly issues: Issue[] = [];
   constructor(readonly file: string) {}
 
-  error(code: IssueCode, pointer: string, message: string, hint: string): void {
+  error(code: ErrorCode, pointer: string, message: string, hint: string): void {
     this.issues.push({ code, severity: 'error', file: this.file, pointer, message, hint });
   }
 
@@ -98,16 +142,12 @@ export class IssueCollector {
     this.issues.push({ code, severity: 'warning', file: this.file, pointer, message, hint });
   }
 
-  get errors(): Issue[] {
-    return this.issues.filter((i) => i.severity === 'error');
+  /** True when an error was collected. */
+  get hasErrors(): boolean {
+    return hasErrors(this.issues);
   }
 
-  get warnings(): Issue[] {
-    return this.issues.filter((i) => i.severity === 'warning');
-  }
-
-  /** Throws a SpecError when any error was collected. */
-  throwIfErrors(): void {
-    if (this.errors.length > 0) throw new SpecError(this.issues);
+  get warnings(): WarningIssue[] {
+    return this.issues.filter((i): i is WarningIssue => i.severity === 'warning');
   }
 }

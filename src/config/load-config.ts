@@ -1,7 +1,7 @@
 /** Reads and validates the portcullis config file, reporting every problem with its JSON pointer. */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { ConfigError, type Issue } from '../errors.js';
+import { ConfigError, type ErrorCode, type ErrorIssue, type Issue } from '../errors.js';
 import { claimPathIssue, roleNameIssue, scopeNameIssue } from '../normalize/names.js';
 import { isRecord } from '../shared/guards.js';
 import { HTTP_METHODS, isHttpMethod } from '../shared/http-method.js';
@@ -300,7 +300,7 @@ function checkScopeNames(scopes: readonly string[], pointer: string, fail: Fail)
   }
 }
 
-function issue(file: string, pointer: string, message: string, hint: string, code: Issue['code'] = 'ERR_CONFIG_INVALID'): Issue {
+function issue(file: string, pointer: string, message: string, hint: string, code: ErrorCode = 'ERR_CONFIG_INVALID'): ErrorIssue {
   return { code, severity: 'error', file, pointer, message, hint };
 }
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type SwaggerParser from '@apidevtools/swagger-parser';
-import type { Issue, IssueCode, IssueCollector } from '../errors.js';
+import type { ErrorCode, Issue, IssueCollector } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
 import { formatPointer, locatePointer, parsePointer, pointerJoin, resolvePointer } from '../shared/json-pointer.js';
 import { refOf } from '../shared/reference.js';
@@ -277,7 +277,7 @@ function refIssue(
   const inRoot = refOf(resolvePointer(document, at)) !== undefined || !e.source || e.source === source.location;
   const where = inRoot ? { file, pointer: at } : { file: displayName(e.source!, source, file), pointer: at };
   const ref = refOf(resolvePointer(inRoot ? document : documents[e.source!], at)) ?? e.targetRef ?? '';
-  const issue = (code: IssueCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
+  const issue = (code: ErrorCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
   const detail = e.message.split('\n')[0]!.replace(/^Error parsing [^:]+: /, '');
   const target = refTarget(ref, e.source ?? source.location);
   // Refused by our resolvers (ref-resolvers.ts): they say why.

@@ -4,7 +4,7 @@
  * @see https://spec.openapis.org/oas/v3.1.0#openapi-object
  * @see https://swagger.io/specification/v2/#swagger-object
  */
-import { IssueCollector, type Issue } from '../errors.js';
+import { IssueCollector, type Issue, type StageResult } from '../errors.js';
 import type { LoadedSpec } from '../load/load-spec.js';
 import { isRecord } from '../shared/guards.js';
 import { pointerJoin } from '../shared/json-pointer.js';
@@ -76,7 +76,7 @@ function dedupe(issues: readonly Issue[]): Issue[] {
  * 3.1 `webhooks` are not operations the server can call, and are ignored.
  * @see https://spec.openapis.org/oas/v3.1.0#paths-object
  */
-export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issues: Issue[] } {
+export function normalizeSpec(loaded: LoadedSpec): StageResult<NormalizedSpec> {
   const { document, specVersion: version } = loaded;
   const issues = new IssueCollector(loaded.file);
   const context: NormalizeContext = { document, version, issues };
@@ -110,5 +110,5 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
     boundProperties,
     document,
   };
-  return { spec, issues: dedupe(issues.issues) };
+  return { value: spec, issues: dedupe(issues.issues) };
 }
