@@ -1,7 +1,8 @@
 /**
- * Located, actionable problems found in a spec or a config file, and the two error classes that carry them.
- * Anything that is not a SpecError or ConfigError is a bug in portcullis (exit 2 with a stack).
+ * Located, actionable problems found in a spec or a config file, the two error classes that carry them, and the two
+ * refusals of `write`. Anything that is not one of these errors is a bug in portcullis (exit 2 with a stack).
  */
+import type { ApiIdentity } from './write/api-identity.js';
 
 /** Stable issue codes; tests and users may rely on them. */
 export type IssueCode =
@@ -127,6 +128,34 @@ export class ConfigError extends Error {
     super(issues.map(formatIssue).join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+/** Generator-owned files edited by hand (or files of others in the way): nothing was written. */
+export class WriteConflictError extends Error {
+  constructor(readonly files: readonly string[]) {
+    super(`${files.length} generated file${files.length === 1 ? ' was' : 's were'} edited by hand: ${files.join(', ')}`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** The output folder holds the server of another API; nothing was written. */
+export class ForeignOutputError extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly existing: ApiIdentity,
+    readonly current: ApiIdentity,
+  ) {
+    super(
+      `${outDir} holds the server of ${quoted(existing.title)} (spec ${quoted(existing.specFile)}); this spec is ${quoted(current.title)}` +
+        ` (spec ${quoted(current.specFile)}). Use another --out, or --force to replace it.`,
+    );
+    this.name = 'ForeignOutputError';
+  }
+}
+
+/** A JSON string literal with C1 controls escaped too: the manifest read from disk may hold anything. */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** Collects the issues of one stage, located in one file, for its StageResult. */

@@ -3,17 +3,17 @@ import type { PortcullisConfig } from './config/types.js';
 import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
 import { buildManifest, canonicalJson, digestOf, manifestFile, type Manifest } from './emit/manifest.js';
-import { formatIssue, hasErrors, SpecError, strictWarning, type Issue, type StageResult, type WarningIssue } from './errors.js';
+import { ForeignOutputError, formatIssue, hasErrors, SpecError, strictWarning, WriteConflictError, type Issue, type StageResult, type WarningIssue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { byText } from './shared/compare.js';
 import { VERSION } from './version.js';
-import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
+import { apiIdentity, foreignApi, type ApiIdentity } from './write/api-identity.js';
 import { checkUserPolicies } from './write/check-policies.js';
 import { checkHooks, staleHookChanges, type StaleHook } from './write/stale-hooks.js';
-import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
+import { applyPlan, planWrite, type WritePlan, type WriteResult } from './write/write-files.js';
 
 export interface GenerateOptions {
   readonly spec: string;
