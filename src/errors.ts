@@ -2,7 +2,6 @@
  * Located, actionable problems found in a spec or a config file, the two error classes that carry them, and the two
  * refusals of `write`. Anything that is not one of these errors is a bug in portcullis (exit 2 with a stack).
  */
-import type { ApiIdentity } from './write/api-identity.js';
 
 /** Stable issue codes; tests and users may rely on them. */
 export type IssueCode =
@@ -138,12 +137,18 @@ export class WriteConflictError extends Error {
   }
 }
 
+/** The API an output folder holds (write/api-identity.ts's ApiIdentity): errors.ts depends on no stage. */
+interface OutputApi {
+  readonly title: string;
+  readonly specFile: string;
+}
+
 /** The output folder holds the server of another API; nothing was written. */
 export class ForeignOutputError extends Error {
   constructor(
     readonly outDir: string,
-    readonly existing: ApiIdentity,
-    readonly current: ApiIdentity,
+    readonly existing: OutputApi,
+    readonly current: OutputApi,
   ) {
     super(
       `${outDir} holds the server of ${quoted(existing.title)} (spec ${quoted(existing.specFile)}); this spec is ${quoted(current.title)}` +

@@ -40,8 +40,8 @@ export interface GenerateResult {
 /** Runs every pure stage and returns the files to write; throws SpecError with every problem found. */
 export async function generateFiles(options: GenerateOptions): Promise<GenerateResult> {
   const progress = options.progress ?? (() => {});
-  /** Runs a stage, reports its summary (none when it produced nothing), and adds its issues to the run's. */
   const issues: Issue[] = [];
+  /** Runs a stage, reports its summary (none when it produced nothing), and adds its issues to the run's. */
   const stage = async <T>(name: string, run: () => StageResult<T> | Promise<StageResult<T>>, summary: (value: T) => string): Promise<T | undefined> => {
     const start = performance.now();
     const result = await run();
@@ -73,6 +73,14 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
   );
   if (!model || hasErrors(issues)) throw new SpecError(uniqueIssues(issues));
   const start = performance.now();
+  const { files, manifest } = emitProject(model, loaded.document, options);
+  progress('emit', `${files.length} files`, performance.now() - start);
+  const warnings = uniqueIssues(issues).filter((issue): issue is WarningIssue => issue.severity === 'warning');
+  return { model, files, manifest, warnings };
+}
+
+/** The files of the project of `model` (its manifest included, in path order) and the manifest. */
+function emitProject(model: ServerModel, document: unknown, options: GenerateOptions): Pick<GenerateResult, 'files' | 'manifest'> {
   const emitted = emitServer(model, {
     ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}),
     ...(options.config.toolMode ? { toolMode: options.config.toolMode } : {}),
@@ -80,15 +88,12 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
   const manifest: Manifest & { readonly api: ApiIdentity } = {
     ...buildManifest(model, emitted, {
       generator: `portcullis ${VERSION}`,
-      specDigest: digestOf(canonicalJson(loaded.document)),
+      specDigest: digestOf(canonicalJson(document)),
       configDigest: digestOf(canonicalJson(options.config)),
     }),
     api: apiIdentity(model.title, options.spec),
   };
-  const files = [...emitted, manifestFile(manifest)].sort(byText((file) => file.path));
-  progress('emit', `${files.length} files`, performance.now() - start);
-  const warnings = uniqueIssues(issues).filter((issue): issue is WarningIssue => issue.severity === 'warning');
-  return { model, files, manifest, warnings };
+  return { files: [...emitted, manifestFile(manifest)].sort(byText((file) => file.path)), manifest };
 }
 
 /** Issues in the order the stages found them (load, normalize, model), each reported once. */

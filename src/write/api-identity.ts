@@ -5,6 +5,7 @@
  */
 import { basename } from 'node:path';
 import type { Manifest } from '../emit/manifest.js';
+import { isRecord } from '../shared/guards.js';
 
 /** Re-exported for existing importers: defined in errors.ts with the other error classes. */
 export { ForeignOutputError } from '../errors.js';
@@ -32,8 +33,8 @@ export function apiIdentity(title: string, spec: string): ApiIdentity {
  */
 export function foreignApi(previous: Manifest | undefined, current: ApiIdentity): ApiIdentity | undefined {
   const recorded: unknown = (previous as IdentifiedManifest | undefined)?.api;
-  if (!recorded || typeof recorded !== 'object') return undefined;
-  const { title, specFile } = recorded as Record<string, unknown>;
+  if (!isRecord(recorded)) return undefined;
+  const { title, specFile } = recorded;
   if (typeof title !== 'string' || title === current.title) return undefined;
   return { title, specFile: typeof specFile === 'string' ? specFile : 'unknown' };
 }
