@@ -1,6 +1,7 @@
 /**
- * #15 warnings carry WARN_ codes, errors ERR_ codes: the collector and the config reporter refuse (at type-check time)
- * an ERR_ code on a warning, and the two conditions once reported as warnings under ERR_ codes carry WARN_ codes.
+ * #15 warnings carry WARN_ codes, errors ERR_ codes: Issue, the collector and the config reporter refuse (at type-check
+ * time) an ERR_ code on a warning and a WARN_ code on an error (only --strict makes a warning an error, marked so); the
+ * two conditions once reported as warnings under ERR_ codes carry WARN_ codes; every stage returns { value, issues }.
  */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,7 +27,7 @@ import { spec } from './support/normalized.js';
 const at = { file: 'spec.yaml', pointer: '#/a', message: 'wrong', hint: 'Fix it.' };
 
 describe('issue codes', () => {
-  it('#15 a warning takes only a WARN_ code, an error any code', () => {
+  it('#15 a warning takes only a WARN_ code, an error only an ERR_ code', () => {
     const issues = new IssueCollector('spec.yaml');
     issues.warn('WARN_SPEC_IGNORED', '#/a', 'ignored', 'Fix it.');
     // @ts-expect-error an ERR_ code is no warning code
@@ -37,6 +38,8 @@ describe('issue codes', () => {
     // @ts-expect-error an ERR_ code is no warning code
     report('ERR_CONFIG_INVALID', 'warning', '#/e', 'wrong', 'Fix it.');
     report('ERR_CONFIG_INVALID', 'error', '#/f', 'wrong', 'Fix it.');
+    // @ts-expect-error a WARN_ code is no error code
+    report('WARN_CONFIG_UNUSED', 'error', '#/g', 'unused', 'Remove it.');
     expect(issues.issues.map((issue) => `${issue.severity} ${issue.code}`)).toEqual([
       'warning WARN_SPEC_IGNORED',
       'warning ERR_SPEC_PATH_PARAMETER',
@@ -44,6 +47,7 @@ describe('issue codes', () => {
       'warning WARN_CONFIG_UNUSED',
       'warning ERR_CONFIG_INVALID',
       'error ERR_CONFIG_INVALID',
+      'error WARN_CONFIG_UNUSED',
     ]);
   });
 
