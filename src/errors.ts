@@ -1,6 +1,6 @@
 /**
- * Located, actionable problems found in a spec or a config file, and the two error classes that carry them.
- * Anything that is not a SpecError or ConfigError is a bug in portcullis (exit 2 with a stack).
+ * Located, actionable problems found in a spec or a config file, the two error classes that carry them, and the two
+ * refusals of `write`. Anything that is not one of these errors is a bug in portcullis (exit 2 with a stack).
  */
 
 /** Stable issue codes; tests and users may rely on them. */
@@ -42,15 +42,16 @@ export type IssueCode =
   | 'WARN_SPEC_UNKNOWN_SCOPE'
   | 'WARN_SPEC_PATH_PARAMETER';
 
-/** The codes a warning carries: every warning's code starts with WARN_ (ERR_ codes are for errors only). */
+/** The codes a warning carries: every warning's code starts with WARN_. */
 export type WarningCode = Extract<IssueCode, `WARN_${string}`>;
+
+/** The codes an error carries: every error's code starts with ERR_. */
+export type ErrorCode = Extract<IssueCode, `ERR_${string}`>;
 
 export type Severity = 'error' | 'warning';
 
-/** One located problem: `file#pointer: message. hint. [CODE]`. */
-export interface Issue {
-  readonly code: IssueCode;
-  readonly severity: Severity;
+/** Where a problem is and what to do about it: `file#pointer: message. hint.` */
+interface IssueLocation {
   /** File the problem is in (as the user named it). */
   readonly file: string;
   /** JSON pointer inside the file, starting with `#` (e.g. `#/paths/~1pets/get`). */
@@ -61,22 +62,55 @@ export interface Issue {
   readonly hint: string;
 }
 
+/** A problem that stops generation. */
+export interface ErrorIssue extends IssueLocation {
+  readonly severity: 'error';
+  readonly code: ErrorCode;
+}
+
+/** A problem that is printed and does not stop generation (unless `--strict`). */
+export interface WarningIssue extends IssueLocation {
+  readonly severity: 'warning';
+  readonly code: WarningCode;
+}
+
+/** A warning made fatal by `--strict`: an error that keeps its WARN_ code, so the user finds the same line. */
+export interface StrictWarningIssue extends IssueLocation {
+  readonly severity: 'error';
+  readonly code: WarningCode;
+  readonly strict: true;
+}
+
+/** One located problem: `file#pointer: message. hint. [CODE]`; warnings carry WARN_ codes, errors ERR_ codes. */
+export type Issue = ErrorIssue | WarningIssue | StrictWarningIssue;
+
+/**
+ * What every stage (load, normalize, model) returns: its value and every issue it found. The value is absent when
+ * the stage could produce nothing; when the issues hold an error it may be partial, good only for the next stage to
+ * find its own problems in the same run (nothing may be emitted from it).
+ */
+export interface StageResult<T> {
+  readonly value?: T;
+  /** Every problem the stage found, errors and warnings, in the order found. */
+  readonly issues: readonly Issue[];
+}
+
+/** True when `issues` hold an error (generation must stop). */
+export function hasErrors(issues: readonly Issue[]): boolean {
+  return issues.some((issue) => issue.severity === 'error');
+}
+
+/** The warning as an error (`--strict`), keeping its WARN_ code. */
+export function strictWarning(warning: WarningIssue): StrictWarningIssue {
+  return { ...warning, severity: 'error', strict: true };
+}
+
 /** Formats an issue the way every portcullis message looks. */
 export function formatIssue(issue: Issue): string {
   const prefix = issue.severity === 'warning' ? 'warning: ' : '';
   const message = issue.message.replace(/[.\s]+$/, '');
   const hint = issue.hint ? ` ${issue.hint.replace(/\s+$/, '')}` : '';
   return `${prefix}${issue.file}${issue.pointer}: ${message}.${hint} [${issue.code}]`;
-}
-
-/** Escapes one JSON pointer segment (RFC 6901). */
-export function escapePointerSegment(segment: string | number): string {
-  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
-}
-
-/** Joins a base pointer (`#` or `#/a`) with more segments. */
-export function pointerJoin(base: string, ...segments: (string | number)[]): string {
-  return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, base);
 }
 
 /** The spec cannot be turned into a server; carries every issue found. */
@@ -95,12 +129,46 @@ export class ConfigError extends Error {
   }
 }
 
-/** Collects issues during a stage, then fails once with all errors. */
+/** Generator-owned files edited by hand (or files of others in the way): nothing was written. */
+export class WriteConflictError extends Error {
+  constructor(readonly files: readonly string[]) {
+    super(`${files.length} generated file${files.length === 1 ? ' was' : 's were'} edited by hand: ${files.join(', ')}`);
+    this.name = 'WriteConflictError';
+  }
+}
+
+/** The API an output folder holds (write/api-identity.ts's ApiIdentity): errors.ts depends on no stage. */
+interface OutputApi {
+  readonly title: string;
+  readonly specFile: string;
+}
+
+/** The output folder holds the server of another API; nothing was written. */
+export class ForeignOutputError extends Error {
+  constructor(
+    readonly outDir: string,
+    readonly existing: OutputApi,
+    readonly current: OutputApi,
+  ) {
+    super(
+      `${outDir} holds the server of ${quoted(existing.title)} (spec ${quoted(existing.specFile)}); this spec is ${quoted(current.title)}` +
+        ` (spec ${quoted(current.specFile)}). Use another --out, or --force to replace it.`,
+    );
+    this.name = 'ForeignOutputError';
+  }
+}
+
+/** A JSON string literal with C1 controls escaped too: the manifest read from disk may hold anything. */
+function quoted(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** Collects the issues of one stage, located in one file, for its StageResult. */
 export class IssueCollector {
   readonly issues: Issue[] = [];
   constructor(readonly file: string) {}
 
-  error(code: IssueCode, pointer: string, message: string, hint: string): void {
+  error(code: ErrorCode, pointer: string, message: string, hint: string): void {
     this.issues.push({ code, severity: 'error', file: this.file, pointer, message, hint });
   }
 
@@ -108,16 +176,12 @@ export class IssueCollector {
     this.issues.push({ code, severity: 'warning', file: this.file, pointer, message, hint });
   }
 
-  get errors(): Issue[] {
-    return this.issues.filter((i) => i.severity === 'error');
+  /** True when an error was collected. */
+  get hasErrors(): boolean {
+    return hasErrors(this.issues);
   }
 
-  get warnings(): Issue[] {
-    return this.issues.filter((i) => i.severity === 'warning');
-  }
-
-  /** Throws a SpecError when any error was collected. */
-  throwIfErrors(): void {
-    if (this.errors.length > 0) throw new SpecError(this.issues);
+  get warnings(): WarningIssue[] {
+    return this.issues.filter((i): i is WarningIssue => i.severity === 'warning');
   }
 }

@@ -4,17 +4,17 @@ import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
 import { canonicalDigest } from './emit/canonical-digest.js';
 import { buildManifest, manifestFile, type Manifest } from './emit/manifest.js';
-import { formatIssue, IssueCollector, SpecError, type Issue } from './errors.js';
+import { ForeignOutputError, formatIssue, hasErrors, SpecError, strictWarning, WriteConflictError, type Issue, type StageResult, type WarningIssue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
-import { warnManyTools } from './model/tool-count.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
+import { byText } from './shared/compare.js';
 import { VERSION } from './version.js';
-import { apiIdentity, foreignApi, ForeignOutputError, type ApiIdentity } from './write/api-identity.js';
+import { apiIdentity, foreignApi, type ApiIdentity } from './write/api-identity.js';
 import { checkUserPolicies } from './write/check-policies.js';
 import { checkHooks, staleHookChanges, type StaleHook } from './write/stale-hooks.js';
-import { applyPlan, planWrite, WriteConflictError, type WritePlan, type WriteResult } from './write/write-files.js';
+import { applyPlan, planWrite, type WritePlan, type WriteResult } from './write/write-files.js';
 
 export interface GenerateOptions {
   readonly spec: string;
@@ -35,70 +35,66 @@ export interface GenerateResult {
   readonly files: readonly EmittedFile[];
   readonly manifest: Manifest & { readonly api: ApiIdentity };
   /** Warnings found on the way (errors throw a SpecError). */
-  readonly warnings: readonly Issue[];
+  readonly warnings: readonly WarningIssue[];
 }
 
 /** Runs every pure stage and returns the files to write; throws SpecError with every problem found. */
 export async function generateFiles(options: GenerateOptions): Promise<GenerateResult> {
   const progress = options.progress ?? (() => {});
-  const timed = async <T>(stage: string, run: () => T | Promise<T>, summary: (value: T) => string): Promise<T> => {
+  const issues: Issue[] = [];
+  /** Runs a stage, reports its summary (none when it produced nothing), and adds its issues to the run's. */
+  const stage = async <T>(name: string, run: () => StageResult<T> | Promise<StageResult<T>>, summary: (value: T) => string): Promise<T | undefined> => {
     const start = performance.now();
-    const value = await run();
-    progress(stage, summary(value), performance.now() - start);
-    return value;
+    const result = await run();
+    if (result.value !== undefined) progress(name, summary(result.value), performance.now() - start);
+    issues.push(...result.issues);
+    return result.value;
   };
 
-  const loaded = await timed('load', () => loadSpec(options.spec, { allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.maxSpecBytes ? { maxSpecBytes: options.maxSpecBytes } : {}) }), (l) => `OpenAPI ${l.specVersion}`);
-  const issues = new IssueCollector(loaded.file);
-  issues.issues.push(...(loaded.warnings ?? []));
-  const spec = await timed(
-    'normalize',
-    () => {
-      const normalized = normalizeSpec(loaded);
-      issues.issues.push(...normalized.issues);
-      return normalized.spec;
-    },
-    (s) => `${s.operations.length} operations`,
-  );
+  const loadOptions = { allowRemoteRefs: options.allowRemoteRefs ?? false, ...(options.maxSpecBytes ? { maxSpecBytes: options.maxSpecBytes } : {}) };
+  const loaded = await stage('load', () => loadSpec(options.spec, loadOptions), (l) => `OpenAPI ${l.specVersion}`);
+  if (!loaded) throw new SpecError(issues);
+  const spec = await stage('normalize', () => normalizeSpec(loaded), (s) => `${s.operations.length} operations`);
+  if (!spec) throw new SpecError(uniqueIssues(issues));
   // Every problem in one run: the model stage still runs on what normalize could read (it skips the rest), so its
   // problems are reported together with normalize's rather than one stage per run.
-  const normalizeFailed = issues.errors.length > 0;
-  const model = await timed(
+  const normalizeFailed = hasErrors(issues);
+  const model = await stage(
     'model',
     () => {
       try {
-        const built = buildModel(spec, options.config, issues, { ...(options.name ? { name: options.name } : {}) });
-        warnManyTools(built.tools.length, options.config, issues);
-        return built;
+        return buildModel(spec, options.config, { specFile: loaded.file, ...(options.name ? { name: options.name } : {}) });
       } catch (error) {
         // A model stage tripping over what normalize already refused must not hide those located problems.
-        if (normalizeFailed && !(error instanceof SpecError)) throw new SpecError(uniqueIssues(issues.issues));
+        if (normalizeFailed) throw new SpecError(uniqueIssues(issues));
         throw error;
       }
     },
     (m) => `${m.tools.length} tools, ${m.scopes.length} scopes, ${Object.keys(m.definitions).length} schemas`,
   );
-  if (issues.errors.length > 0) throw new SpecError(uniqueIssues(issues.issues));
-  const { files, manifest } = await timed(
-    'emit',
-    () => {
-      const emitted = emitServer(model, {
-        ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}),
-        ...(options.config.toolMode ? { toolMode: options.config.toolMode } : {}),
-      });
-      const manifest: Manifest & { readonly api: ApiIdentity } = {
-        ...buildManifest(model, emitted, {
-          generator: `portcullis ${VERSION}`,
-          specDigest: canonicalDigest(loaded.document),
-          configDigest: canonicalDigest(options.config),
-        }),
-        api: apiIdentity(model.title, options.spec),
-      };
-      return { files: [...emitted, manifestFile(manifest)].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)), manifest };
-    },
-    (f) => `${f.files.length} files`,
-  );
-  return { model, files, manifest, warnings: uniqueIssues(issues.warnings) };
+  if (!model || hasErrors(issues)) throw new SpecError(uniqueIssues(issues));
+  const start = performance.now();
+  const { files, manifest } = emitProject(model, loaded.document, options);
+  progress('emit', `${files.length} files`, performance.now() - start);
+  const warnings = uniqueIssues(issues).filter((issue): issue is WarningIssue => issue.severity === 'warning');
+  return { model, files, manifest, warnings };
+}
+
+/** The files of the project of `model` (its manifest included, in path order) and the manifest. */
+function emitProject(model: ServerModel, document: unknown, options: GenerateOptions): Pick<GenerateResult, 'files' | 'manifest'> {
+  const emitted = emitServer(model, {
+    ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}),
+    ...(options.config.toolMode ? { toolMode: options.config.toolMode } : {}),
+  });
+  const manifest: Manifest & { readonly api: ApiIdentity } = {
+    ...buildManifest(model, emitted, {
+      generator: `portcullis ${VERSION}`,
+      specDigest: canonicalDigest(document),
+      configDigest: canonicalDigest(options.config),
+    }),
+    api: apiIdentity(model.title, options.spec),
+  };
+  return { files: [...emitted, manifestFile(manifest)].sort(byText((file) => file.path)), manifest };
 }
 
 /** Issues in the order the stages found them (load, normalize, model), each reported once. */
@@ -137,7 +133,7 @@ export async function planGeneration(options: GenerateOptions & { readonly outDi
   const hooks = existing ? { stale: [], warnings: [] } : await checkHooks(options.outDir, generated.manifest.model.tools, plan.previous?.model.tools);
   const result = { ...generated, warnings: [...generated.warnings, ...hooks.warnings] };
   if (options.strict && result.warnings.length > 0) {
-    throw new SpecError(result.warnings.map((warning) => ({ ...warning, severity: 'error' as const })));
+    throw new SpecError(result.warnings.map(strictWarning));
   }
   return {
     ...result,

@@ -1,6 +1,7 @@
 /** Command-line flags → generator options: pure, so it can be tested without a process. */
 import { isAbsolute } from 'node:path';
 import { DEFAULT_MAX_SPEC_MIB, MAX_JSON_CHARS, mibToBytes } from '../load/limits.js';
+import { isPackageName } from '../shared/package-name.js';
 
 /** The largest --max-spec-size: a document bigger than its JSON limit (limits.ts) could not be processed anyway. */
 const MAX_SPEC_SIZE_MIB = MAX_JSON_CHARS / (1024 * 1024);
@@ -44,7 +45,7 @@ export interface GenerateCommand {
 /** Validates flags; returns the command or a usage message. */
 export function toGenerateCommand(spec: string, flags: GenerateFlags): GenerateCommand | { readonly usage: string } {
   if (!flags.out) return { usage: 'missing --out <dir>: the folder to write the server into, e.g. --out generated/petstore' };
-  if (flags.name !== undefined && !/^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/.test(flags.name)) {
+  if (flags.name !== undefined && !isPackageName(flags.name)) {
     return { usage: `--name ${JSON.stringify(flags.name)} is not a valid npm package name, e.g. --name petstore-mcp` };
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^https?:\/\//i.test(spec) && !isAbsolute(spec)) {

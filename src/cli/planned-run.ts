@@ -5,11 +5,9 @@
  */
 import { loadConfig } from '../config/load-config.js';
 import { EMPTY_CONFIG } from '../config/types.js';
-import { ConfigError, formatIssue, SpecError } from '../errors.js';
+import { ConfigError, ForeignOutputError, formatIssue, SpecError, WriteConflictError } from '../errors.js';
 import { planGeneration, type GenerateOptions, type PlannedGeneration } from '../generate.js';
-import { ForeignOutputError } from '../write/api-identity.js';
 import { conflictAdvice } from '../write/conflict-advice.js';
-import { WriteConflictError } from '../write/write-files.js';
 import type { Io } from './io.js';
 import type { GenerateCommand } from './options.js';
 import { reported, warningLines } from './output.js';

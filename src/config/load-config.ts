@@ -1,8 +1,12 @@
 /** Reads and validates the portcullis config file, reporting every problem with its JSON pointer. */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { ConfigError, type Issue, pointerJoin } from '../errors.js';
+import { ConfigError, type ErrorCode, type ErrorIssue, type Issue } from '../errors.js';
 import { claimPathIssue, roleNameIssue, scopeNameIssue } from '../normalize/names.js';
+import { isRecord } from '../shared/guards.js';
+import { HTTP_METHODS, isHttpMethod } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { isPackageName } from '../shared/package-name.js';
 import type { OperationSelector, PortcullisConfig, ToolModeConfig } from './types.js';
 import { checkUpstream } from './upstream.js';
 
@@ -14,15 +18,12 @@ export function configFileOf(config: PortcullisConfig): string | undefined {
   return CONFIG_FILES.get(config);
 }
 
-const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'OPTIONS', 'HEAD', 'PATCH', 'TRACE'];
 const SELECTOR_KEYS = ['tags', 'operations', 'paths', 'methods'];
 const TOP_KEYS = ['name', 'include', 'exclude', 'roles', 'scopes', 'unprotected', 'public', 'upstream', 'bind', 'policies', 'confirm', 'toolMode'];
 const SCOPES_KEYS = ['rename', 'implies', 'require'];
 const RULE_KEYS = ['scopes', 'override', 'all', ...SELECTOR_KEYS];
 const UNPROTECTED_MODES = ['expose', 'exclude', 'error'];
 const TOOL_MODES: readonly ToolModeConfig[] = ['direct', 'discovery', 'auto'];
-/** npm package names: lower case, URL-safe, optionally scoped. */
-const PACKAGE_NAME = /^(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*$/;
 
 /** Loads `file` (YAML or JSON); throws ConfigError with every located problem. */
 export async function loadConfig(file: string): Promise<PortcullisConfig> {
@@ -58,7 +59,7 @@ export function parseConfig(value: unknown, file: string): PortcullisConfig {
   for (const key of Object.keys(value)) {
     if (!TOP_KEYS.includes(key)) fail(pointerJoin('#', key), `unknown key "${key}"`, `Allowed keys: ${TOP_KEYS.join(', ')}.`);
   }
-  if (value.name !== undefined && (typeof value.name !== 'string' || !PACKAGE_NAME.test(value.name))) {
+  if (value.name !== undefined && (typeof value.name !== 'string' || !isPackageName(value.name))) {
     fail('#/name', 'must be a valid npm package name', 'Use lower case letters, digits, "-" and "."; for example name: petstore-mcp.');
   }
   if (value.unprotected !== undefined && !UNPROTECTED_MODES.includes(value.unprotected as string)) {
@@ -107,7 +108,7 @@ function checkSelector(selector: unknown, pointer: string, fail: Fail): asserts 
       fail(at, 'must be a list of strings', `For example ${key}: [${key === 'methods' ? 'GET' : '...'}].`);
     } else if (key === 'methods') {
       list.forEach((m, i) => {
-        if (!METHODS.includes(m)) fail(pointerJoin(at, i), `unknown HTTP method "${m}"`, `Use one of ${METHODS.join(', ')}.`);
+        if (!isHttpMethod(m)) fail(pointerJoin(at, i), `unknown HTTP method "${m}"`, `Use one of ${HTTP_METHODS.join(', ')}.`);
       });
     } else if (key === 'paths') {
       list.forEach((p, i) => {
@@ -299,12 +300,8 @@ function checkScopeNames(scopes: readonly string[], pointer: string, fail: Fail)
   }
 }
 
-function issue(file: string, pointer: string, message: string, hint: string, code: Issue['code'] = 'ERR_CONFIG_INVALID'): Issue {
+function issue(file: string, pointer: string, message: string, hint: string, code: ErrorCode = 'ERR_CONFIG_INVALID'): ErrorIssue {
   return { code, severity: 'error', file, pointer, message, hint };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isStringList(value: unknown): value is string[] {

@@ -1,6 +1,5 @@
 /** The portcullis config file (`--config`): which operations become tools, and who may call them. */
-
-export type MethodName = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE';
+import type { HttpMethod } from '../shared/http-method.js';
 
 /** Picks operations: an operation matches when any listed tag, operationId, path pattern or method matches. */
 export interface OperationSelector {
@@ -8,7 +7,7 @@ export interface OperationSelector {
   readonly operations?: readonly string[];
   /** Path templates as written in the spec; `*` matches one segment, `**` any number of segments. */
   readonly paths?: readonly string[];
-  readonly methods?: readonly MethodName[];
+  readonly methods?: readonly HttpMethod[];
 }
 
 /** `x-mcp-scopes` shape: `[a, b]` all of them; `[[a], [b, c]]` any one of the lists. */

@@ -5,9 +5,10 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  */
-import { pointerJoin } from '../errors.js';
 import { componentKeyProblem, describeCharacter, scopeNameIssue, sentNameProblem } from '../normalize/names.js';
 import { FIXED_HEADER_FORBIDDEN } from '../../templates/runtime/definition.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 
 type Fail = (pointer: string, message: string, hint: string) => void;
 
@@ -194,8 +195,4 @@ function isHttpUrl(text: string): boolean {
   } catch {
     return false;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

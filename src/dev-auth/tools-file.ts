@@ -1,5 +1,6 @@
 /** The scopes and roles of a generated server, read from its tools.json (the runtime's data contract, definition.ts). */
 import { readFile } from 'node:fs/promises';
+import { isRecord } from '../shared/guards.js';
 import type { KnownGrants } from './options.js';
 
 /** Reads `scopes`, the keys of `impliedScopes` (broader scopes such as `tickets:admin`) and `roles` of a tools.json. */
@@ -21,10 +22,10 @@ export async function readToolsFile(path: string): Promise<KnownGrants | { reado
 
 /** The grants of a parsed tools.json, or undefined when it does not have the expected shape. */
 export function toKnownGrants(definition: unknown): KnownGrants | undefined {
-  if (typeof definition !== 'object' || definition === null) return undefined;
-  const { scopes, roles, impliedScopes } = definition as Record<string, unknown>;
+  if (!isRecord(definition)) return undefined;
+  const { scopes, roles, impliedScopes } = definition;
   if (!isStringList(scopes) || !isStringList(roles)) return undefined;
-  const broader = typeof impliedScopes === 'object' && impliedScopes !== null && !Array.isArray(impliedScopes) ? Object.keys(impliedScopes) : [];
+  const broader = isRecord(impliedScopes) ? Object.keys(impliedScopes) : [];
   return { scopes: [...new Set([...scopes, ...broader])], roles: [...new Set(roles)] };
 }
 

@@ -7,6 +7,7 @@
  * is made (sorting each object's keys into a new object cost ≈0.15 s and much garbage on GitHub's spec).
  */
 import { createHash, type Hash } from 'node:crypto';
+import { compareText } from '../shared/compare.js';
 
 /** Characters gathered before they are handed to the hash: large enough that `update` calls are few. */
 const CHUNK = 1 << 16;
@@ -47,7 +48,7 @@ function writeCanonical(value: unknown, writer: Writer): void {
   if (typeof value === 'object' && value !== null) {
     const record = value as Record<string, unknown>;
     const keys = Object.keys(record);
-    if (!isSorted(keys)) keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (!isSorted(keys)) keys.sort(compareText);
     write(writer, '{');
     let first = true;
     for (const key of keys) {

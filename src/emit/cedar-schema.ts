@@ -9,6 +9,8 @@
  * `context.args` and listed in a comment: numbers that may be fractional, nulls, unions (`oneOf`/`anyOf`, type lists),
  * free-form objects and recursive types.
  */
+import { byText } from '../shared/compare.js';
+import { isRecord } from '../shared/guards.js';
 import type { JsonSchema, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 
 /** The generator-owned schema file and base policy, relative to the output folder. */
@@ -48,7 +50,7 @@ export function cedarSchemaText(definition: ServerDefinition, claims: readonly s
     '};',
     'entity Tool;',
   ];
-  for (const tool of [...definition.tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const tool of [...definition.tools].sort(byText((tool) => tool.name))) {
     const leftOut: string[] = [];
     const args = argumentsType(tool, definition.definitions, leftOut);
     lines.push('');
@@ -102,7 +104,7 @@ function typeOf(schema: unknown, definitions: Readonly<Record<string, JsonSchema
 
 /** A Cedar record of the properties Cedar can type; the others are listed in `leftOut`. A free-form object has none. */
 function recordType(node: JsonSchema, definitions: Readonly<Record<string, JsonSchema>>, at: string, expanding: ReadonlySet<string>, depth: number, leftOut: string[]): Typed {
-  const properties = typeof node.properties === 'object' && node.properties !== null ? (node.properties as Record<string, unknown>) : {};
+  const properties = isRecord(node.properties) ? node.properties : {};
   const names = Object.keys(properties).sort();
   if (names.length === 0 && at !== '') return { leftOut: 'free-form object' };
   const required = new Set(Array.isArray(node.required) ? (node.required as unknown[]).filter((name): name is string => typeof name === 'string') : []);

@@ -20,6 +20,7 @@ import { compileTemplate } from './handlebars.js';
 import { buildSearchIndex, searchExtras, searchIndexText } from './search-index.js';
 import { TOOL_NAMES_PATH, toolNamesSource } from './tool-names.js';
 import { EMITTED_DEPENDENCIES, EMITTED_DEV_DEPENDENCIES } from './versions.js';
+import { byText } from '../shared/compare.js';
 
 export interface EmittedFile {
   /** Path relative to the output folder, with `/` separators. */
@@ -132,7 +133,7 @@ export function emitServer(model: ServerModel, options: EmitOptions = {}): Emitt
     const rendered = renderTemplate(template, context);
     files.push({ path, contents: path.endsWith('.ts') ? checkTypeScript(path, rendered, { format: false }) : rendered, owner: 'user' });
   }
-  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return files.sort(byText((file) => file.path));
 }
 
 /**
@@ -347,7 +348,7 @@ function toolModeContext(definition: ServerDefinition) {
 
 /** The commented example policy of policies/local.cedar: the first tool (by name) with a top-level string argument. */
 function policyExample(definition: ServerDefinition): { id: string; tool: string; argument: string } | undefined {
-  for (const tool of [...definition.tools].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const tool of [...definition.tools].sort(byText((tool) => tool.name))) {
     const properties = (tool.inputSchema.properties ?? {}) as Record<string, { type?: unknown }>;
     const argument = Object.keys(properties).sort().find((name) => properties[name]?.type === 'string');
     if (argument !== undefined) return { id: `${tool.name.replace(/[^A-Za-z0-9_.-]/g, '-')}-42`, tool: cedarString(tool.name), argument: cedarString(argument) };

@@ -6,8 +6,10 @@
  */
 import path from 'node:path';
 import type SwaggerParser from '@apidevtools/swagger-parser';
-import { pointerJoin, type Issue, type IssueCode, type IssueCollector } from '../errors.js';
-import { formatPointer, isRecord, locatePointer, parsePointer, refOf, resolvePointer } from '../normalize/pointer.js';
+import type { ErrorCode, Issue, IssueCollector } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { formatPointer, locatePointer, parsePointer, pointerJoin, resolvePointer } from '../shared/json-pointer.js';
+import { refOf } from '../shared/reference.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { isRemoteLocation, type SourceText } from './read-source.js';
@@ -275,7 +277,7 @@ function refIssue(
   const inRoot = refOf(resolvePointer(document, at)) !== undefined || !e.source || e.source === source.location;
   const where = inRoot ? { file, pointer: at } : { file: displayName(e.source!, source, file), pointer: at };
   const ref = refOf(resolvePointer(inRoot ? document : documents[e.source!], at)) ?? e.targetRef ?? '';
-  const issue = (code: IssueCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
+  const issue = (code: ErrorCode, message: string, hint: string): Issue => ({ code, severity: 'error', ...where, message, hint });
   const detail = e.message.split('\n')[0]!.replace(/^Error parsing [^:]+: /, '');
   const target = refTarget(ref, e.source ?? source.location);
   // Refused by our resolvers (ref-resolvers.ts): they say why.

@@ -3,7 +3,8 @@
  * parsing), and the nesting depth, number of values and text of every parsed document (before any recursive
  * stage walks it). Each refusal is a located issue naming the limit.
  */
-import { pointerJoin, type Issue } from '../errors.js';
+import type { ErrorCode, ErrorIssue } from '../errors.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 
 /**
  * Default of `--max-spec-size`, in MiB. GitHub's description is 13 MB of JSON and Microsoft Graph's full one
@@ -71,9 +72,9 @@ export function sizeHint(): string {
  * the call stack is what deep input would exhaust), stopping as soon as a size limit is passed, so an alias bomb
  * costs at most MAX_VALUES steps. Returns the issues, located in `file`.
  */
-export function checkDocumentLimits(document: unknown, file: string): Issue[] {
-  const issues: Issue[] = [];
-  const issue = (code: Issue['code'], pointer: string, message: string, hint: string): Issue => ({ code, severity: 'error', file, pointer, message, hint });
+export function checkDocumentLimits(document: unknown, file: string): ErrorIssue[] {
+  const issues: ErrorIssue[] = [];
+  const issue = (code: ErrorCode, pointer: string, message: string, hint: string): ErrorIssue => ({ code, severity: 'error', file, pointer, message, hint });
   // Pointers are built only for the places reported: a parent link per entry, not a string per value.
   const stack: Entry[] = [{ value: document, key: undefined, parent: undefined, depth: 0 }];
   let values = 0;

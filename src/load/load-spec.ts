@@ -1,15 +1,14 @@
 /**
  * Stage `load`: read a spec (local YAML/JSON or http(s) URL), parse it, bundle its `$ref`s and validate it.
- * The only stage besides `write` that touches disk or network. Fails once, with every issue found, as a SpecError.
+ * The only stage besides `write` that touches disk or network. Returns the spec with every issue found.
  */
-import { IssueCollector, SpecError, type Issue } from '../errors.js';
-import { isRecord } from '../normalize/pointer.js';
-import type { SpecVersion } from '../normalize/types.js';
+import { IssueCollector, type StageResult } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
 import { bundleSpec } from './bundle-spec.js';
 import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { readSource } from './read-source.js';
-import { checkDocumentShape, detectSpecVersion } from './spec-version.js';
+import { checkDocumentShape, detectSpecVersion, type SpecVersion } from './spec-version.js';
 import { validateSpec } from './validate-spec.js';
 
 export interface LoadOptions {
@@ -26,20 +25,24 @@ export interface LoadedSpec {
   /** The bundled document: every `$ref` in it is internal (`#/...`). */
   readonly document: Record<string, unknown>;
   readonly specVersion: SpecVersion;
-  /** Problems found that do not stop generation (violations no tool is affected by), in document order. */
-  readonly warnings?: readonly Issue[];
 }
 
 /**
- * Loads, bundles and validates the spec at `location` (a path or an http(s) URL); throws SpecError on problems.
+ * Loads, bundles and validates the spec at `location` (a path or an http(s) URL). Every problem is an issue of the
+ * result, the unreadable file included; the value is absent when there is an error. Steps stop at the first one
+ * that finds errors (a document that does not parse cannot be bundled), each reporting all it finds. Warnings are
+ * violations no tool is affected by, in document order.
  * @see https://spec.openapis.org/oas/v3.1.0#openapi-document
  */
-export async function loadSpec(location: string, options: LoadOptions): Promise<LoadedSpec> {
+export async function loadSpec(location: string, options: LoadOptions): Promise<StageResult<LoadedSpec>> {
   const file = location;
   const issues = new IssueCollector(file);
+  const failed = (): StageResult<LoadedSpec> => ({ issues: issues.issues });
 
   const maxBytes = options.maxSpecBytes ?? mibToBytes(DEFAULT_MAX_SPEC_MIB);
-  const source = await readSource(location, file, maxBytes);
+  const read = await readSource(location, file, maxBytes);
+  const source = read.value;
+  if (!source) return { issues: read.issues };
   const parsed = parseSource(source.text);
   if (!parsed.ok) {
     for (const problem of parsed.problems) {
@@ -50,27 +53,27 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
         issues.error('ERR_SPEC_PARSE', '#', `syntax error at ${formatSyntaxProblem(problem)}`, 'Fix the YAML/JSON syntax there.');
       }
     }
-    throw new SpecError(issues.issues);
+    return failed();
   }
   // Before any step that walks the document recursively or serialises it whole.
   issues.issues.push(...checkDocumentLimits(parsed.value, file));
-  issues.throwIfErrors();
+  if (issues.hasErrors) return failed();
   if (!isRecord(parsed.value)) {
     const found = parsed.value === null || parsed.value === undefined ? 'nothing' : Array.isArray(parsed.value) ? 'a list' : 'a single value';
     issues.error('ERR_SPEC_PARSE', '#', `the file holds ${found}, not an OpenAPI document`, 'An OpenAPI document is a YAML or JSON object with "openapi" (or "swagger"), "info" and "paths".');
-    throw new SpecError(issues.issues);
+    return failed();
   }
 
   const specVersion = detectSpecVersion(parsed.value, issues);
-  if (!specVersion) throw new SpecError(issues.issues);
+  if (!specVersion) return failed();
   checkDocumentShape(parsed.value, specVersion, issues);
-  issues.throwIfErrors();
+  if (issues.hasErrors) return failed();
 
   const document = await bundleSpec(parsed.value, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
-  issues.throwIfErrors();
+  if (issues.hasErrors) return failed();
 
   await validateSpec(document, source.location, specVersion, issues);
-  issues.throwIfErrors();
+  if (issues.hasErrors) return failed();
 
-  return { file, document, specVersion, warnings: issues.warnings };
+  return { value: { file, document, specVersion }, issues: issues.issues };
 }

@@ -12,8 +12,8 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { SpecVersion } from '../normalize/types.js';
 import type { AjvError } from './schema-issues.js';
+import type { SpecVersion } from './spec-version.js';
 
 /** A compiled validator: true when valid, else its errors in `errors`. */
 export interface SchemaValidator {

@@ -6,7 +6,7 @@
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SpecError, type Issue } from '../errors.js';
+import type { ErrorIssue, StageResult } from '../errors.js';
 import { formatLimit, formatSize, sizeHint } from './limits.js';
 
 /** How long a remote spec may take to arrive. */
@@ -26,16 +26,28 @@ export function isRemoteLocation(location: string): boolean {
 }
 
 /**
- * Reads a spec from a local path (or `file:` URL) or an http(s) URL, at most `maxBytes`; failures throw a
- * SpecError (ERR_SPEC_READ, or ERR_SPEC_TOO_LARGE naming the size and the limit).
+ * Reads a spec from a local path (or `file:` URL) or an http(s) URL, at most `maxBytes`; a failure is one issue
+ * (ERR_SPEC_READ, or ERR_SPEC_TOO_LARGE naming the size and the limit) and no value.
  */
-export async function readSource(location: string, file: string, maxBytes: number): Promise<SourceText> {
-  return isRemoteLocation(location) ? fetchText(location, file, maxBytes) : readLocal(location, file, maxBytes);
+export async function readSource(location: string, file: string, maxBytes: number): Promise<StageResult<SourceText>> {
+  try {
+    return { value: await (isRemoteLocation(location) ? fetchText(location, file, maxBytes) : readLocal(location, file, maxBytes)), issues: [] };
+  } catch (error) {
+    if (error instanceof ReadFailure) return { issues: [error.issue] };
+    throw error;
+  }
 }
 
-function readError(file: string, message: string, hint: string): SpecError {
-  const issue: Issue = { code: 'ERR_SPEC_READ', severity: 'error', file, pointer: '#', message, hint };
-  return new SpecError([issue]);
+/** Why the spec could not be read, as the issue to report; thrown by the readers below, caught by readSource. */
+class ReadFailure extends Error {
+  constructor(readonly issue: ErrorIssue) {
+    super(issue.message);
+    this.name = 'ReadFailure';
+  }
+}
+
+function readError(file: string, message: string, hint: string): ReadFailure {
+  return new ReadFailure({ code: 'ERR_SPEC_READ', severity: 'error', file, pointer: '#', message, hint });
 }
 
 /** Thrown by the bounded reads when the limit is passed; `bytes` is the size when `known`, else how much arrived. */
@@ -50,9 +62,8 @@ export class TooLargeError extends Error {
   }
 }
 
-function tooLarge(file: string, error: TooLargeError): SpecError {
-  const issue: Issue = { code: 'ERR_SPEC_TOO_LARGE', severity: 'error', file, pointer: '#', message: `the spec ${error.message}`, hint: sizeHint() };
-  return new SpecError([issue]);
+function tooLarge(file: string, error: TooLargeError): ReadFailure {
+  return new ReadFailure({ code: 'ERR_SPEC_TOO_LARGE', severity: 'error', file, pointer: '#', message: `the spec ${error.message}`, hint: sizeHint() });
 }
 
 /**

@@ -6,14 +6,14 @@
  */
 import { realpath } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { IssueCode } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import { sizeHint } from './limits.js';
 import { readLocalBytes, readResponseBytes, REMOTE_TIMEOUT_MS, TooLargeError } from './read-source.js';
 import { isLocalTarget, localPathOf, localRefHint, refusalOf, UNCHECKABLE, type RefScope } from './ref-scope.js';
 
 /** An issue a resolver or parser attaches to the error it throws; `message` follows `$ref "<ref>" `. */
 export interface RefProblem {
-  readonly code: IssueCode;
+  readonly code: ErrorCode;
   readonly message: string;
   readonly hint: string;
 }

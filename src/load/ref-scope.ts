@@ -8,8 +8,9 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { pointerJoin, type Issue } from '../errors.js';
-import { refOf } from '../normalize/pointer.js';
+import type { Issue } from '../errors.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { refOf } from '../shared/reference.js';
 import { isRemoteLocation } from './read-source.js';
 
 /** Where local `$ref`s may point. */

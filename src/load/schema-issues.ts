@@ -11,8 +11,10 @@
  * @see https://ajv.js.org/api.html#validation-errors
  */
 import type { Issue } from '../errors.js';
-import type { SpecVersion } from '../normalize/types.js';
-import { formatPointer, isRecord, locatePointer, parsePointer, refOf } from '../normalize/pointer.js';
+import { isRecord } from '../shared/guards.js';
+import { formatPointer, locatePointer, parsePointer } from '../shared/json-pointer.js';
+import { refOf } from '../shared/reference.js';
+import type { SpecVersion } from './spec-version.js';
 
 /** The fields of an Ajv error that are used here. */
 export interface AjvError {

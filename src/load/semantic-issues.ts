@@ -4,10 +4,14 @@
  * path unescaped and parameters by name; this turns them into JSON pointers in the document.
  * @see https://github.com/APIDevTools/swagger-parser/blob/main/lib/validators/spec.js
  */
-import { pointerJoin, type Issue, type IssueCode } from '../errors.js';
-import { followRef, isRecord } from '../normalize/pointer.js';
+import type { ErrorCode, ErrorIssue } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { SWAGGER2_OPERATION_KEYS } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { followRef } from '../shared/reference.js';
 
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
+/** These violations are Swagger 2.0's, whose Path Item has no `trace`. */
+const METHODS = SWAGGER2_OPERATION_KEYS;
 
 /** Where an operation is: its pointer and its path item. */
 interface OperationPlace {
@@ -75,9 +79,9 @@ function idToPointer(document: Record<string, unknown>, id: string): string {
 }
 
 /** A rule, the message it matches, and the issue it makes. */
-type Rule = readonly [RegExp, (match: RegExpExecArray, document: Record<string, unknown>) => Omit<Issue, 'severity' | 'file'>];
+type Rule = readonly [RegExp, (match: RegExpExecArray, document: Record<string, unknown>) => Omit<ErrorIssue, 'severity' | 'file'>];
 
-const issue = (code: IssueCode, pointer: string, message: string, hint: string) => ({ code, pointer, message, hint });
+const issue = (code: ErrorCode, pointer: string, message: string, hint: string) => ({ code, pointer, message, hint });
 
 const RULES: readonly Rule[] = [
   [
@@ -193,7 +197,7 @@ const RULES: readonly Rule[] = [
  * Turns a swagger-parser rule violation message into a located issue (`#` when its place cannot be found).
  * @see https://swagger.io/specification/v2/
  */
-export function semanticErrorToIssue(message: string, document: Record<string, unknown>, file: string): Issue {
+export function semanticErrorToIssue(message: string, document: Record<string, unknown>, file: string): ErrorIssue {
   const text = message.replace(/^(SyntaxError: )?Validation failed\. /, '').trim();
   for (const [pattern, build] of RULES) {
     const match = pattern.exec(text);

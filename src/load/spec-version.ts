@@ -5,7 +5,10 @@
  * @see https://swagger.io/specification/v2/#swagger-object
  */
 import type { IssueCollector } from '../errors.js';
-import type { SpecVersion } from '../normalize/types.js';
+import { isRecord } from '../shared/guards.js';
+
+/** The major.minor of the specification a document is written in: Swagger 2.0, OpenAPI 3.0 or 3.1. */
+export type SpecVersion = '2.0' | '3.0' | '3.1';
 
 /** The patch versions swagger-parser 12 can validate. */
 const SUPPORTED_3_0 = ['3.0.0', '3.0.1', '3.0.2', '3.0.3', '3.0.4'];
@@ -59,8 +62,8 @@ export function detectSpecVersion(document: Record<string, unknown>, issues: Iss
  */
 export function checkDocumentShape(document: Record<string, unknown>, version: SpecVersion, issues: IssueCollector): void {
   const info = document.info;
-  if (typeof info === 'object' && info !== null && typeof (info as { version?: unknown }).version === 'number') {
-    const value = (info as { version: number }).version;
+  if (isRecord(info) && typeof info.version === 'number') {
+    const value = info.version;
     issues.error(
       'ERR_SPEC_INVALID',
       '#/info/version',

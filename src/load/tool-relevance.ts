@@ -7,7 +7,8 @@
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  */
 import type { Issue } from '../errors.js';
-import { formatPointer, isRecord, parsePointer, valueAt } from '../normalize/pointer.js';
+import { isRecord } from '../shared/guards.js';
+import { formatPointer, parsePointer, valueAt } from '../shared/json-pointer.js';
 
 /** Fields whose keys are names chosen by the author: a property may well be called `example` or `responses`. */
 const NAME_MAPS: ReadonlySet<string> = new Set([

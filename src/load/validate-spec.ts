@@ -13,13 +13,15 @@
  * @see https://apitools.dev/swagger-parser/docs/swagger-parser.html#validateapi-options-callback
  */
 import { createRequire } from 'node:module';
-import { pointerJoin, type Issue, type IssueCollector } from '../errors.js';
-import { isRecord } from '../normalize/pointer.js';
-import type { SpecVersion } from '../normalize/types.js';
+import type { Issue, IssueCollector } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { OPERATION_KEYS, SWAGGER2_OPERATION_KEYS } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { MAX_DEPTH } from './limits.js';
 import { schemaValidator } from './openapi-schemas.js';
 import { schemaErrorsToIssues, type AjvError } from './schema-issues.js';
 import { semanticErrorToIssue } from './semantic-issues.js';
+import type { SpecVersion } from './spec-version.js';
 import { downgradeToolIrrelevant, toolFreePlaces } from './tool-relevance.js';
 
 /**
@@ -97,7 +99,7 @@ function withoutToolFreeParts(dereferenced: Record<string, unknown>, toolFree: (
   const paths: Record<string, unknown> = {};
   for (const [path, item] of Object.entries(isRecord(dereferenced.paths) ? dereferenced.paths : {})) {
     paths[path] = isRecord(item)
-      ? Object.fromEntries(Object.entries(item).map(([key, value]) => [key, METHODS_2.includes(key) && isRecord(value) ? { ...value, responses: {} } : value]))
+      ? Object.fromEntries(Object.entries(item).map(([key, value]) => [key, SWAGGER2_OPERATION_KEYS.includes(key) && isRecord(value) ? { ...value, responses: {} } : value]))
       : item;
   }
   const definitions = Object.fromEntries(
@@ -140,9 +142,6 @@ async function dereferencedCopy(
 
 /** The kinds of place that hold an object or a Reference Object to one, by their `components` key. */
 type Kind = 'schemas' | 'responses' | 'parameters' | 'examples' | 'requestBodies' | 'headers' | 'securitySchemes' | 'links' | 'callbacks' | 'pathItems';
-
-const METHODS_3 = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
-const METHODS_2 = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'];
 
 /**
  * Whether validating the bundled `document` in place finds what validating it dereferenced finds: every `$ref`
@@ -255,7 +254,7 @@ function openApi3Document(document: Record<string, unknown>, is31: boolean): boo
   const pathItem: (node: unknown) => boolean = (node) => {
     if (!isRecord(node)) return noRefs(node);
     if (hasRef(node)) return is31 && Object.keys(node).length === 1 && toComponent('pathItems', node.$ref);
-    return fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(METHODS_3.map((m) => [m, operation])) });
+    return fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(OPERATION_KEYS.map((m) => [m, operation])) });
   };
   const securityScheme = place('securitySchemes', (node) => noRefs(node));
   const components = (node: unknown): boolean =>
@@ -305,7 +304,7 @@ function swagger2Document(document: Record<string, unknown>): boolean {
     isRecord(node) ? fields(node, { parameters: (value) => items(value, parameter), responses: (value) => entries(value, response, true) }) : noRefs(node);
   const pathItem = (node: unknown): boolean =>
     isRecord(node) && !hasRef(node)
-      ? fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(METHODS_2.map((m) => [m, operation])) })
+      ? fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(SWAGGER2_OPERATION_KEYS.map((m) => [m, operation])) })
       : noRefs(node);
   return fields(document, {
     paths: (value) => entries(value, pathItem, true),

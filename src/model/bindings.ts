@@ -5,11 +5,14 @@
  * non-JSON bodies cannot be bound (a located error rather than a binding that silently does not happen).
  */
 import type { BindRule, PortcullisConfig } from '../config/types.js';
-import { pointerJoin, type IssueCollector } from '../errors.js';
+import type { IssueCollector } from '../errors.js';
 import { ownValue } from '../normalize/dictionary.js';
-import { followRef, isRecord } from '../normalize/pointer.js';
 import type { NormalizedMediaType, NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ArgumentBinding, JsonSchema } from '../../templates/runtime/definition.js';
+import { byText } from '../shared/compare.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { followRef } from '../shared/reference.js';
 import { chooseMediaType, encodingOf, type ToolArguments } from './input-schema.js';
 import type { SchemaConverter } from './json-schema.js';
 import { matchesAllCriteria } from './selection.js';
@@ -247,8 +250,5 @@ function scalarTypeOf(args: ToolArguments, name: string, context: BindingContext
   return types.length === 1 && SCALARS.includes(types[0] as string) ? { type: types[0] as ArgumentBinding['type'] } : {};
 }
 
-function compareBindings(a: ArgumentBinding, b: ArgumentBinding): number {
-  const left = `${a.argument}\u0000${a.property ?? ''}`;
-  const right = `${b.argument}\u0000${b.property ?? ''}`;
-  return left < right ? -1 : left > right ? 1 : 0;
-}
+/** Bindings by argument, then property (NUL sorts before any character of a name). */
+const compareBindings = byText((binding: ArgumentBinding) => `${binding.argument}\u0000${binding.property ?? ''}`);

@@ -1,12 +1,14 @@
 /** Builds the ServerModel from a normalized spec and the config: one tool per selected operation. */
 import { configFileOf } from '../config/load-config.js';
 import type { PortcullisConfig } from '../config/types.js';
-import { IssueCollector, pointerJoin } from '../errors.js';
+import { IssueCollector, type StageResult } from '../errors.js';
 import { ownValue } from '../normalize/dictionary.js';
 import { roleNameIssue } from '../normalize/names.js';
 import { serverUrl } from '../normalize/server.js';
 import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { ToolAnnotations } from '../../templates/runtime/definition.js';
+import { byText } from '../shared/compare.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { bindToolArguments, checkUnappliedPropertyBindings, warnUnusedBindings, type BindingContext } from './bindings.js';
 import { checkConfirmUsage, consentOf, type ConsentContext } from './consent.js';
 import { buildToolArguments } from './input-schema.js';
@@ -14,6 +16,7 @@ import { SchemaConverter } from './json-schema.js';
 import { applyPolicy, isUnprotected, newPolicyUsage, warnUnusedPolicy, type PolicyUsage } from './policy.js';
 import { isSelected, matchesSelector } from './selection.js';
 import { impliedScopesOf, securityOf, upstreamSchemes, upstreamSecurityOf } from './security.js';
+import { warnManyTools } from './tool-count.js';
 import { assignToolNames } from './tool-name.js';
 import {
   checkFixedHeadersAgainstCredentials,
@@ -29,14 +32,27 @@ import type { ExcludedToolModel, ScopeModel, ServerModel, ToolModel } from './ty
 export { serverUrl };
 
 export interface BuildModelOptions {
+  /** The spec file as the user named it, to locate issues about the spec. */
+  readonly specFile: string;
   /** Package name of the emitted project (from --name or the config); derived from the title otherwise. */
   readonly name?: string;
   /** The config file, to locate issues about it; by default the file the config was loaded from. */
   readonly configFile?: string;
 }
 
-/** Turns the normalized spec into the model; problems go to `issues` (the caller fails on errors). */
-export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, issues: IssueCollector, options: BuildModelOptions = {}): ServerModel {
+/**
+ * Turns the normalized spec into the model, with every problem found in the spec and the config; the model is
+ * partial when there is an error (see StageResult).
+ */
+export function buildModel(spec: NormalizedSpec, config: PortcullisConfig, options: BuildModelOptions): StageResult<ServerModel> {
+  const issues = new IssueCollector(options.specFile);
+  const model = modelOf(spec, config, issues, options);
+  warnManyTools(model.tools.length, config, issues);
+  return { value: model, issues: issues.issues };
+}
+
+/** The model of `spec`; problems go to `issues`. */
+function modelOf(spec: NormalizedSpec, config: PortcullisConfig, issues: IssueCollector, options: BuildModelOptions): ServerModel {
   const operations = spec.operations.filter((operation) => isSelected(operation, spec, config));
   if (operations.length === 0) {
     issues.error(
@@ -260,7 +276,7 @@ function scopesOf(tools: readonly ToolModel[], spec: NormalizedSpec, rename: Rea
       .find((text) => typeof text === 'string' && text.length > 0);
     scopes.set(scope, { name: scope, ...(description ? { description } : {}), schemes: declaredBy.map((scheme) => scheme.name).sort() });
   }
-  return [...scopes.values()].sort((a, b) => (a.name < b.name ? -1 : 1));
+  return [...scopes.values()].sort(byText((scope) => scope.name));
 }
 
 /** `Swagger Petstore - OpenAPI 3.0` → `swagger-petstore-openapi-3-0-mcp`. */

@@ -7,11 +7,11 @@
  * @see https://modelcontextprotocol.io/specification/2025-11-25/client/elicitation
  */
 import type { ConfirmConfig, OperationSelector, PortcullisConfig } from '../config/types.js';
-import { pointerJoin } from '../errors.js';
 import { CONFIRM_EXTENSION } from '../normalize/mcp-extensions.js';
-import { isRecord } from '../normalize/pointer.js';
 import type { NormalizedOperation, NormalizedSpec } from '../normalize/types.js';
 import type { BodyDefinition, ConsentDefinition, ParameterDefinition } from '../../templates/runtime/definition.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import type { BindingModel } from './bindings.js';
 import { consentLine } from './consent-text.js';
 import { matchesSelector } from './selection.js';

@@ -11,6 +11,7 @@ import type { BodyDefinition, JsonSchema, ParameterDefinition } from '../../temp
 import type { IssueCollector } from '../errors.js';
 import { dictionary, ownValue } from '../normalize/dictionary.js';
 import type { NormalizedMediaType, NormalizedOperation, NormalizedParameter } from '../normalize/types.js';
+import { byText } from '../shared/compare.js';
 import type { SchemaConverter } from './json-schema.js';
 
 export interface ToolArguments {
@@ -140,5 +141,5 @@ function uniqueName(taken: ReadonlyMap<string, unknown>, preferred: string, fall
 }
 
 function sortedRecord<T>(record: Readonly<Record<string, T>>): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries(Object.entries(record).sort(byText(([key]) => key)));
 }

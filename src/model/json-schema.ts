@@ -15,12 +15,13 @@
  * @see https://json-schema.org/draft/2020-12/json-schema-core
  */
 
-import { pointerJoin, type IssueCollector, type WarningCode } from '../errors.js';
+import type { IssueCollector, WarningCode } from '../errors.js';
 import { setOwn } from '../normalize/dictionary.js';
-import { isRecord, valueAt } from '../normalize/pointer.js';
 import type { NormalizedSpec, SchemaRef } from '../normalize/types.js';
+import { compareText } from '../shared/compare.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin, valueAt } from '../shared/json-pointer.js';
 import {
-  compareText,
   DefinitionNames,
   isSchemaLike,
   parseLocalRef,

@@ -4,8 +4,9 @@
  * operation that ends up with neither scopes nor roles).
  */
 import type { OperationSelector, PortcullisConfig, ScopeRule } from '../config/types.js';
-import { pointerJoin, type IssueCollector, type WarningCode } from '../errors.js';
+import type { IssueCollector, WarningCode } from '../errors.js';
 import type { NormalizedOperation } from '../normalize/types.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { matchesAllCriteria } from './selection.js';
 import { normalizeAlternatives, parseScopesExtension, provenanceOf } from './security.js';
 import type { SecurityModel, ToolModel } from './types.js';

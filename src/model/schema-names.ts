@@ -5,8 +5,9 @@
  * document always yields the same names whatever order tools are converted in.
  * @see https://www.rfc-editor.org/rfc/rfc6901 (JSON Pointer, and its URI fragment form in §6)
  */
-
-import { formatPointer, isRecord, valueAt } from '../normalize/pointer.js';
+import { compareText } from '../shared/compare.js';
+import { isRecord } from '../shared/guards.js';
+import { formatPointer, valueAt } from '../shared/json-pointer.js';
 
 /** A local reference, parsed: the canonical pointer (`#/a/b`) and its unescaped segments. */
 export interface LocalPointer {
@@ -185,11 +186,6 @@ function collectRefs(document: unknown): Set<string> {
     }
   }
   return refs;
-}
-
-/** Locale-independent ordering by UTF-16 code units. */
-export function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function percentDecode(text: string): string {

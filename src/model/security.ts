@@ -4,11 +4,12 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  * @see ../../../shared/auth-requirements.md §5 — only OAuth2 and OpenID Connect schemes carry caller scopes.
  */
-import { pointerJoin, type IssueCollector } from '../errors.js';
+import type { IssueCollector } from '../errors.js';
 import { ownValue } from '../normalize/dictionary.js';
 import { scopeNameIssue } from '../normalize/names.js';
 import type { NormalizedOperation, NormalizedSecurityScheme, NormalizedSpec } from '../normalize/types.js';
 import type { UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import type { SecurityModel } from './types.js';
 
 /** Schemes whose scopes are asked of the caller. */

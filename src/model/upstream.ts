@@ -5,10 +5,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  */
 import type { PortcullisConfig, UpstreamSchemeConfig } from '../config/types.js';
-import { pointerJoin, type IssueCode, type IssueCollector, type Severity, type WarningCode } from '../errors.js';
+import type { ErrorCode, IssueCollector, WarningCode } from '../errors.js';
 import { dictionary, ownValue } from '../normalize/dictionary.js';
 import type { NormalizedOperation, NormalizedParameter, NormalizedSecurityScheme, NormalizedSpec } from '../normalize/types.js';
 import type { UpstreamSchemeDefinition } from '../../templates/runtime/definition.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import type { SchemeUseModel } from './types.js';
 
 /** What the config's `upstream` section adds to the spec, ready for the model. */
@@ -22,16 +23,19 @@ export interface UpstreamPolicy {
 }
 
 /** Reports one issue located in the config file; a warning carries a WARN_ code. */
-export type Report = {
-  (code: IssueCode, severity: 'error', pointer: string, message: string, hint: string): void;
-  (code: WarningCode, severity: 'warning', pointer: string, message: string, hint: string): void;
-};
+export type Report = (
+  ...args:
+    | [code: ErrorCode, severity: 'error', pointer: string, message: string, hint: string]
+    | [code: WarningCode, severity: 'warning', pointer: string, message: string, hint: string]
+) => void;
 
 /** Reports issues located in the config file. */
 export function configReporter(issues: IssueCollector, configFile: string): Report {
-  return (code: IssueCode, severity: Severity, pointer: string, message: string, hint: string): void => {
-    issues.issues.push({ code, severity, file: configFile, pointer, message, hint });
+  const report: Report = (code, severity, pointer, message, hint) => {
+    const at = { file: configFile, pointer, message, hint };
+    issues.issues.push(severity === 'error' ? { ...at, severity, code } : { ...at, severity, code });
   };
+  return report;
 }
 
 /** Merges the config's schemes into the spec's and resolves `upstream.security` against both (errors located in the config). */

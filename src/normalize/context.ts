@@ -3,7 +3,8 @@
  * Also the small readers they share, lenient about types (load has validated the document; tests pass literals).
  */
 import type { IssueCollector } from '../errors.js';
-import { followRef, isRecord } from './pointer.js';
+import { isRecord } from '../shared/guards.js';
+import { followRef } from '../shared/reference.js';
 import type { SpecVersion } from './types.js';
 
 export interface NormalizeContext {

@@ -3,9 +3,11 @@
  * on a misspelled or misplaced one: a typo must never silently drop a scope, a role or an exclusion.
  * @see https://spec.openapis.org/oas/v3.1.0#specification-extensions
  */
-import { pointerJoin, type IssueCollector } from '../errors.js';
+import type { IssueCollector } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { OPERATION_KEYS } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { claimPathIssue } from './names.js';
-import { isRecord } from './pointer.js';
 
 /** Read on operations and on path items (for every operation of the item; the operation's own value wins). */
 const OPERATION_EXTENSIONS = ['x-mcp-exclude', 'x-mcp-name', 'x-mcp-public', 'x-mcp-roles', 'x-mcp-scopes', 'x-mcp-confirm'] as const;
@@ -31,7 +33,7 @@ const READ_AT: Readonly<Partial<Record<Site, readonly string[]>>> = {
   property: [BIND_EXTENSION],
 };
 
-const METHODS: ReadonlySet<string> = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']);
+const METHODS: ReadonlySet<string> = new Set(OPERATION_KEYS);
 /** Fields holding data (examples, defaults, enumerations), never OpenAPI objects: not walked. */
 const DATA_KEYS: ReadonlySet<string> = new Set(['example', 'examples', 'default', 'enum', 'const']);
 /** Fields whose keys are names chosen by the author (a property may well be called `x-mcp-name`). */

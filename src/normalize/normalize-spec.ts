@@ -4,14 +4,15 @@
  * @see https://spec.openapis.org/oas/v3.1.0#openapi-object
  * @see https://swagger.io/specification/v2/#swagger-object
  */
-import { IssueCollector, pointerJoin, type Issue } from '../errors.js';
+import { IssueCollector, type Issue, type StageResult } from '../errors.js';
 import type { LoadedSpec } from '../load/load-spec.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, stringOf, type NormalizeContext } from './context.js';
 import { pickExtensions } from './extensions.js';
 import { checkMcpExtensions } from './mcp-extensions.js';
 import { normalizePathItem } from './path-item.js';
 import { pathTemplateProblem } from './path-safety.js';
-import { isRecord } from './pointer.js';
 import { normalizeSecurityRequirements } from './security-requirement.js';
 import { normalizeSecuritySchemes } from './security-scheme.js';
 import { DEFAULT_SERVERS, normalizeServers, swagger2Server } from './server.js';
@@ -75,7 +76,7 @@ function dedupe(issues: readonly Issue[]): Issue[] {
  * 3.1 `webhooks` are not operations the server can call, and are ignored.
  * @see https://spec.openapis.org/oas/v3.1.0#paths-object
  */
-export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issues: Issue[] } {
+export function normalizeSpec(loaded: LoadedSpec): StageResult<NormalizedSpec> {
   const { document, specVersion: version } = loaded;
   const issues = new IssueCollector(loaded.file);
   const context: NormalizeContext = { document, version, issues };
@@ -109,5 +110,5 @@ export function normalizeSpec(loaded: LoadedSpec): { spec: NormalizedSpec; issue
     boundProperties,
     document,
   };
-  return { spec, issues: dedupe(issues.issues) };
+  return { value: spec, issues: dedupe(issues.issues) };
 }

@@ -5,7 +5,8 @@
  * @see https://spec.openapis.org/oas/v3.1.0#operation-object
  * @see https://swagger.io/specification/v2/#operation-object
  */
-import { pointerJoin } from '../errors.js';
+import type { HttpMethod } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, stringOf, stringsOf, type NormalizeContext, type Resolved } from './context.js';
 import { pickExtensions } from './extensions.js';
 import { sentNameProblem } from './names.js';
@@ -14,7 +15,6 @@ import { normalizeRequestBody, swagger2BodyRequestBody, swagger2Consumes, swagge
 import { normalizeSecurityRequirements } from './security-requirement.js';
 import { normalizeServers, swagger2Server } from './server.js';
 import type {
-  HttpMethod,
   NormalizedOperation,
   NormalizedParameter,
   NormalizedRequestBody,

@@ -4,10 +4,10 @@
  * @see https://spec.openapis.org/oas/v3.1.0#parameter-object
  * @see https://swagger.io/specification/v2/#parameter-object
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, resolveObject, stringOf, type NormalizeContext, type Resolved } from './context.js';
 import { claimPathIssue } from './names.js';
-import { isRecord } from './pointer.js';
 import type { NormalizedParameter, ParameterLocation, ParameterStyle, RawSchema, SchemaRef } from './types.js';
 
 const LOCATIONS: readonly string[] = ['path', 'query', 'header', 'cookie'];

@@ -3,16 +3,15 @@
  * @see https://spec.openapis.org/oas/v3.1.0#path-item-object
  * @see https://swagger.io/specification/v2/#path-item-object
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { HTTP_METHODS } from '../shared/http-method.js';
+import { pointerJoin } from '../shared/json-pointer.js';
+import { refOf } from '../shared/reference.js';
 import { resolveObject, type NormalizeContext } from './context.js';
 import { pickExtensions } from './extensions.js';
 import { normalizeOperation } from './operation.js';
 import { resolveParameters } from './parameter.js';
-import { isRecord, refOf } from './pointer.js';
-import type { HttpMethod, NormalizedOperation, NormalizedSecurityScheme } from './types.js';
-
-/** The fixed fields of a Path Item that are operations, in the spec's order. */
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+import type { NormalizedOperation, NormalizedSecurityScheme } from './types.js';
 
 /** A path item's fields, with where each is written (a `$ref`'d item's own fields win over the target's). */
 interface PathItemFields {
@@ -51,15 +50,16 @@ export function normalizePathItem(
   if (!item) return [];
   const pathParameters = resolveParameters(context, item.value.parameters, item.pointerOf('parameters'));
   const pathExtensions = pickExtensions(item.value);
-  return METHODS.flatMap((method) => {
-    const operation = item.value[method];
+  return HTTP_METHODS.flatMap((method) => {
+    const key = method.toLowerCase();
+    const operation = item.value[key];
     if (!isRecord(operation)) return [];
     return [
       normalizeOperation(context, schemes, {
         path,
-        method: method.toUpperCase() as HttpMethod,
+        method,
         operation,
-        pointer: item.pointerOf(method),
+        pointer: item.pointerOf(key),
         pathParameters,
         pathServers: item.value.servers,
         pathServersPointer: item.pointerOf('servers'),

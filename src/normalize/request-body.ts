@@ -3,11 +3,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#request-body-object
  * @see https://swagger.io/specification/v2/#parameter-object (body, formData)
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, resolveObject, stringOf, stringsOf, type NormalizeContext, type Resolved } from './context.js';
 import { dictionary } from './dictionary.js';
 import { swagger2Schema, swagger2Style } from './parameter.js';
-import { isRecord } from './pointer.js';
 import type { NormalizedMediaType, NormalizedRequestBody, ParameterStyle, RawSchema } from './types.js';
 
 type Encoding = NonNullable<NormalizedMediaType['encoding']>;

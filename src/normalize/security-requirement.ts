@@ -4,11 +4,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-requirement-object
  * @see https://swagger.io/specification/v2/#security-requirement-object
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { stringsOf, type NormalizeContext } from './context.js';
 import { ownValue } from './dictionary.js';
 import { scopeNameIssue } from './names.js';
-import { isRecord } from './pointer.js';
 import { securitySchemesPointer } from './security-scheme.js';
 import type { NormalizedSecurityRequirement, NormalizedSecurityScheme } from './types.js';
 

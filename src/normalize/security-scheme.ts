@@ -4,11 +4,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#security-scheme-object
  * @see https://swagger.io/specification/v2/#security-scheme-object
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, resolveObject, stringOf, type NormalizeContext } from './context.js';
 import { dictionary } from './dictionary.js';
 import { componentKeyProblem, scopeNameIssue, sentNameProblem } from './names.js';
-import { isRecord } from './pointer.js';
 import type { NormalizedOAuthFlow, NormalizedSecurityScheme } from './types.js';
 
 type Flow = NormalizedOAuthFlow['flow'];

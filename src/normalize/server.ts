@@ -3,11 +3,11 @@
  * @see https://spec.openapis.org/oas/v3.1.0#server-object
  * @see https://swagger.io/specification/v2/#swagger-object
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from '../shared/guards.js';
+import { pointerJoin } from '../shared/json-pointer.js';
 import { optional, stringOf, stringsOf, type NormalizeContext } from './context.js';
 import { dictionary, ownValue } from './dictionary.js';
 import { serverUrlProblem } from './path-safety.js';
-import { isRecord } from './pointer.js';
 import type { NormalizedServer } from './types.js';
 
 /** What a document without servers means: the host that serves it. @see https://spec.openapis.org/oas/v3.1.0#openapi-object */

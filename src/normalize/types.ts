@@ -5,9 +5,10 @@
  * point into `document`), so error pointers and component names survive; `schemaDialect` tells the schema
  * converter how to read them. Every node keeps `source`, the JSON pointer (`#/...`) where it is in the user's file.
  */
+import type { SpecVersion } from '../load/spec-version.js';
+import type { HttpMethod } from '../shared/http-method.js';
 
-export type SpecVersion = '2.0' | '3.0' | '3.1';
-export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'OPTIONS' | 'HEAD' | 'PATCH' | 'TRACE';
+export type { SpecVersion };
 export type ParameterLocation = 'path' | 'query' | 'header' | 'cookie';
 export type ParameterStyle =
   | 'simple'

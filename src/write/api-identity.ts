@@ -5,6 +5,9 @@
  */
 import { basename } from 'node:path';
 import type { Manifest } from '../emit/manifest.js';
+import { isRecord } from '../shared/guards.js';
+
+/** Re-exported for existing importers: defined in errors.ts with the other error classes. */
 
 /** The API an output folder was generated from, as recorded in its manifest under `api`. */
 export interface ApiIdentity {
@@ -29,28 +32,8 @@ export function apiIdentity(title: string, spec: string): ApiIdentity {
  */
 export function foreignApi(previous: Manifest | undefined, current: ApiIdentity): ApiIdentity | undefined {
   const recorded: unknown = (previous as IdentifiedManifest | undefined)?.api;
-  if (!recorded || typeof recorded !== 'object') return undefined;
-  const { title, specFile } = recorded as Record<string, unknown>;
+  if (!isRecord(recorded)) return undefined;
+  const { title, specFile } = recorded;
   if (typeof title !== 'string' || title === current.title) return undefined;
   return { title, specFile: typeof specFile === 'string' ? specFile : 'unknown' };
-}
-
-/** The output folder holds the server of another API; nothing was written. */
-export class ForeignOutputError extends Error {
-  constructor(
-    readonly outDir: string,
-    readonly existing: ApiIdentity,
-    readonly current: ApiIdentity,
-  ) {
-    super(
-      `${outDir} holds the server of ${quoted(existing.title)} (spec ${quoted(existing.specFile)}); this spec is ${quoted(current.title)}` +
-        ` (spec ${quoted(current.specFile)}). Use another --out, or --force to replace it.`,
-    );
-    this.name = 'ForeignOutputError';
-  }
-}
-
-/** A JSON string literal with C1 controls escaped too: the manifest read from disk may hold anything. */
-function quoted(text: string): string {
-  return JSON.stringify(text).replace(/[\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { ts } from 'ts-morph';
 import type { Change } from '../diff/diff-models.js';
 import type { ToolSummary } from '../emit/manifest.js';
-import type { Issue } from '../errors.js';
+import type { WarningIssue } from '../errors.js';
 
 /** The user-owned hooks file, relative to the output folder. */
 export const HOOKS_PATH = 'src/hooks.ts';
@@ -39,7 +39,7 @@ export interface StaleHook extends HookKey {
 export interface HooksReport {
   readonly stale: readonly StaleHook[];
   /** WARN_HOOKS_UNREADABLE issues for what could not be read. */
-  readonly warnings: readonly Issue[];
+  readonly warnings: readonly WarningIssue[];
 }
 
 type Operation = Pick<ToolSummary, 'name' | 'method' | 'path'>;
@@ -194,7 +194,7 @@ export function staleHookChanges(stale: readonly StaleHook[]): Change[] {
   });
 }
 
-function unreadableIssue(file: string, entry: UnreadableHook): Issue {
+function unreadableIssue(file: string, entry: UnreadableHook): WarningIssue {
   return {
     code: 'WARN_HOOKS_UNREADABLE',
     severity: 'warning',

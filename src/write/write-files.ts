@@ -14,6 +14,8 @@ import { dirname, join } from 'node:path';
 import { hasGeneratedHeader, type EmittedFile } from '../emit/emit-server.js';
 import { digestOf, MANIFEST_PATH, parseManifest, type Manifest } from '../emit/manifest.js';
 
+/** Re-exported for existing importers: defined in errors.ts with the other error classes. */
+
 export interface WritePlan {
   readonly outDir: string;
   /** Files to create or rewrite. */
@@ -89,12 +91,4 @@ export async function applyPlan(plan: WritePlan): Promise<WriteResult> {
     writeFileSync(target, file.contents);
   }
   return { written: ordered.map((file) => file.path), removed: plan.remove, unchanged: plan.unchanged };
-}
-
-/** Generator-owned files edited by hand: nothing was written. */
-export class WriteConflictError extends Error {
-  constructor(readonly files: readonly string[]) {
-    super(`${files.length} generated file${files.length === 1 ? ' was' : 's were'} edited by hand: ${files.join(', ')}`);
-    this.name = 'WriteConflictError';
-  }
 }

@@ -1,7 +1,6 @@
 /** #12: AUTHORIZATION.md shows which tools ask the user before each call, and why; the manifest records it for `diff`. */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { IssueCollector } from '../../src/errors.js';
 import { emitServer } from '../../src/emit/emit-server.js';
 import { summarizeModel } from '../../src/emit/manifest.js';
 import { buildModel } from '../../src/model/build-model.js';
@@ -21,7 +20,7 @@ function model(config: unknown = {}) {
     },
   };
   const normalized = normalizeSpec({ file: 'spec.yaml', document, specVersion: '3.1' });
-  return buildModel(normalized.spec, parseConfig(config, 'portcullis.yaml'), new IssueCollector('spec.yaml'));
+  return buildModel(normalized.value!, parseConfig(config, 'portcullis.yaml'), { specFile: 'spec.yaml' }).value!;
 }
 
 describe('#12 consent in AUTHORIZATION.md and the manifest', () => {

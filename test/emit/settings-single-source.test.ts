@@ -10,7 +10,6 @@ import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { KUSTOMIZE_BASE_DIR, emitServer, toServerDefinition } from '../../src/emit/emit-server.js';
-import { IssueCollector } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { helpText, printConfig } from '../../templates/runtime/main.js';
 import { readSetting, settingDefinitions } from '../../templates/runtime/setting-definitions.js';
@@ -20,7 +19,6 @@ import { operation, spec } from '../support/normalized.js';
 
 /** A project whose upstream uses every kind of credential: API key, Basic, bearer and the client credentials grant. */
 function emitted() {
-  const issues = new IssueCollector('spec.yaml');
   const model = buildModel(
     spec({ operations: [operation({ method: 'GET', path: '/a', operationId: 'a' })] }),
     parseConfig(
@@ -37,8 +35,8 @@ function emitted() {
       },
       'portcullis.yaml',
     ),
-    issues,
-  );
+    { specFile: 'spec.yaml' },
+  ).value!;
   const files = new Map(emitServer(model).map((file) => [file.path, file.contents]));
   return { definition: toServerDefinition(model), files };
 }

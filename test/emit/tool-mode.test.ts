@@ -8,13 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { EmitOptions } from '../../src/emit/emit-server.js';
 import { KUSTOMIZE_BASE_DIR, emitServer } from '../../src/emit/emit-server.js';
-import { IssueCollector } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { operation, spec } from '../support/normalized.js';
 
 /** A small API: a read, a write the config asks consent for, and a DELETE (which asks by default). */
 function files(options: EmitOptions = {}, confirm = true): Map<string, string> {
-  const issues = new IssueCollector('spec.yaml');
   const model = buildModel(
     spec({
       operations: [
@@ -24,8 +22,8 @@ function files(options: EmitOptions = {}, confirm = true): Map<string, string> {
       ],
     }),
     parseConfig(confirm ? { confirm: { operations: ['refundOrder'] } } : { confirm: { deletes: false } }, 'portcullis.yaml'),
-    issues,
-  );
+    { specFile: 'spec.yaml' },
+  ).value!;
   return new Map(emitServer(model, options).map((file) => [file.path, file.contents]));
 }
 

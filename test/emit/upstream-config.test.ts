@@ -2,17 +2,15 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { emitServer, toServerDefinition } from '../../src/emit/emit-server.js';
-import { IssueCollector } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { operation, spec } from '../support/normalized.js';
 
 function emitted(config: unknown) {
-  const issues = new IssueCollector('spec.yaml');
   const model = buildModel(
     spec({ operations: [operation({ method: 'GET', path: '/a', operationId: 'a' }), operation({ method: 'GET', path: '/b', operationId: 'b' })] }),
     parseConfig(config, 'portcullis.yaml'),
-    issues,
-  );
+    { specFile: 'spec.yaml' },
+  ).value!;
   const files = new Map(emitServer(model).map((file) => [file.path, file.contents]));
   return { definition: toServerDefinition(model), files };
 }

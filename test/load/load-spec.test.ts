@@ -4,20 +4,23 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatIssue, SpecError } from '../../src/errors.js';
-import { loadSpec } from '../../src/load/load-spec.js';
+import { formatIssue } from '../../src/errors.js';
+import { loadSpec, type LoadedSpec } from '../../src/load/load-spec.js';
 
 const FIXTURES = 'test/load/fixtures';
 
 /** The formatted issues of a load that must fail. */
 async function failure(location: string, allowRemoteRefs = false): Promise<string[]> {
-  try {
-    await loadSpec(location, { allowRemoteRefs });
-  } catch (error) {
-    if (error instanceof SpecError) return error.issues.map(formatIssue);
-    throw error;
-  }
-  throw new Error(`${location} loaded`);
+  const { value, issues } = await loadSpec(location, { allowRemoteRefs });
+  if (value) throw new Error(`${location} loaded`);
+  return issues.map(formatIssue);
+}
+
+/** The spec a load that must succeed produces; fails with its issue lines when there is none. */
+async function loaded(location: string, allowRemoteRefs = false): Promise<LoadedSpec> {
+  const result = await loadSpec(location, { allowRemoteRefs });
+  if (!result.value) throw new Error(result.issues.map(formatIssue).join('\n'));
+  return result.value;
 }
 
 /** Every `$ref` string in a value. */
@@ -29,29 +32,29 @@ function refs(value: unknown): string[] {
 
 describe('loadSpec: local files', () => {
   it('bundles refs to other local files, leaving only internal refs', async () => {
-    const loaded = await loadSpec(`${FIXTURES}/split/openapi.yaml`, { allowRemoteRefs: false });
-    expect(loaded.file).toBe(`${FIXTURES}/split/openapi.yaml`);
-    expect(loaded.specVersion).toBe('3.0');
-    expect(refs(loaded.document).every((ref) => ref.startsWith('#/'))).toBe(true);
-    const pets = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
+    const spec = await loaded(`${FIXTURES}/split/openapi.yaml`);
+    expect(spec.file).toBe(`${FIXTURES}/split/openapi.yaml`);
+    expect(spec.specVersion).toBe('3.0');
+    expect(refs(spec.document).every((ref) => ref.startsWith('#/'))).toBe(true);
+    const pets = (spec.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
     expect(pets.get.parameters[0]).toEqual({ name: 'limit', in: 'query', schema: { type: 'integer', maximum: 100 } });
     // Internal refs keep their names.
-    const pet = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets/{petId}']!;
+    const pet = (spec.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets/{petId}']!;
     expect(pet.get.parameters[0]).toEqual({ $ref: '#/components/parameters/petId' });
   });
 
   it('loads JSON with circular schema refs, without dereferencing them', async () => {
-    const loaded = await loadSpec(`${FIXTURES}/circular.json`, { allowRemoteRefs: false });
-    expect(loaded.specVersion).toBe('2.0');
-    expect(loaded.document.definitions).toEqual({
+    const spec = await loaded(`${FIXTURES}/circular.json`);
+    expect(spec.specVersion).toBe('2.0');
+    expect(spec.document.definitions).toEqual({
       Node: { type: 'object', properties: { children: { type: 'array', items: { $ref: '#/definitions/Node' } } } },
     });
   });
 
   it('loads a 3.1 document without paths', async () => {
-    const loaded = await loadSpec(`${FIXTURES}/components-only-3.1.yaml`, { allowRemoteRefs: false });
-    expect(loaded.specVersion).toBe('3.1');
-    expect(loaded.document).not.toHaveProperty('paths');
+    const spec = await loaded(`${FIXTURES}/components-only-3.1.yaml`);
+    expect(spec.specVersion).toBe('3.1');
+    expect(spec.document).not.toHaveProperty('paths');
   });
 
   it('reports a missing file', async () => {
@@ -144,12 +147,12 @@ describe('loadSpec: remote documents', () => {
   });
 
   it('fetches a spec and follows its remote refs with --allow-remote-refs', async () => {
-    const loaded = await loadSpec(`${base}/spec.yaml`, { allowRemoteRefs: true });
-    expect(loaded.file).toBe(`${base}/spec.yaml`);
-    const pets = (loaded.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
+    const spec = await loaded(`${base}/spec.yaml`, true);
+    expect(spec.file).toBe(`${base}/spec.yaml`);
+    const pets = (spec.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets']!;
     expect(pets.get.parameters[0]).toEqual({ name: 'limit', in: 'query', schema: { type: 'integer' } });
     // Servers stay as written (swagger-parser would make them absolute, without the port).
-    expect(loaded.document.servers).toEqual([{ url: '/v1' }]);
+    expect(spec.document.servers).toEqual([{ url: '/v1' }]);
   });
 
   it('follows a remote ref from a local spec with --allow-remote-refs', async () => {
@@ -158,8 +161,8 @@ describe('loadSpec: remote documents', () => {
     expect(await failure(file)).toEqual([
       `${file}#/paths/~1pets/get/parameters/0: $ref "${base}/parameters.yaml#/limit" points to a remote document (${base}/parameters.yaml), which is not followed by default. Pass --allow-remote-refs to follow remote $refs, or save that document next to the spec and point the $ref at the local copy. [ERR_SPEC_REMOTE_REF]`,
     ]);
-    const loaded = await loadSpec(file, { allowRemoteRefs: true });
-    expect(refs(loaded.document)).toEqual([]);
+    const spec = await loaded(file, true);
+    expect(refs(spec.document)).toEqual([]);
   });
 
   it('reports an HTTP error', async () => {

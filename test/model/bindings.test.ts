@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { ConfigError, formatIssue, IssueCollector } from '../../src/errors.js';
+import { ConfigError, formatIssue } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { normalizeSpec } from '../../src/normalize/normalize-spec.js';
 import { toServerDefinition } from '../../src/emit/emit-server.js';
@@ -17,10 +17,10 @@ const ok = { responses: { '200': { description: 'ok' } } };
 function generate(paths: Record<string, unknown>, config: unknown = {}, components: Record<string, unknown> = {}) {
   const document = { openapi: '3.1.0', info: { title: 'T', version: '1' }, servers: [{ url: 'https://api.example.com' }], paths, components };
   const normalized = normalizeSpec({ file: 'spec.yaml', document, specVersion: '3.1' });
-  const issues = new IssueCollector('spec.yaml');
-  issues.issues.push(...normalized.issues);
-  const model = buildModel(normalized.spec, parseConfig(config, 'portcullis.yaml'), issues);
-  return { model, lines: issues.issues.filter((issue) => issue.code !== 'WARN_SPEC_UNPROTECTED_WRITE').map(formatIssue), tool: (name: string) => model.tools.find((tool) => tool.name === name)! };
+  const built = buildModel(normalized.value!, parseConfig(config, 'portcullis.yaml'), { specFile: 'spec.yaml' });
+  const model = built.value!;
+  const issues = [...normalized.issues, ...built.issues];
+  return { model, lines: issues.filter((issue) => issue.code !== 'WARN_SPEC_UNPROTECTED_WRITE').map(formatIssue), tool: (name: string) => model.tools.find((tool) => tool.name === name)! };
 }
 
 const TICKET = {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { IssueCollector } from '../../src/errors.js';
 import { annotationsFor, buildModel, packageNameFromTitle, serverUrl } from '../../src/model/build-model.js';
 import { toServerDefinition } from '../../src/emit/emit-server.js';
 import { oauth, operation, spec } from '../support/normalized.js';
@@ -18,8 +17,8 @@ const api = spec({
 });
 
 describe('buildModel', () => {
-  const issues = new IssueCollector('spec.yaml');
-  const model = buildModel(api, { roles: { keeper: { tags: ['admin'], methods: ['PATCH'] } } }, issues);
+  const { value, issues } = buildModel(api, { roles: { keeper: { tags: ['admin'], methods: ['PATCH'] } } }, { specFile: 'spec.yaml' });
+  const model = value!;
 
   it('builds one tool per operation with roles from the spec and the config', () => {
     expect(model.tools.map((tool) => [tool.name, tool.security.scopes, tool.roles])).toEqual([
@@ -33,7 +32,7 @@ describe('buildModel', () => {
   });
 
   it('warns about operations that change data and ask nothing of the caller', () => {
-    expect(issues.warnings.map((issue) => [issue.code, issue.pointer])).toEqual([['WARN_SPEC_UNPROTECTED_WRITE', '#/paths/~1pets/post']]);
+    expect(issues.filter((issue) => issue.severity === 'warning').map((issue) => [issue.code, issue.pointer])).toEqual([['WARN_SPEC_UNPROTECTED_WRITE', '#/paths/~1pets/post']]);
   });
 
   it('never advertises offline_access in scopes_supported', () => {
@@ -47,9 +46,8 @@ describe('buildModel', () => {
   });
 
   it('fails with ERR_SPEC_NO_TOOLS when everything is excluded', () => {
-    const none = new IssueCollector('spec.yaml');
-    buildModel(api, { include: { tags: ['nothing'] } }, none);
-    expect(none.errors.map((issue) => issue.code)).toEqual(['ERR_SPEC_NO_TOOLS']);
+    const none = buildModel(api, { include: { tags: ['nothing'] } }, { specFile: 'spec.yaml' });
+    expect(none.issues.filter((issue) => issue.severity === 'error').map((issue) => issue.code)).toEqual(['ERR_SPEC_NO_TOOLS']);
   });
 });
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { diffModels } from '../../src/diff/diff-models.js';
 import { toServerDefinition } from '../../src/emit/emit-server.js';
 import { summarizeModel } from '../../src/emit/manifest.js';
-import { formatIssue, IssueCollector } from '../../src/errors.js';
+import { formatIssue } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { normalizeSpec } from '../../src/normalize/normalize-spec.js';
 import type { SpecVersion } from '../../src/normalize/types.js';
@@ -103,11 +103,11 @@ function document20(): Record<string, unknown> {
 /** Normalize and model a document; returns the model, the issue lines and tools.json as written. */
 function generate(version: SpecVersion, document: Record<string, unknown>) {
   const normalized = normalizeSpec({ file: 'spec.json', document, specVersion: version });
-  const issues = new IssueCollector('spec.json');
-  issues.issues.push(...normalized.issues);
-  const model = buildModel(normalized.spec, {}, issues);
+  const built = buildModel(normalized.value!, {}, { specFile: 'spec.json' });
+  const model = built.value!;
+  const issues = [...normalized.issues, ...built.issues];
   const text = `${JSON.stringify(toServerDefinition(model), null, 2)}\n`;
-  return { model, lines: issues.issues.map(formatIssue), text, json: JSON.parse(text) as Record<string, any> };
+  return { model, lines: issues.map(formatIssue), text, json: JSON.parse(text) as Record<string, any> };
 }
 
 describe('#16 names of built-in object properties are plain names', () => {

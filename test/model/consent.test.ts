@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { formatIssue, IssueCollector } from '../../src/errors.js';
+import { formatIssue } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { consentLine } from '../../src/model/consent-text.js';
 import { normalizeSpec } from '../../src/normalize/normalize-spec.js';
@@ -17,13 +17,13 @@ const id = (name: string) => ({ name, in: 'path', required: true, schema: { type
 function generate(paths: Record<string, unknown>, config: unknown = {}, title = 'Payments API') {
   const document = { openapi: '3.1.0', info: { title, version: '1' }, servers: [{ url: 'https://api.example.com' }], paths };
   const normalized = normalizeSpec({ file: 'spec.yaml', document, specVersion: '3.1' });
-  const issues = new IssueCollector('spec.yaml');
-  issues.issues.push(...normalized.issues);
-  const model = buildModel(normalized.spec, parseConfig(config, 'portcullis.yaml'), issues);
+  const built = buildModel(normalized.value!, parseConfig(config, 'portcullis.yaml'), { specFile: 'spec.yaml' });
+  const model = built.value!;
+  const issues = [...normalized.issues, ...built.issues];
   const definition = toServerDefinition(model);
   return {
     model,
-    lines: issues.issues.filter((issue) => issue.code !== 'WARN_SPEC_UNPROTECTED_WRITE').map(formatIssue),
+    lines: issues.filter((issue) => issue.code !== 'WARN_SPEC_UNPROTECTED_WRITE').map(formatIssue),
     consent: (name: string) => definition.tools.find((tool) => tool.name === name)!.consent,
     from: (name: string) => model.tools.find((tool) => tool.name === name)!.consent?.from,
   };

@@ -12,9 +12,8 @@ const SCOPE_HINT = 'Rename it using printable ASCII characters other than space,
 const ROLE_HINT = 'Rename it without white space, commas, control or invisible characters.';
 
 function lines(extensions: Record<string, unknown>): string[] {
-  const issues = new IssueCollector('spec.yaml');
-  buildModel(spec({ securitySchemes: { oauth }, operations: [operation({ method: 'GET', path: '/a', extensions })] }), {}, issues);
-  return issues.issues.map(formatIssue);
+  const { issues } = buildModel(spec({ securitySchemes: { oauth }, operations: [operation({ method: 'GET', path: '/a', extensions })] }), {}, { specFile: 'spec.yaml' });
+  return issues.map(formatIssue);
 }
 
 describe('#16 names in x-mcp-scopes and x-mcp-roles', () => {

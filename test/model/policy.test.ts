@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import type { PortcullisConfig } from '../../src/config/types.js';
-import { formatIssue, IssueCollector } from '../../src/errors.js';
+import { formatIssue } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import { provenanceOf } from '../../src/model/security.js';
 import type { NormalizedOperation } from '../../src/normalize/types.js';
@@ -25,9 +25,9 @@ const OPERATIONS: NormalizedOperation[] = [
 
 function build(config: unknown, operations: NormalizedOperation[] = OPERATIONS) {
   const parsed = parseConfig(config, 'portcullis.yaml');
-  const issues = new IssueCollector('spec.yaml');
-  const model = buildModel(spec({ securitySchemes: { oauth }, operations }), parsed, issues);
-  return { model, lines: issues.issues.map(formatIssue), access: Object.fromEntries(model.tools.map((t) => [t.name, [t.security.scopes, provenanceOf(t.security)]])) };
+  const { value, issues } = buildModel(spec({ securitySchemes: { oauth }, operations }), parsed, { specFile: 'spec.yaml' });
+  const model = value!;
+  return { model, lines: issues.map(formatIssue), access: Object.fromEntries(model.tools.map((t) => [t.name, [t.security.scopes, provenanceOf(t.security)]])) };
 }
 
 const READ_WRITE_ADMIN: PortcullisConfig = {

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
-import { formatIssue, IssueCollector } from '../../src/errors.js';
+import { formatIssue } from '../../src/errors.js';
 import { buildModel } from '../../src/model/build-model.js';
 import type { NormalizedOperation, NormalizedParameter, NormalizedSecurityScheme } from '../../src/normalize/types.js';
 import { apiKey, oauth, operation, spec } from '../support/normalized.js';
@@ -32,9 +32,9 @@ const UPSTREAM = {
 };
 
 function build(config: unknown, operations = OPERATIONS, schemes: Record<string, NormalizedSecurityScheme> = { oauth }, security?: ReturnType<typeof byOauth>) {
-  const issues = new IssueCollector('spec.yaml');
-  const model = buildModel(spc(schemes, operations, security), parseConfig(config, 'portcullis.yaml'), issues);
-  return { model, lines: issues.issues.map(formatIssue), tool: (name: string) => model.tools.find((t) => t.name === name)! };
+  const { value, issues } = buildModel(spc(schemes, operations, security), parseConfig(config, 'portcullis.yaml'), { specFile: 'spec.yaml' });
+  const model = value!;
+  return { model, lines: issues.map(formatIssue), tool: (name: string) => model.tools.find((t) => t.name === name)! };
 }
 
 describe('#8 upstream security from the config', () => {

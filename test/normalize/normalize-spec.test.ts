@@ -29,8 +29,8 @@ function normalize(version: SpecVersion, document: Record<string, unknown>) {
 
 function run(version: SpecVersion, cases: readonly Case[]): void {
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
-    const { spec, issues } = normalize(version, c.document);
-    expect(c.pick(spec)).toEqual(c.expected);
+    const { value: spec, issues } = normalize(version, c.document);
+    expect(c.pick(spec!)).toEqual(c.expected);
     expect(issues.map(formatIssue)).toEqual(c.issues ?? []);
   });
 }
@@ -648,7 +648,7 @@ describe('normalizeSpec: Swagger 2.0', () => {
     {
       name: 'servers: https by default; basePath alone without a host',
       document: { paths: {}, basePath: '/v1', 'x-case': 1 },
-      pick: (spec) => [spec.servers, normalize('2.0', { host: 'h.example.com', paths: {} }).spec.servers],
+      pick: (spec) => [spec.servers, normalize('2.0', { host: 'h.example.com', paths: {} }).value!.servers],
       expected: [[{ url: '/v1', variables: {} }], [{ url: 'https://h.example.com', variables: {} }]],
     },
     {
@@ -685,6 +685,6 @@ describe('normalizeSpec: Swagger 2.0', () => {
 describe('normalizeSpec', () => {
   it('keeps the bundled document for schema $refs', () => {
     const document = { ...HEADERS['3.0'], paths: {} };
-    expect(normalizeSpec({ file: 'spec.yaml', document, specVersion: '3.0' }).spec.document).toBe(document);
+    expect(normalizeSpec({ file: 'spec.yaml', document, specVersion: '3.0' }).value!.document).toBe(document);
   });
 });

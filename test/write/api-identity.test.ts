@@ -1,7 +1,8 @@
 /** #15: which API an output folder holds (the manifest's `api`), and the refusal to replace another API's server. */
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/emit/manifest.js';
-import { apiIdentity, foreignApi, ForeignOutputError } from '../../src/write/api-identity.js';
+import { ForeignOutputError } from '../../src/errors.js';
+import { apiIdentity, foreignApi } from '../../src/write/api-identity.js';
 
 const manifest = (api?: unknown): Manifest =>
   ({

@@ -1,7 +1,7 @@
 /** `portcullis generate`: write a complete MCP server project, refusing hand-edited files and another API's folder. */
 import { formatChanges, type Change } from '../../diff/diff-models.js';
 import { writePlanned, type PlannedGeneration } from '../../generate.js';
-import { ForeignOutputError } from '../../write/api-identity.js';
+import { ForeignOutputError } from '../../errors.js';
 import type { Io } from '../io.js';
 import type { GenerateCommand } from '../options.js';
 import { runPlanned, type Progress } from '../planned-run.js';

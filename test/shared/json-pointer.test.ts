@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { followRef, parsePointer, resolvePointer } from '../../src/normalize/pointer.js';
+import { escapePointerSegment, formatPointer, parsePointer, pointerJoin, resolvePointer } from '../../src/shared/json-pointer.js';
+import { followRef } from '../../src/shared/reference.js';
 
 const document = {
   paths: { '/pets/{id}': { get: { parameters: [{ $ref: '#/components/parameters/id' }] } } },
@@ -9,6 +10,21 @@ const document = {
   },
   list: [10, 20],
 };
+
+describe('pointerJoin', () => {
+  it('#15 escapes ~ as ~0 and / as ~1 in each segment, and joins onto a base', () => {
+    expect(escapePointerSegment('a~/b')).toBe('a~0~1b');
+    expect(escapePointerSegment(0)).toBe('0');
+    expect(pointerJoin('#', 'paths', '/pets/{id}', 'get', 0)).toBe('#/paths/~1pets~1{id}/get/0');
+    expect(pointerJoin('#/components')).toBe('#/components');
+    expect(formatPointer(['a/b', 'c~d'])).toBe('#/a~1b/c~0d');
+  });
+
+  it('#15 round-trips through parsePointer', () => {
+    const segments = ['paths', '/a/{b}', '~1', '', 'x~y'];
+    expect(parsePointer(formatPointer(segments))).toEqual(segments);
+  });
+});
 
 describe('parsePointer', () => {
   it.each([

@@ -1,13 +1,20 @@
 /**
- * JSON pointers into the bundled document, and internal `$ref` resolution with a cycle guard.
- * Shared by `normalize` and the schema converter; every pointer here has the `#/a/b` form of `Issue.pointer`.
+ * JSON pointers into a document, in the `#/a/b` form every issue's location has.
  * @see https://www.rfc-editor.org/rfc/rfc6901
  */
-import { pointerJoin } from '../errors.js';
+import { isRecord } from './guards.js';
 
-/** True for a plain JSON object (not an array, not null). */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/**
+ * Escapes one JSON pointer segment: `~` as `~0`, `/` as `~1`.
+ * @see https://www.rfc-editor.org/rfc/rfc6901#section-3
+ */
+export function escapePointerSegment(segment: string | number): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Joins a base pointer (`#` or `#/a`) with more segments. */
+export function pointerJoin(base: string, ...segments: (string | number)[]): string {
+  return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, base);
 }
 
 /**
@@ -83,40 +90,4 @@ export function locatePointer(document: unknown, pointer: string): { value: unkn
  */
 export function resolvePointer(document: unknown, pointer: string): unknown {
   return locatePointer(document, pointer)?.value;
-}
-
-/** The outcome of following a `$ref` chain. */
-export type RefResolution =
-  | { readonly ok: true; readonly value: unknown; readonly pointer: string }
-  | {
-      readonly ok: false;
-      readonly reason: 'missing' | 'cycle' | 'external';
-      /** The `$ref` string that failed. */
-      readonly ref: string;
-      /** Where that `$ref` is written. */
-      readonly at: string;
-    };
-
-/** The `$ref` string of a Reference Object, if `value` is one. */
-export function refOf(value: unknown): string | undefined {
-  return isRecord(value) && typeof value.$ref === 'string' ? value.$ref : undefined;
-}
-
-/**
- * Follows internal `$ref`s from `value` (found at `pointer`) until a non-reference, guarding against cycles.
- * Returns the value and the pointer of where it is written.
- * @see https://spec.openapis.org/oas/v3.1.0#reference-object
- */
-export function followRef(document: unknown, value: unknown, pointer: string): RefResolution {
-  const seen = new Set<string>([pointer]);
-  let current = { value, pointer };
-  for (let ref = refOf(value); ref !== undefined; ref = refOf(current.value)) {
-    if (!ref.startsWith('#')) return { ok: false, reason: 'external', ref, at: current.pointer };
-    const target = locatePointer(document, ref);
-    if (!target) return { ok: false, reason: 'missing', ref, at: current.pointer };
-    if (seen.has(target.pointer)) return { ok: false, reason: 'cycle', ref, at: current.pointer };
-    seen.add(target.pointer);
-    current = target;
-  }
-  return { ok: true, value: current.value, pointer: current.pointer };
 }
