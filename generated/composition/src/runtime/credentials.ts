@@ -6,7 +6,7 @@
  * token is exchanged for one issued for the upstream API.
  */
 import type { ToolDefinition, UpstreamSchemeDefinition } from './definition.js';
-import { SettingError } from './errors.js';
+import { PortcullisError, SettingError } from './errors.js';
 import { encodeStrict } from './request.js';
 import type { UpstreamRequest } from './request.js';
 import type { SettingRow } from './setting-definitions.js';
@@ -77,10 +77,9 @@ export interface CredentialOptions {
 }
 
 /** The server could not authenticate to the upstream API although configured (token endpoint failed, scheme unsupported). */
-export class UpstreamAuthenticationError extends Error {
+export class UpstreamAuthenticationError extends PortcullisError {
   constructor(message: string) {
-    super(message);
-    this.name = 'UpstreamAuthenticationError';
+    super('ERR_UPSTREAM_AUTHENTICATION', message);
   }
 }
 

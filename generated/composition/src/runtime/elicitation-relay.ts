@@ -10,15 +10,19 @@
 
 import { randomBytes } from 'node:crypto';
 import type { ElicitRequestFormParams, ElicitResult, JSONRPCMessage, JSONRPCRequest } from '@modelcontextprotocol/server';
+import { PortcullisError } from './errors.js';
 
 /** Questions waiting for an answer at once, by default; a further question fails at once (the call is refused). */
 export const DEFAULT_MAX_PENDING = 1000;
 
 /** The client answered with a JSON-RPC error (e.g. -32601 when it cannot elicit after all). */
-export class ElicitationError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(message);
-    this.name = 'ElicitationError';
+export class ElicitationError extends PortcullisError {
+  constructor(
+    /** The JSON-RPC error code of the client's answer (JSON-RPC 2.0 §5.1), e.g. -32601. */
+    readonly rpcCode: number,
+    message: string,
+  ) {
+    super('ERR_ELICITATION', message);
   }
 }
 

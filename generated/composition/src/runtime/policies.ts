@@ -14,8 +14,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
+import type { PolicyRefusalReason } from './audit-reasons.js';
 import type { Caller } from './caller.js';
 import { claimAt } from './claims.js';
+import { PortcullisError } from './errors.js';
 
 import type { CedarValueJson } from '@cedar-policy/cedar-wasm/nodejs';
 
@@ -40,10 +42,9 @@ export interface PolicyProblem {
 }
 
 /** The policies folder could not be used: every problem, located. */
-export class PolicyError extends Error {
+export class PolicyError extends PortcullisError {
   constructor(readonly problems: readonly PolicyProblem[]) {
-    super(problems.map(formatPolicyProblem).join('\n'));
-    this.name = 'PolicyError';
+    super('ERR_POLICY', problems.map(formatPolicyProblem).join('\n'));
   }
 }
 
@@ -52,8 +53,6 @@ export function formatPolicyProblem(problem: PolicyProblem): string {
   return `${problem.file}${problem.line > 0 ? `:${problem.line}` : ''}: ${problem.message}`;
 }
 
-/** Why a call was refused: a `forbid` (or no `permit`) decided, or a policy failed to evaluate. */
-export type PolicyRefusalReason = 'policy' | 'policy_error';
 
 export type PolicyDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: PolicyRefusalReason; readonly policyId?: string };
 

@@ -7,6 +7,7 @@
  */
 
 import type { AuthInfo } from '@modelcontextprotocol/server';
+import type { BearerRefusalReason } from './audit-reasons.js';
 import { ANONYMOUS_CALLER } from './caller.js';
 import type { Caller } from './caller.js';
 import { unauthorizedChallenge } from './challenges.js';
@@ -32,7 +33,7 @@ export interface BearerAuthOptions {
 }
 
 /** Authenticates one request by its Authorization header. */
-export type BearerAuth = (authorization: string | undefined) => Promise<Authenticated | Refusal>;
+export type BearerAuth = (authorization: string | undefined) => Promise<Authenticated | Refusal<BearerRefusalReason>>;
 
 /** RFC 6750 §2.1: `Bearer` 1*SP b64token, with b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=". */
 const BEARER_CREDENTIALS = /^\s*bearer +([A-Za-z0-9\-._~+/]+=*)\s*$/i;
@@ -51,7 +52,7 @@ export function bearerCredentialsOf(header: string | undefined): BearerCredentia
 /** Creates the authentication of the endpoint: the caller of a valid token, or the 401 / 503 refusal. */
 export function createBearerAuth(options: BearerAuthOptions): BearerAuth {
   const { verifier, resourceMetadataUrl, challengeScopes: scopes } = options;
-  return async (authorization): Promise<Authenticated | Refusal> => {
+  return async (authorization): Promise<Authenticated | Refusal<BearerRefusalReason>> => {
     const credentials = bearerCredentialsOf(authorization);
     // RFC 6750 §3.1: a request without a bearer token gets a challenge without an error code.
     if ('missing' in credentials) {

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, openSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
+import type { AuditReason } from './audit-reasons.js';
 import { SettingError } from './errors.js';
 
 export interface AuditRecord {
@@ -20,13 +21,8 @@ export interface AuditRecord {
   /** The tool's name, for tools/call. */
   readonly tool?: string;
   readonly decision: 'allow' | 'deny';
-  /**
-   * E.g. `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, `role`, `origin`, `rate_limited`,
-   * `overloaded`, `batching_unsupported`, `body_too_large`, `method_not_allowed`, `header_mismatch`,
-   * `unsupported_protocol_version`, `invalid_request`, `policy`, `policy_error`, `consent_requested`, `consent_declined`,
-   * `consent_cancelled`, `consent_unanswered`, `consent_unsupported`, `consent_invalid_state`.
-   */
-  readonly reason: string;
+  /** Why: `ok`, `missing_token`, `invalid_token:expired`, `insufficient_scope`, ... (all of them: audit-reasons.ts). */
+  readonly reason: AuditReason;
   /** With reason `policy` or `policy_error`: the @id of the Cedar policy that decided (policies.ts), or `<file>:<line>`. */
   readonly policyId?: string;
   /** The tool's scope alternatives (OR of AND-sets). */

@@ -11,6 +11,8 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { isAuditReason } from './audit-reasons.js';
+import type { TokenCheckOutcome } from './audit-reasons.js';
 import type { AuditRecord } from './audit.js';
 
 /** The JSON-RPC methods of MCP (2025-11-25 and 2026-07-28 schema): any other method is counted as `other`. */
@@ -39,9 +41,6 @@ const MCP_METHODS = new Set([
   'notifications/roots/list_changed',
 ]);
 
-/** A reason code of this server (`ok`, `invalid_token:expired`, `rate_limited`, ...); anything else is `other`. */
-const REASON = /^[a-z][a-z0-9_]{0,39}(?::[a-z][a-z0-9_]{0,39})?$/;
-
 /** Upstream latency buckets in seconds: from a cached answer on the same network to the default 30 s timeout. */
 const UPSTREAM_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -53,7 +52,7 @@ export interface Metrics {
   /** Counts one audit record: the request (method, tool) and the decision (outcome, reason). */
   audited(record: AuditRecord): void;
   /** Counts one bearer token check: `valid`, or the refusal's reason (`missing_token`, `invalid_token:expired`, ...). */
-  tokenVerified(outcome: string): void;
+  tokenVerified(outcome: TokenCheckOutcome): void;
   /** Counts one fetch of the authorization server's JWKS. */
   jwksFetched(outcome: 'ok' | 'error'): void;
   /** Counts one tools/call of `tool` refused with a step-up challenge (403 insufficient_scope, MCP 2025-11-25 basic/authorization#scope-challenge-handling). */
@@ -119,7 +118,7 @@ export function createMetrics(toolNames: readonly string[]): Metrics {
       requests.inc({ method: methodLabel(record.method), tool: record.method === 'tools/call' ? tool(record.tool) : 'none' });
       decisions.inc({ decision: record.decision, reason: reasonLabel(record.reason) });
     },
-    tokenVerified: (outcome) => tokens.inc({ outcome: reasonLabel(outcome) }),
+    tokenVerified: (outcome) => tokens.inc({ outcome: outcome === 'valid' ? outcome : reasonLabel(outcome) }),
     jwksFetched: (outcome) => jwks.inc({ outcome }),
     stepUp: (name) => stepUps.inc({ tool: tool(name) }),
     upstream(name, outcome, seconds) {
@@ -145,9 +144,9 @@ function methodLabel(method: string | undefined): string {
   return MCP_METHODS.has(method) ? method : 'other';
 }
 
-/** A reason code of this server as is; anything that does not look like one is `other`. */
+/** An audit reason (audit-reasons.ts) as is; anything else is `other`, so the label values stay bounded. */
 function reasonLabel(reason: string): string {
-  return REASON.test(reason) ? reason : 'other';
+  return isAuditReason(reason) ? reason : 'other';
 }
 
 /** `2xx` ... `5xx` for an HTTP status, `error` / `timeout` when no response came. */

@@ -6,6 +6,8 @@
  * replicas need a shared record (e.g. Redis) behind the same interface.
  */
 
+import { PortcullisError } from './errors.js';
+
 export interface SingleUseRecord {
   /** Marks `id` used until `expiresAtMs` (epoch ms); resolves false when it was already used. Rejects when the
    *  record cannot be consulted — callers then refuse (fail closed). */
@@ -16,10 +18,9 @@ export interface SingleUseRecord {
 export const DEFAULT_SINGLE_USE_CAPACITY = 100_000;
 
 /** Thrown (as a rejection) when the in-memory record is full of unexpired ids: the claim is refused, never forgotten. */
-export class SingleUseRecordFull extends Error {
+export class SingleUseRecordFull extends PortcullisError {
   constructor(capacity: number) {
-    super(`the single-use record holds ${capacity} unexpired approvals`);
-    this.name = 'SingleUseRecordFull';
+    super('ERR_SINGLE_USE_RECORD_FULL', `the single-use record holds ${capacity} unexpired approvals`);
   }
 }
 

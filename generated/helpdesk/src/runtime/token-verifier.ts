@@ -9,10 +9,12 @@ import { createHash } from 'node:crypto';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import { createRemoteJWKSet, customFetch, decodeProtectedHeader, jwtVerify } from 'jose';
 import type { FetchImplementation, JWTPayload } from 'jose';
+import type { TokenRejection } from './audit-reasons.js';
 import type { IntrospectionSettings } from './auth-settings.js';
 import { urlProblem } from './auth-settings.js';
 import type { Caller } from './caller.js';
 import { claimAt, frozenClaims } from './claims.js';
+import { PortcullisError } from './errors.js';
 import type { Log } from './settings.js';
 import { clientSecretBasic } from './token-endpoint.js';
 
@@ -33,21 +35,22 @@ const JWT_CACHE_ENTRIES = 10_000;
 const FETCH_TIMEOUT_MS = 5_000;
 
 /** The token was presented but is not acceptable: 401 with `error="invalid_token"`. */
-export class InvalidTokenError extends Error {
+export class InvalidTokenError extends PortcullisError {
   constructor(
-    /** Short machine reason for the audit, e.g. `expired`, `audience`, `signature`. */
-    readonly reason: string,
+    /** Why, for the audit (`invalid_token:<reason>`, audit-reasons.ts), e.g. `expired`, `audience`, `signature`. */
+    readonly reason: TokenRejection,
     /** Caller-facing `error_description`. */
     readonly description: string,
   ) {
-    super(description);
-    this.name = 'InvalidTokenError';
+    super('ERR_INVALID_TOKEN', description);
   }
 }
 
 /** Tokens cannot be checked right now (the authorization server's metadata, keys or introspection failed): 503. */
-export class AuthServerUnavailableError extends Error {
-  override name = 'AuthServerUnavailableError';
+export class AuthServerUnavailableError extends PortcullisError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('ERR_AUTH_SERVER_UNAVAILABLE', message, options);
+  }
 }
 
 export interface TokenVerifierOptions {

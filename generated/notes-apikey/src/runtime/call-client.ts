@@ -9,6 +9,7 @@
 
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/client';
+import { PortcullisError } from './errors.js';
 
 
 /** `npm run call -- --help`. */
@@ -36,7 +37,11 @@ export interface CallTarget {
 }
 
 /** A malformed command line or variable: one line on stderr, exit 2. */
-export class CallUsageError extends Error {}
+export class CallUsageError extends PortcullisError {
+  constructor(message: string) {
+    super('ERR_CALL_USAGE', message);
+  }
+}
 
 /** Where the call script writes; the process streams in production, buffers in tests. */
 export interface CallOutput {

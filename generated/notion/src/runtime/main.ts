@@ -16,7 +16,7 @@ import { CALL_VARIABLES } from './call-settings.js';
 import { consentWarnings } from './consent-setup.js';
 import { exchangeUnavailableWarning, missingCredentialsWarning } from './credentials.js';
 import type { ServerDefinition } from './definition.js';
-import { SettingError } from './errors.js';
+import { PortcullisError, SettingError } from './errors.js';
 import type { ServerHooks } from './hooks.js';
 import { startHttpServer } from './http.js';
 import { createLog } from './log.js';
@@ -30,7 +30,11 @@ import type { ToolSearch } from './tool-search.js';
 import { findUnknownSettings } from './unknown-settings.js';
 
 /** The operator's to fix: printed as one `error:` line, no stack, exit code 1. */
-class StartupError extends Error {}
+class StartupError extends PortcullisError {
+  constructor(message: string) {
+    super('ERR_STARTUP', message);
+  }
+}
 
 export interface MainOptions {
   /** The user's hooks (src/hooks.ts), run around every tool call. */

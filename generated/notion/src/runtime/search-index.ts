@@ -72,7 +72,7 @@ function toolFields(tool: ToolDefinition, extras: ToolSearchExtras, definitions:
     searchTerms(tool.path.replace(/[{}]/g, ' ')),
     searchTerms(extras.tags.join(' ')),
     searchTerms([...tool.parameters.map((parameter) => parameter.name), ...bodyPropertyNames(tool, definitions)].join(' ')),
-    searchTerms(tool.description).slice(0, MAX_DESCRIPTION_TERMS),
+    searchTerms(tool.description, MAX_DESCRIPTION_TERMS),
     searchTerms(actionOf(tool)),
     searchTerms(resourceOf(tool.path)),
   ];

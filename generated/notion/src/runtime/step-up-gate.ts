@@ -9,6 +9,7 @@
  * audit-trail.ts into the message's `tool`), so a step-up is reachable through the meta-tools exactly as through tools/call.
  */
 
+import { deny } from './audit-trail.js';
 import type { AuditedMessage } from './audit-trail.js';
 import { decide } from './authorization.js';
 import type { Caller } from './caller.js';
@@ -34,7 +35,7 @@ export function createStepUpGate(definition: Pick<ServerDefinition, 'scopes' | '
       if (!tool) continue;
       const decision = decide(caller, tool, definition.impliedScopes);
       if (decision.allowed) continue;
-      Object.assign(entry, { decision: 'deny', reason: decision.denied === 'role' ? 'role' : 'insufficient_scope' });
+      deny(entry, decision.denied === 'role' ? 'role' : 'insufficient_scope');
       if (decision.denied !== 'scope') continue;
       if (refusedTools.length === 0) firstRefusedId = id ?? null;
       refusedTools.push(tool.name);

@@ -10,12 +10,11 @@
  * argument and the claim path, never a claim's value.
  */
 
+import type { BindingRefusalReason } from './audit-reasons.js';
 import { claimAt } from './claims.js';
 import { coerceScalar } from './coerce-arguments.js';
 import type { ArgumentBinding, ToolDefinition } from './definition.js';
 
-/** Why a call was refused by its bindings: the audit reason. */
-export type BindingRefusalReason = 'binding_missing_claim' | 'binding_invalid_claim' | 'binding_argument_supplied';
 
 export type BindingOutcome = { readonly args: unknown } | { readonly refused: { readonly reason: BindingRefusalReason; readonly message: string } };
 

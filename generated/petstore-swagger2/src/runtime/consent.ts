@@ -20,6 +20,7 @@ import { CONFIRM_FIELD, CONSENT_SCHEMA, consentQuestion } from './consent-questi
 import { approvalId, argumentsDigest, callerBinding, mismatch } from './consent-state.js';
 import type { ConsentSealer, InvalidStateWhy } from './consent-state.js';
 import type { ConsentDefinition, ToolDefinition } from './definition.js';
+import { ElicitationError } from './elicitation-relay.js';
 import type { SingleUseRecord } from './single-use.js';
 
 /** What the server needs to ask for consent, built once at start (http.ts, stdio.ts). */
@@ -143,10 +144,15 @@ async function elicitStep(consent: ConsentContext, params: ElicitRequestFormPara
     answer = await elicit(params, consent.ttlSeconds * 1000);
   } catch (error) {
     // JSON-RPC 2.0 §5.1 Method not found: the client cannot answer elicitation/create after all.
-    if ((error as { code?: unknown }).code === -32601) return refused('unsupported', UNSUPPORTED_MESSAGE);
+    if (rpcCodeOf(error) === -32601) return refused('unsupported', UNSUPPORTED_MESSAGE);
     return refused('unanswered', UNANSWERED_MESSAGE);
   }
   return declinedDecision(answer.action, answer.content) ?? { proceed: true, event: { outcome: 'approved' } };
+}
+
+/** The JSON-RPC error code of a failed question: the relay's ElicitationError's, or the SDK's ProtocolError's `code`. */
+function rpcCodeOf(error: unknown): unknown {
+  return error instanceof ElicitationError ? error.rpcCode : (error as { code?: unknown }).code;
 }
 
 /** The decision for an answer that is not an approval (declined, cancelled, or accepted without ticking the box). */

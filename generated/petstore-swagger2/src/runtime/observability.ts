@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server } from 'node:http';
 import { isIP } from 'node:net';
+import type { TokenCheckOutcome } from './audit-reasons.js';
 import type { AuditSink } from './audit.js';
 import type { AuditedMessage, Trail } from './audit-trail.js';
 import type { ServerDefinition } from './definition.js';
@@ -38,7 +39,7 @@ export interface Observability {
   /** The trace of a request to the MCP endpoint, or undefined when tracing is off. */
   trace(req: IncomingMessage): RequestTrace | undefined;
   /** Records the bearer token check that started at `startedMs` (performance.now): its span and its outcome. */
-  authenticated(trace: RequestTrace | undefined, startedMs: number, outcome: string | undefined): void;
+  authenticated(trace: RequestTrace | undefined, startedMs: number, outcome: TokenCheckOutcome | undefined): void;
   /** Starts the request span once the body is known: its MCP method and tool, as the audit trail read them. */
   opened(trace: RequestTrace | undefined, body: unknown, messages: readonly AuditedMessage[]): void;
   /** Counts the tools/call messages the step-up gate refused for their scopes. */

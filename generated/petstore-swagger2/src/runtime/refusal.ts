@@ -7,12 +7,13 @@
  */
 
 import type { ServerResponse } from 'node:http';
+import type { AuditReason } from './audit-reasons.js';
 
 /** A refused request: the HTTP answer, and the reason written to the audit line. */
-export interface Refusal {
+export interface Refusal<Reason extends AuditReason = AuditReason> {
   readonly status: number;
-  /** The audit reason (audit.ts), e.g. `missing_token`, `rate_limited`. */
-  readonly reason: string;
+  /** The audit reason (audit-reasons.ts), e.g. `missing_token`, `rate_limited`. */
+  readonly reason: Reason;
   /** The JSON-RPC error message: enough for the caller to act, nothing internal. */
   readonly message: string;
   /** The JSON-RPC error code; default -32000 (implementation-defined server error, JSON-RPC 2.0 §5.1). */

@@ -15,7 +15,7 @@
 
 import { createHash } from 'node:crypto';
 import { inspect } from 'node:util';
-import { SettingError } from './errors.js';
+import { PortcullisError, SettingError } from './errors.js';
 import { printable } from './printable.js';
 import { urlProblem } from './setting-parsers.js';
 import { bearerTokenOf, clientSecretBasic, postTokenRequest, tokenErrorDetail } from './token-endpoint.js';
@@ -78,14 +78,13 @@ export class CallerToken {
 }
 
 /** The token endpoint refused to act for the user, or could not be reached (`retryable`). Its message names no token. */
-export class ExchangeError extends Error {
+export class ExchangeError extends PortcullisError {
   constructor(
     message: string,
     /** True when trying again later may succeed (endpoint unreachable, timed out, or a 5xx). */
     readonly retryable: boolean,
   ) {
-    super(message);
-    this.name = 'ExchangeError';
+    super('ERR_TOKEN_EXCHANGE', message);
   }
 }
 

@@ -12,6 +12,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
 import { constants as zlib, createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { UpstreamRequest } from './request.js';
+import { PortcullisError } from './errors.js';
 import type { UpstreamResponse } from './response.js';
 import { observerOf } from './upstream-observer.js';
 import type { UpstreamFailure } from './metrics.js';
@@ -25,10 +26,9 @@ const httpAgent = new HttpAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, time
 const httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, timeout: IDLE_SOCKET_MS, scheduling: 'lifo' });
 
 /** Raised (as the request's error) when the deadline passes first. */
-export class UpstreamTimeoutError extends Error {
+export class UpstreamTimeoutError extends PortcullisError {
   constructor() {
-    super('upstream deadline exceeded');
-    this.name = 'UpstreamTimeoutError';
+    super('ERR_UPSTREAM_TIMEOUT', 'upstream deadline exceeded');
   }
 }
 

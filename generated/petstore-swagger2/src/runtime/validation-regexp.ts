@@ -8,6 +8,7 @@
  * @see https://github.com/google/re2/wiki/Syntax (the dialect: no backreferences, no lookarounds)
  */
 import { RE2JS } from 're2js';
+import { PortcullisError } from './errors.js';
 import { toRe2Syntax } from './re2-syntax.js';
 
 /**
@@ -19,10 +20,9 @@ import { toRe2Syntax } from './re2-syntax.js';
 export const MAX_PATTERN_INPUT_LENGTH = 100_000;
 
 /** A string longer than MAX_PATTERN_INPUT_LENGTH reached a pattern: the call is refused (see tool-registry.ts). */
-export class PatternInputTooLongError extends Error {
+export class PatternInputTooLongError extends PortcullisError {
   constructor(readonly length: number) {
-    super(`a string of ${length} characters is longer than the ${MAX_PATTERN_INPUT_LENGTH} characters checked against a pattern`);
-    this.name = 'PatternInputTooLongError';
+    super('ERR_PATTERN_INPUT_TOO_LONG', `a string of ${length} characters is longer than the ${MAX_PATTERN_INPUT_LENGTH} characters checked against a pattern`);
   }
 }
 

@@ -6,6 +6,7 @@
  */
 
 import type { IncomingMessage } from 'node:http';
+import type { AuditReason } from './audit-reasons.js';
 import { requestIdOf } from './audit.js';
 import type { AuditRecord, AuditSink } from './audit.js';
 import type { Caller } from './caller.js';
@@ -65,7 +66,7 @@ export interface AuditTrail {
  * `ok` and carries the granted scopes; without it, `auth_disabled`.
  */
 export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, ToolDefinition>, protect: boolean): AuditTrail {
-  const allowedReason = protect ? 'ok' : 'auth_disabled';
+  const allowedReason: AuditReason = protect ? 'ok' : 'auth_disabled';
   return {
     start: (req) => ({ requestId: requestIdOf(req), started: Date.now(), entries: [] }),
     messages(body, trail, discovery = false) {
@@ -84,7 +85,8 @@ export function createAuditTrail(sink: AuditSink, tools: ReadonlyMap<string, Too
         const tool = called?.name === undefined || called.meta ? undefined : tools.get(called.name);
         if (called?.name !== undefined) {
           Object.assign(entry, { tool: called.name.slice(0, 200) }, called.via ? { via: called.via } : {});
-          if (!called.meta) Object.assign(entry, tool ? { requiredScopes: tool.scopes } : { decision: 'deny', reason: 'unknown_tool' });
+          if (!called.meta && tool) Object.assign(entry, { requiredScopes: tool.scopes });
+          if (!called.meta && !tool) deny(entry, 'unknown_tool');
         }
         trail.entries.push(entry);
         messages.push({ entry, id: message.id, ...(called === undefined ? {} : { tool }) });
@@ -124,9 +126,14 @@ function calledTool(params: Record<string, unknown>, discovery: boolean): { name
  * Marks the request's entries as refused for `reason` — those still allowed, or with `every` all of them (the whole
  * body was refused for this reason) — or records one refusal when the body is not known.
  */
-export function denyAll(trail: Trail, reason: string, every = false): void {
+export function denyAll(trail: Trail, reason: AuditReason, every = false): void {
   if (trail.entries.length === 0) return void trail.entries.push({ decision: 'deny', reason });
-  for (const entry of trail.entries) if (every || entry.decision === 'allow') Object.assign(entry, { decision: 'deny', reason });
+  for (const entry of trail.entries) if (every || entry.decision === 'allow') deny(entry, reason);
+}
+
+/** Marks one entry as refused for `reason` (and, for a Cedar policy, the `policyId` that decided). */
+export function deny(entry: Entry, reason: AuditReason, policyId?: string): void {
+  Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
 }
 
 /**
@@ -147,9 +154,9 @@ export function recordUpstreamStatus(trail: Trail, requestId: unknown, status: n
  * Records that the tools/call with JSON-RPC id `requestId` was refused for `reason` (by its argument bindings, or by
  * the Cedar policy `policyId`).
  */
-export function recordRefusal(trail: Trail, requestId: unknown, reason: string, policyId?: string): void {
+export function recordRefusal(trail: Trail, requestId: unknown, reason: AuditReason, policyId?: string): void {
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
-  if (entry) Object.assign(entry, { decision: 'deny', reason }, policyId === undefined ? {} : { policyId });
+  if (entry) deny(entry, reason, policyId);
 }
 
 /**
@@ -161,7 +168,9 @@ export function recordConsent(trail: Trail, requestId: unknown, outcome: Consent
   const entry = trail.entries.find((candidate) => candidate.id === requestId);
   if (!entry) return;
   entry.consent = outcome;
-  if (outcome !== 'approved') Object.assign(entry, { decision: 'deny', reason: `consent_${outcome}` }, why === undefined ? {} : { why });
+  if (outcome === 'approved') return;
+  deny(entry, `consent_${outcome}`);
+  if (why !== undefined) entry.why = why;
 }
 
 /**
@@ -169,7 +178,7 @@ export function recordConsent(trail: Trail, requestId: unknown, outcome: Consent
  * as MCP 2026-07-28 defines them (HeaderMismatch, MissingRequiredClientCapability, UnsupportedProtocolVersion), -32700
  * as JSON-RPC 2.0 §5.1 does (Parse error).
  */
-export function refusalReason(outcome: Pick<EndpointOutcome, 'status' | 'errorCode'>): string {
+export function refusalReason(outcome: Pick<EndpointOutcome, 'status' | 'errorCode'>): AuditReason {
   switch (outcome.errorCode) {
     case -32020:
       return 'header_mismatch';

@@ -5,6 +5,8 @@
  * queue.
  */
 
+import { PortcullisError } from './errors.js';
+
 /** Outcome of RateLimiter.take: allowed, or refused with the seconds until a request would be allowed. */
 export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
@@ -102,8 +104,10 @@ export class InFlightLimit {
 }
 
 /** Too many calls are already waiting for an upstream slot. */
-export class QueueFullError extends Error {
-  override name = 'QueueFullError';
+export class QueueFullError extends PortcullisError {
+  constructor(message: string) {
+    super('ERR_UPSTREAM_QUEUE_FULL', message);
+  }
 }
 
 /** At most `max` holders at once; up to `maxQueue` more wait in order, each until its signal aborts. */

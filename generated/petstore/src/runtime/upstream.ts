@@ -3,10 +3,11 @@
  * The upstream client: one tool call becomes one HTTP request to the API, and its response becomes the tool result.
  */
 import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { ExchangeFailureReason } from './audit-reasons.js';
 import { refusalAdvice, UpstreamAuthenticationError } from './credentials.js';
 import type { CredentialUse, UpstreamCredentials } from './credentials.js';
 import type { ToolDefinition } from './definition.js';
-import { SettingError, ToolInputError } from './errors.js';
+import { PortcullisError, SettingError, ToolInputError } from './errors.js';
 import { QueueFullError } from './limits.js';
 import type { ConcurrencyLimiter } from './limits.js';
 import { buildRequest } from './request.js';
@@ -49,9 +50,6 @@ export interface UpstreamContext {
   /** A valid W3C `traceparent` of the MCP request (trace-context.ts), sent on the upstream request. */
   traceparent?: string;
 }
-
-/** Why a call acting for the user was not sent: the token endpoint refused the exchange, or could not complete it. */
-export type ExchangeFailureReason = 'exchange_refused' | 'exchange_unavailable';
 
 /** What the audit learns of a call made on the user's behalf. */
 export interface UpstreamCallFacts {
@@ -216,6 +214,8 @@ function errorResult(text: string): CallToolResult {
 /** The system error code behind a fetch failure (e.g. ECONNREFUSED), if there is one. */
 function errorCode(error: unknown): string | undefined {
   for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    // This server's own codes (errors.ts) say nothing about the network.
+    if (cause instanceof PortcullisError) continue;
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'string' && /^[A-Z0-9_]+$/.test(code)) return code;
   }
