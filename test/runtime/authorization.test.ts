@@ -3,18 +3,16 @@
  * filtering, and where roles and scopes are read from in a token.
  */
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createToolPolicy, decide, expandScopes, ROLE_REFUSAL } from '../../templates/runtime/authorization.js';
 import { bearerChallenge, insufficientScopeChallenge, stepUpScopes, unauthorizedChallenge } from '../../templates/runtime/challenges.js';
 import type { ToolDefinition } from '../../templates/runtime/definition.js';
 import type { CallerContext } from '../../templates/runtime/mcp-server.js';
 import { rolesFrom, scopesFrom } from '../../templates/runtime/token-verifier.js';
-import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { bearerChallengeParams } from '../support/challenge.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
-import { authDefinition, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
+import { authDefinition, rpc, startProtected, toolsCall, TOOLS_LIST, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const tool = (scopes: string[][], roles: string[] = []) => ({ name: 't', scopes, roles }) as unknown as ToolDefinition;
@@ -118,19 +116,7 @@ describe('over HTTP', () => {
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
-  beforeAll(async () => {
-    as = await startScriptedIssuer();
-    upstream = await startRecordingUpstream();
-    mcp = await startProtected(as, `${upstream.origin}/api`);
-  });
-  afterAll(async () => {
-    await mcp?.close();
-    await upstream?.close();
-    await as?.close();
-  });
-  beforeEach(() => {
-    upstream.received.length = 0;
-  });
+  useProtectedStack((stack) => ({ as, upstream, mcp } = stack));
 
   const token = (scope: string, claims: Record<string, unknown> = {}) => as.mint(mcp.server.publicUrl, { claims: { scope, ...claims } });
   const metadata = () => `${new URL(mcp.server.publicUrl).origin}/.well-known/oauth-protected-resource/mcp`;

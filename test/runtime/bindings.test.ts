@@ -8,14 +8,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindArguments } from '../../templates/runtime/bindings.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { boundDefinition } from './fixtures/bound-definition.js';
-import { rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
+import { rpc, startProtected, toolsCall, TOOLS_LIST, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -26,19 +25,7 @@ describe('#11 bindings over HTTP', () => {
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
-  beforeAll(async () => {
-    as = await startScriptedIssuer();
-    upstream = await startRecordingUpstream();
-    mcp = await startProtected(as, `${upstream.origin}/api`, {}, {}, boundDefinition());
-  });
-  afterAll(async () => {
-    await mcp?.close();
-    await upstream?.close();
-    await as?.close();
-  });
-  beforeEach(() => {
-    upstream.received.length = 0;
-  });
+  useProtectedStack((stack) => ({ as, upstream, mcp } = stack), (issuer, upstreamBaseUrl) => startProtected(issuer, upstreamBaseUrl, {}, {}, boundDefinition()));
 
   const token = (claims: Record<string, unknown>) => as.mint(mcp.server.publicUrl, { claims: { scope: '', ...claims } });
   const call = async (claims: Record<string, unknown>, tool: string, args: Record<string, unknown>, id = 1) => (await rpc(mcp.url, await token(claims), toolsCall(tool, args, id))).body.result;

@@ -7,13 +7,11 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRecordingUpstream } from '../support/upstream.js';
+import { describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { consentDefinition } from './fixtures/consent-definition.js';
-import { startProtected } from './fixtures/protected.js';
+import { startProtected, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 type Answer = { action: 'accept'; content: { confirm: boolean } } | { action: 'decline' } | { action: 'cancel' };
@@ -22,20 +20,7 @@ let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 
-beforeAll(async () => {
-  as = await startScriptedIssuer();
-  upstream = await startRecordingUpstream();
-  mcp = await startProtected(as, `${upstream.origin}/api`, {}, {}, consentDefinition());
-});
-afterAll(async () => {
-  await mcp?.close();
-  await upstream?.close();
-  await as?.close();
-});
-beforeEach(() => {
-  upstream.received.length = 0;
-  mcp.audit.length = 0;
-});
+useProtectedStack((stack) => ({ as, upstream, mcp } = stack), (issuer, upstreamBaseUrl) => startProtected(issuer, upstreamBaseUrl, {}, {}, consentDefinition()));
 
 const token = () => as.mint(mcp.server.publicUrl, { claims: { sub: 'alice', client_id: 'desk-app', scope: '', tenant: 'acme' } });
 

@@ -5,19 +5,17 @@
  * names the tool it ran.
  */
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SettingError } from '../../templates/runtime/errors.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { startHttpServer } from '../../templates/runtime/http.js';
 import type { AuditRecord } from '../../templates/runtime/audit.js';
 import { summaryOf, toolModeDecider } from '../../templates/runtime/discovery.js';
-import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { bearerChallengeParams } from '../support/challenge.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { discoveryDefinition } from './fixtures/discovery-definition.js';
-import { rpc, startProtected, TOOLS_LIST, toolsCall } from './fixtures/protected.js';
+import { rpc, startProtected, TOOLS_LIST, toolsCall, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 let as: ScriptedIssuer;
@@ -26,22 +24,10 @@ let discovery: ProtectedServer;
 
 const META = ['search_tools', 'describe_tool', 'call_tool'];
 
-beforeAll(async () => {
-  as = await startScriptedIssuer();
-  upstream = await startRecordingUpstream();
-  discovery = await startProtected(as, `${upstream.origin}/api`, { TOOL_MODE: 'discovery' }, {}, discoveryDefinition());
-});
-
-afterAll(async () => {
-  await discovery?.close();
-  await upstream?.close();
-  await as?.close();
-});
-
-beforeEach(() => {
-  upstream.received.length = 0;
-  discovery.audit.length = 0;
-});
+useProtectedStack(
+  (stack) => ({ as, upstream, mcp: discovery } = stack),
+  (issuer, upstreamBaseUrl) => startProtected(issuer, upstreamBaseUrl, { TOOL_MODE: 'discovery' }, {}, discoveryDefinition()),
+);
 
 /** A token for `server` with these scopes and roles. */
 function token(server: ProtectedServer, scope: string, roles: string[] = []) {

@@ -4,13 +4,11 @@
  * W3C trace context carried upstream and into the audit — with the same authorization as the legacy era.
  */
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startRecordingUpstream } from '../support/upstream.js';
+import { describe, expect, it } from 'vitest';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { bearerChallengeParams } from '../support/challenge.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
-import { rpc, startProtected } from './fixtures/protected.js';
+import { rpc, startProtected, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const MODERN = '2026-07-28';
@@ -20,22 +18,7 @@ let as: ScriptedIssuer;
 let upstream: RecordingUpstream;
 let mcp: ProtectedServer;
 
-beforeAll(async () => {
-  as = await startScriptedIssuer();
-  upstream = await startRecordingUpstream();
-  mcp = await startProtected(as, `${upstream.origin}/api`);
-});
-
-afterAll(async () => {
-  await mcp?.close();
-  await upstream?.close();
-  await as?.close();
-});
-
-beforeEach(() => {
-  upstream.received.length = 0;
-  mcp.audit.length = 0;
-});
+useProtectedStack((stack) => ({ as, upstream, mcp } = stack));
 
 /** A 2026-07-28 request: the `_meta` envelope in the body, the standard headers mirroring it. */
 function modern(method: string, params: Record<string, unknown> = {}, id: number | string = 1) {

@@ -9,12 +9,10 @@ import type { AddressInfo } from 'node:net';
 import { base64url, decodeJwt, exportJWK, exportSPKI, generateKeyPair, importJWK, SignJWT } from 'jose';
 import type { CryptoKey } from 'jose';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import { bearerChallengeParams } from '../support/challenge.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
-import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST } from './fixtures/protected.js';
+import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 import { JsonResponseTransport } from '../../templates/runtime/json-transport.js';
 
@@ -24,23 +22,7 @@ let mcp: ProtectedServer;
 /** The scopes_supported of authDefinition(), offered in every 401. */
 const ALL_SCOPES = 'owners:read owners:write pets:delete pets:read pets:write';
 
-beforeAll(async () => {
-  as = await startScriptedIssuer();
-  upstream = await startRecordingUpstream();
-  mcp = await startProtected(as, `${upstream.origin}/api`);
-});
-
-afterAll(async () => {
-  await mcp?.close();
-  await upstream?.close();
-  await as?.close();
-});
-
-beforeEach(() => {
-  upstream.received.length = 0;
-  mcp.audit.length = 0;
-  mcp.logs.length = 0;
-});
+useProtectedStack((stack) => ({ as, upstream, mcp } = stack));
 
 const metadataUrl = () => `${new URL(mcp.server.publicUrl).origin}/.well-known/oauth-protected-resource/mcp`;
 
