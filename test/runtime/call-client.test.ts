@@ -9,13 +9,11 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { CallUsageError, challengeParams, formatResult, parseCallCommand, readCallTarget, runCall } from '../../templates/runtime/call-client.js';
-import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
-import { startProtected } from './fixtures/protected.js';
+import { startProtected, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const run = promisify(execFile);
@@ -121,21 +119,12 @@ describe('#9 npm run call against a protected server', () => {
   let mcp: ProtectedServer;
   let env: (token?: string) => Record<string, string>;
 
-  beforeAll(async () => {
-    as = await startScriptedIssuer();
-    upstream = await startRecordingUpstream();
-    mcp = await startProtected(as, `${upstream.origin}/api`);
+  useProtectedStack((stack) => {
+    ({ as, upstream, mcp } = stack);
     env = (token) => ({ MCP_URL: mcp.url, ...(token === undefined ? {} : { MCP_TOKEN: token }) });
   });
 
-  afterAll(async () => {
-    await mcp?.close();
-    await upstream?.close();
-    await as?.close();
-  });
-
   beforeEach(() => {
-    upstream.received.length = 0;
     upstream.answer = (res, request) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ id: 7, name: 'Rex', url: request.url }));

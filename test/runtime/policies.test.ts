@@ -11,16 +11,15 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { cedarSchemaText } from '../../src/emit/cedar-schema.js';
 import { checkPolicies, loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies } from '../../templates/runtime/policies.js';
 import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
-import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { boundDefinition } from './fixtures/bound-definition.js';
-import { rpc, startProtected, toolsCall } from './fixtures/protected.js';
+import { rpc, startProtected, toolsCall, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -68,22 +67,14 @@ describe('#11 Cedar policies over HTTP', () => {
   let upstream: RecordingUpstream;
   let mcp: ProtectedServer;
 
-  beforeAll(async () => {
-    as = await startScriptedIssuer();
-    upstream = await startRecordingUpstream();
-    const policies = await loadPolicies(folderWith({ 'local.cedar': POLICIES }));
-    expect(policies).toBeDefined();
-    mcp = await startProtected(as, `${upstream.origin}/api`, {}, { policies: policies! }, boundDefinition());
-  });
-  afterAll(async () => {
-    await mcp?.close();
-    await upstream?.close();
-    await as?.close();
-  });
-  beforeEach(() => {
-    upstream.received.length = 0;
-    mcp.audit.length = 0;
-  });
+  useProtectedStack(
+    (stack) => ({ as, upstream, mcp } = stack),
+    async (issuer, upstreamBaseUrl) => {
+      const policies = await loadPolicies(folderWith({ 'local.cedar': POLICIES }));
+      expect(policies).toBeDefined();
+      return startProtected(issuer, upstreamBaseUrl, {}, { policies: policies! }, boundDefinition());
+    },
+  );
 
   const CLAIMS = { tenant: 'acme', org: { id: 42 }, flags: { vip: true }, level: '3' };
   const call = async (claims: Record<string, unknown>, tool: string, args: Record<string, unknown>) =>
