@@ -10,8 +10,9 @@
  * template, a template that renders spec text, or a run from the sources (tsx, no `dist/`), where the file does
  * not exist. A digest can only match the very text that was checked, so a stale file costs time, never safety.
  */
+import { builtAsset } from '../shared/built-asset.js';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 type TsMorph = typeof import('ts-morph');
@@ -61,8 +62,8 @@ let known: Readonly<Record<string, string | null>> | undefined;
 
 function knownResults(): Readonly<Record<string, string | null>> {
   if (known) return known;
-  const file = new URL(CHECKED_TYPESCRIPT_FILE, import.meta.url);
-  known = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CheckedTypeScript).checked : {};
+  const file = builtAsset(`src/emit/${CHECKED_TYPESCRIPT_FILE}`);
+  known = file ? (JSON.parse(readFileSync(file, 'utf8')) as CheckedTypeScript).checked : {};
   return known;
 }
 

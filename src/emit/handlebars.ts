@@ -5,10 +5,9 @@
  * `md`/`code`/`codeCell` for Markdown, `key` for keys and variable names. None of them strips a list of
  * characters: each escapes for its format, or refuses.
  */
+import { builtAsset } from '../shared/built-asset.js';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type Handlebars from 'handlebars';
 import { markdownCode, markdownCodeCell, markdownText } from './markdown-inline.js';
 import { assertKey } from './safe-key.js';
@@ -50,8 +49,8 @@ function runtimeEnvironment(): Environment {
 
 function precompiledTemplates(): Readonly<Record<string, object>> {
   if (!precompiled) {
-    const file = fileURLToPath(new URL(PRECOMPILED_TEMPLATES_FILE, import.meta.url));
-    precompiled = existsSync(file) ? (require(file) as Record<string, object>) : {};
+    const file = builtAsset(`src/emit/${PRECOMPILED_TEMPLATES_FILE}`);
+    precompiled = file ? (require(file) as Record<string, object>) : {};
   }
   return precompiled;
 }

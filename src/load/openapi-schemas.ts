@@ -9,9 +9,8 @@
  * @see https://ajv.js.org/standalone.html
  * @see https://github.com/APIDevTools/swagger-parser/blob/main/lib/validators/schema.js
  */
-import { existsSync } from 'node:fs';
+import { builtAsset } from '../shared/built-asset.js';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { AjvError } from './schema-issues.js';
 import type { SpecVersion } from './spec-version.js';
 
@@ -65,8 +64,8 @@ const validators = new Map<SpecVersion, SchemaValidator>();
 export function schemaValidator(version: SpecVersion): SchemaValidator {
   let validate = validators.get(version);
   if (!validate) {
-    const standalone = fileURLToPath(new URL(standaloneValidatorFile(version), import.meta.url));
-    if (existsSync(standalone)) {
+    const standalone = builtAsset(`src/load/${standaloneValidatorFile(version)}`);
+    if (standalone) {
       validate = require(standalone) as SchemaValidator;
     } else {
       const { ajv, schema } = openApiSchemaAjv(version);

@@ -1,7 +1,7 @@
 /**
  * #15: each command's module is loaded when that command runs. `generate` never loads dev-auth (oidc-provider, the
  * heaviest dependency), `--help` loads no generator stage. Observed on the built CLI as a process, through a module
- * resolve hook that logs every URL Node resolves.
+ * resolve hook that logs every URL Node resolves (for the bundled CLI, with the compiled modules each file carries).
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -40,11 +40,19 @@ async function run(name: string, ...args: string[]): Promise<{ code: number; std
     );
   });
   const root = pathToFileURL(ROOT).href.replace(/\/?$/, '/');
-  const loaded = (await readFile(log, 'utf8'))
-    .split('\n')
-    .filter((url) => url.length > 0)
-    .map((url) => (url.startsWith(root) ? url.slice(root.length) : url));
+  const urls = (await readFile(log, 'utf8')).split('\n').filter((url) => url.length > 0);
+  const loaded = (await Promise.all(urls.map(async (url) => [url, ...(await bundledModules(url))]))).flat().map((url) => (url.startsWith(root) ? url.slice(root.length) : url));
   return { code, stderr, loaded };
+}
+
+/**
+ * The compiled modules a file of the bundled CLI (dist/cli/) carries, as esbuild marks each one (`// dist/src/….js`),
+ * so what a command loads reads the same bundled or not.
+ */
+async function bundledModules(url: string): Promise<string[]> {
+  if (!url.startsWith(pathToFileURL(join(ROOT, 'dist/cli/')).href)) return [];
+  const text = await readFile(new URL(url), 'utf8');
+  return [...text.matchAll(/^\/\/ (dist\/src\/\S+\.js)$/gm)].map((match) => pathToFileURL(join(ROOT, match[1]!)).href);
 }
 
 describe('#15 commands are loaded lazily', () => {
