@@ -4,7 +4,7 @@
  * stage walks it). Each refusal is a located issue naming the limit.
  */
 import type { ErrorCode, ErrorIssue } from '../errors.js';
-import { pointerJoin } from '../shared/json-pointer.js';
+import { pointerOfStep } from '../shared/json-pointer.js';
 
 /**
  * Default of `--max-spec-size`, in MiB. GitHub's description is 13 MB of JSON and Microsoft Graph's full one
@@ -113,7 +113,7 @@ export function checkDocumentLimits(document: unknown, file: string): ErrorIssue
         issues.push(
           issue(
             'ERR_SPEC_TOO_DEEP',
-            pointerOf(entry),
+            pointerOfStep(entry),
             `nested more than ${MAX_DEPTH} levels deep (objects and arrays inside each other); the limit is there so no later step can overflow the stack`,
             DEPTH_HINT,
           ),
@@ -138,12 +138,6 @@ interface Entry {
   readonly depth: number;
 }
 
-/** The JSON pointer of a walked value. */
-function pointerOf(entry: Entry): string {
-  const keys: string[] = [];
-  for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) keys.push(at.key);
-  return pointerJoin('#', ...keys.reverse());
-}
 
 /** Characters `value` itself adds to its JSON text (an upper bound for strings: escapes counted at 6). */
 function jsonChars(value: unknown): number {

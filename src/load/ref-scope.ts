@@ -9,7 +9,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Issue } from '../errors.js';
-import { pointerJoin } from '../shared/json-pointer.js';
+import { pointerOfStep } from '../shared/json-pointer.js';
 import { refOf } from '../shared/reference.js';
 import { isRemoteLocation } from './read-source.js';
 
@@ -110,7 +110,7 @@ export function refuseOutOfScopeRefs(document: unknown, location: string, file: 
           code: 'ERR_SPEC_LOCAL_REF',
           severity: 'error',
           file,
-          pointer: pointerOf(entry),
+          pointer: pointerOfStep(entry),
           message: `$ref "${ref}" points to ${target!.display}, which ${reason}`,
           hint: localRefHint(scope, fromRemote),
         });
@@ -129,12 +129,6 @@ interface Entry {
   readonly parent: Entry | undefined;
 }
 
-/** The JSON pointer of a walked value. */
-function pointerOf(entry: Entry): string {
-  const keys: string[] = [];
-  for (let at: Entry | undefined = entry; at?.key !== undefined; at = at.parent) keys.push(at.key);
-  return pointerJoin('#', ...keys.reverse());
-}
 
 /**
  * swagger-parser resolves a `$ref` in a local file against the file's path placed in a made-up https URL, so

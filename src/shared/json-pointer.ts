@@ -17,6 +17,22 @@ export function pointerJoin(base: string, ...segments: (string | number)[]): str
   return segments.reduce<string>((acc, s) => `${acc}/${escapePointerSegment(s)}`, base);
 }
 
+/** A value reached by a walk of a document: its key in its parent (undefined for the root) and the parent's step. */
+export interface WalkStep {
+  readonly key: string | undefined;
+  readonly parent: WalkStep | undefined;
+}
+
+/**
+ * The JSON pointer of the value `step` reached, from its parent links: walks of a large document keep one link per
+ * value and build pointer strings only for the values they report.
+ */
+export function pointerOfStep(step: WalkStep): string {
+  const keys: string[] = [];
+  for (let at: WalkStep | undefined = step; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  return pointerJoin('#', ...keys.reverse());
+}
+
 /**
  * Splits a pointer (`#/a/b`, `/a/b`, `#` or ``) into unescaped segments; `undefined` when it is not a pointer.
  * @see https://www.rfc-editor.org/rfc/rfc6901#section-4

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapePointerSegment, formatPointer, parsePointer, pointerJoin, resolvePointer } from '../../src/shared/json-pointer.js';
+import { escapePointerSegment, formatPointer, parsePointer, pointerJoin, pointerOfStep, resolvePointer } from '../../src/shared/json-pointer.js';
 import { followRef } from '../../src/shared/reference.js';
 
 const document = {
@@ -82,5 +82,18 @@ describe('followRef', () => {
     [{ $ref: 'other.yaml#/a' }, { ok: false, reason: 'external', ref: 'other.yaml#/a', at: '#/x' }],
   ])('reports %j', (value, expected) => {
     expect(followRef(document, value, '#/x')).toEqual(expected);
+  });
+});
+
+describe('pointerOfStep', () => {
+  it('#15 builds the pointer of a walked value from its parent links, escaping each key', () => {
+    const root = { key: undefined, parent: undefined };
+    const paths = { key: 'paths', parent: root };
+    const item = { key: '/pets/{id}', parent: paths };
+    const get = { key: 'get', parent: item };
+    const second = { key: '1', parent: { key: 'a~b', parent: get } };
+    expect(pointerOfStep(root)).toBe('#');
+    expect(pointerOfStep(get)).toBe('#/paths/~1pets~1{id}/get');
+    expect(pointerOfStep(second)).toBe('#/paths/~1pets~1{id}/get/a~0b/1');
   });
 });
