@@ -43,7 +43,7 @@ if (process.env.BENCH_SKIP_BUILD === '1') {
   const build = spawnSync(npm, ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) log(`build failed (exit ${build.status ?? build.signal}); measuring whatever dist/ holds`);
 }
-if (!existsSync(join(ROOT, 'dist', 'src', 'cli', 'main.js'))) log('dist/src/cli/main.js is missing: every portcullis run will fail');
+if (!existsSync(join(ROOT, 'dist', 'cli', 'main.js'))) log('dist/cli/main.js is missing: every portcullis run will fail');
 
 const tools = generatorTools();
 const specs = benchSpecs().filter((spec) => !only || only.includes(spec.name));
