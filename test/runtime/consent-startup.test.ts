@@ -3,7 +3,6 @@
  * (never its value), --print-config redacts it, the start-up warns without a shared key or with CONSENT=off; over stdio
  * a legacy client that declared elicitation is asked with elicitation/create; CONSENT=off skips the question.
  */
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -16,6 +15,7 @@ import { startScriptedIssuer } from '../support/scripted-issuer.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { consentDefinition } from './fixtures/consent-definition.js';
 import { rpc, startProtected } from './fixtures/protected.js';
+import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./fixtures/consent-server.ts', import.meta.url));
@@ -35,16 +35,8 @@ beforeEach(() => {
 const baseEnv = () => ({ PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: `${upstream.origin}/api`, LOG_LEVEL: 'warn' });
 
 /** Runs the server with stdin closed: it checks its settings, logs, and exits. */
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { ...baseEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>): Promise<ExitedProcess> {
+  return runEntry(ENTRY, args, { ...baseEnv(), ...env });
 }
 
 const warnings = (stderr: string) =>

@@ -2,14 +2,13 @@
  * #8 the emitted server as a process: one start-up warning naming missing upstream credential variables and their
  * tools, a malformed token URL override refusing start, and the token URL and scope printed by --print-config.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = new URL('../../templates/runtime/main.ts', import.meta.url).href;
 
 let dir: string;
@@ -40,16 +39,8 @@ afterAll(() => {
 });
 
 /** Runs the server; over --stdio with stdin closed it starts, logs, and exits when the client goes away. */
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: 'http://127.0.0.1:9', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>): Promise<ExitedProcess> {
+  return runEntry(entry, args, { UPSTREAM_BASE_URL: 'http://127.0.0.1:9', ...env });
 }
 
 /** The JSON log lines of stderr at level warn. */

@@ -3,12 +3,11 @@
  * exit 0 without listening; a bad setting still exits 1 naming it.
  */
 
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { describeSettings } from '../../templates/runtime/settings.js';
+import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./fixtures/secured-server.ts', import.meta.url));
 
 /** Secret values, each unique so that any leak (even of a part) is found. */
@@ -20,16 +19,8 @@ const SECRETS = {
   OAUTH_INTROSPECTION_CLIENT_SECRET: 'introspect-7e6d5c4b3a',
 } as const;
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>): Promise<ExitedProcess> {
+  return runEntry(ENTRY, args, env);
 }
 
 describe('main --print-config', () => {

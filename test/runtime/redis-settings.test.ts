@@ -4,7 +4,6 @@
  * (test/e2e/redis-replicas.test.ts runs a real one).
  */
 
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
@@ -17,21 +16,13 @@ import { consentKey } from '../../templates/runtime/redis-state.js';
 import { readSettings } from '../../templates/runtime/settings.js';
 import { freePort } from '../support/authorization-server.js';
 import { fixtureDefinition } from './fixtures/definition.js';
+import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ENTRY = fileURLToPath(new URL('./fixtures/secured-server.ts', import.meta.url));
 const PASSWORD = 'redis-pw-4f3e2d1c';
 
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function run(args: string[], env: Record<string, string>): Promise<ExitedProcess> {
+  return runEntry(ENTRY, args, env);
 }
 
 const BASE_ENV = { AUTH_MODE: 'none', UPSTREAM_BASE_URL: 'https://api.example.com' };

@@ -3,17 +3,16 @@
  * about once, by name only, with the known variable it most likely meant; --stdio says on stderr that it serves.
  */
 import { CALL_VARIABLES } from '../../templates/runtime/call-settings.js';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { describeSettings } from '../../templates/runtime/settings.js';
 import { editDistance, findUnknownSettings, SETTING_PREFIXES } from '../../templates/runtime/unknown-settings.js';
+import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = new URL('../../templates/runtime/main.ts', import.meta.url).href;
 
 let dir: string;
@@ -38,20 +37,8 @@ afterAll(() => {
 });
 
 /** Runs the server over --stdio with stdin closed: it starts, logs, and exits when the client goes away. */
-function runStdio(env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, '--stdio'], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', UPSTREAM_BASE_URL: 'http://127.0.0.1:9', UPSTREAM_PETSTORE_KEY_API_KEY: 'k', UPSTREAM_CC_CLIENT_ID: 'c', UPSTREAM_GITHUB_TOKEN: 't', UPSTREAM_CC_CLIENT_SECRET: 's', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-    child.on('error', reject);
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
+function runStdio(env: Record<string, string>): Promise<ExitedProcess> {
+  return runEntry(entry, ['--stdio'], { UPSTREAM_BASE_URL: 'http://127.0.0.1:9', UPSTREAM_PETSTORE_KEY_API_KEY: 'k', UPSTREAM_CC_CLIENT_ID: 'c', UPSTREAM_GITHUB_TOKEN: 't', UPSTREAM_CC_CLIENT_SECRET: 's', ...env });
 }
 
 function logLines(stderr: string, level: string): Record<string, unknown>[] {
