@@ -6,19 +6,9 @@ import type { AuthSettings } from '../../templates/runtime/auth-settings.js';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
 import { SettingError } from '../../templates/runtime/errors.js';
 import { describeSettings, readSettings } from '../../templates/runtime/settings.js';
+import { emptyDefinition } from './fixtures/definition.js';
 
-const definition: ServerDefinition = {
-  name: 'test',
-  title: 'Test',
-  version: '1',
-  baseUrl: 'https://spec.example.com/v2',
-  securitySchemes: {},
-  scopes: ['pets:read', 'pets:write'],
-  impliedScopes: {},
-  roles: [],
-  definitions: {},
-  tools: [],
-};
+const definition: ServerDefinition = emptyDefinition({ scopes: ['pets:read', 'pets:write'] });
 
 const ISSUER = { OAUTH_ISSUER: 'https://auth.example.com' } as const;
 

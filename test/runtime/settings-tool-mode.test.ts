@@ -8,19 +8,9 @@ import { SettingError } from '../../templates/runtime/errors.js';
 import { helpText, printConfig } from '../../templates/runtime/main.js';
 import { settingDefinitions } from '../../templates/runtime/setting-definitions.js';
 import { describeSettings, readSettings } from '../../templates/runtime/settings.js';
+import { emptyDefinition } from './fixtures/definition.js';
 
-const base: ServerDefinition = {
-  name: 'test',
-  title: 'Test',
-  version: '1',
-  baseUrl: 'https://spec.example.com/v2',
-  securitySchemes: {},
-  scopes: [],
-  impliedScopes: {},
-  roles: [],
-  definitions: {},
-  tools: [],
-};
+const base: ServerDefinition = emptyDefinition();
 const OAUTH = { OAUTH_ISSUER: 'https://auth.example.com' } as const;
 const row = (definition: ServerDefinition) => describeSettings(definition).find((setting) => setting.variable === 'TOOL_MODE')!;
 

@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
 import { SettingError } from '../../templates/runtime/errors.js';
 import { describeSettings, readSettings } from '../../templates/runtime/settings.js';
+import { emptyDefinition } from './fixtures/definition.js';
 
-const definition: ServerDefinition = {
-  name: 'test',
-  title: 'Test',
-  version: '1',
-  baseUrl: 'https://spec.example.com/v2',
-  securitySchemes: {},
-  scopes: [],
-  impliedScopes: {},
-  roles: [],
-  definitions: {},
-  tools: [],
-};
+const definition: ServerDefinition = emptyDefinition();
 
 /** The smallest environment an HTTP server starts with: an authorization server to take tokens from. */
 const OAUTH = { OAUTH_ISSUER: 'https://auth.example.com' } as const;
