@@ -8,8 +8,8 @@ import path from 'node:path';
 import type SwaggerParser from '@apidevtools/swagger-parser';
 import type { ErrorCode, Issue, IssueCollector } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
-import { formatPointer, locatePointer, parsePointer, pointerOfStep, resolvePointer, type WalkStep } from '../shared/json-pointer.js';
-import { refOf } from '../shared/reference.js';
+import { formatPointer, locatePointer, parsePointer, resolvePointer } from '../shared/json-pointer.js';
+import { findRefs, refOf, type FoundRef } from '../shared/reference.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
 import { isRemoteLocation, type SourceText } from './read-source.js';
@@ -48,7 +48,7 @@ function specFileParser(context: FileContext) {
       const limits = checkDocumentLimits(result.value, display);
       if (limits.length > 0) throw parserError(file.url, 'limits', limits);
       const location = isRemoteLocation(file.url) ? file.url : (localPathOf(file.url) ?? file.url);
-      context.refused.push(...refuseOutOfScopeRefs(result.value, location, display, context.scope));
+      context.refused.push(...refuseOutOfScopeRefs(findRefs(result.value), location, display, context.scope));
       return result.value;
     },
   };
@@ -101,11 +101,11 @@ export async function bundleSpec(
   issues: IssueCollector,
   options: BundleOptions,
 ): Promise<Record<string, unknown>> {
-  const refs = collectRefs(document);
+  const refs = findRefs(document);
   const internal = refs.filter(({ ref }) => ref.startsWith('#'));
   const scope = refScopeOf(source.location, source.remote, issues.file);
   // Before anything is read: `$ref`s to local files the spec may not reach are reported and removed.
-  const refused = refuseOutOfScopeRefs(document, source.location, issues.file, scope);
+  const refused = refuseOutOfScopeRefs(refs, source.location, issues.file, scope);
   const internalIssues = [...refused, ...checkInternalRefs(document, internal, issues.file)];
   const report = (found: readonly Issue[]): void => {
     issues.issues.push(...inRefOrder(found, refs, issues.file));
@@ -176,45 +176,6 @@ function checkInternalRefs(document: unknown, refs: readonly FoundRef[], file: s
     if (!missing.has(ref)) missing.set(ref, missingToken(document, ref));
     const token = missing.get(ref);
     if (token !== undefined) found.push(issue(pointer, `$ref "${ref}" points to nothing: "${token}" does not exist`, missingHint(ref, document)));
-  }
-  return found;
-}
-
-/** A `$ref` string of the document, and where it is: the pointer of the object that holds it, built when asked for. */
-class FoundRef {
-  constructor(
-    readonly ref: string,
-    private readonly step: WalkStep,
-  ) {}
-
-  get pointer(): string {
-    return pointerOfStep(this.step);
-  }
-}
-
-/**
- * Every `$ref` string in the document, in document order. One parent link per object walked, no pointer string:
- * pointers are needed only for the `$ref`s an issue names (building one per value cost GitHub's spec ≈50 ms).
- */
-function collectRefs(document: unknown): FoundRef[] {
-  const found: FoundRef[] = [];
-  // An explicit stack (children pushed last-first, so popped in order): specs can nest deeper than the call stack.
-  const stack: (WalkStep & { readonly node: object })[] = [];
-  const push = (node: unknown, key: string | undefined, parent: WalkStep | undefined) => {
-    if (typeof node === 'object' && node !== null) stack.push({ node, key, parent });
-  };
-  push(document, undefined, undefined);
-  while (stack.length > 0) {
-    const step = stack.pop()!;
-    const { node } = step;
-    const ref = refOf(node);
-    if (ref !== undefined) found.push(new FoundRef(ref, step));
-    if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i -= 1) push(node[i], String(i), step);
-    } else {
-      const keys = Object.keys(node);
-      for (let i = keys.length - 1; i >= 0; i -= 1) push((node as Record<string, unknown>)[keys[i]!], keys[i]!, step);
-    }
   }
   return found;
 }

@@ -9,8 +9,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Issue } from '../errors.js';
-import { pointerOfStep } from '../shared/json-pointer.js';
-import { refOf } from '../shared/reference.js';
+import type { FoundRef } from '../shared/reference.js';
 import { isRemoteLocation } from './read-source.js';
 
 /** Where local `$ref`s may point. */
@@ -87,48 +86,33 @@ export function localRefHint(scope: RefScope, fromRemote = false): string {
 }
 
 /**
- * Checks every `$ref` of `document` (read from `location`: a path, a `file:` URL or an http(s) URL) that names a
- * local file, before swagger-parser follows any: each refused one is reported, located in `file`, and removed
- * from the document so that it is never read. The resolvers of ref-resolvers.ts check again what they read.
+ * Checks every `$ref` of a document (`refs`, found by findRefs; the document read from `location`: a path, a `file:`
+ * URL or an http(s) URL) that names a local file, before swagger-parser follows any: each refused one is reported,
+ * located in `file`, and removed from the document so that it is never read. The resolvers of ref-resolvers.ts
+ * check again what they read.
  */
-export function refuseOutOfScopeRefs(document: unknown, location: string, file: string, scope: RefScope): Issue[] {
+export function refuseOutOfScopeRefs(refs: readonly FoundRef[], location: string, file: string, scope: RefScope): Issue[] {
   const fromRemote = isRemoteLocation(location);
   const issues: Issue[] = [];
   const base = fromRemote ? new URL(location) : new URL(pathToFileURL(location).pathname, LOCAL_BASE);
-  // Pointers are built only for refused `$ref`s: a parent link per entry, not a string per value.
-  const stack: Entry[] = [{ node: document, key: undefined, parent: undefined }];
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
-    const { node } = entry;
-    if (typeof node !== 'object' || node === null) continue;
-    const ref = refOf(node);
-    if (ref !== undefined && !ref.startsWith('#')) {
-      const target = localTargetOf(ref, base);
-      const reason = target === undefined ? undefined : target.path === undefined ? UNCHECKABLE : refusalOf(scope, target.path, fromRemote);
-      if (reason !== undefined) {
-        issues.push({
-          code: 'ERR_SPEC_LOCAL_REF',
-          severity: 'error',
-          file,
-          pointer: pointerOfStep(entry),
-          message: `$ref "${ref}" points to ${target!.display}, which ${reason}`,
-          hint: localRefHint(scope, fromRemote),
-        });
-        delete (node as Record<string, unknown>).$ref;
-      }
-    }
-    const keys = Object.keys(node);
-    for (let i = keys.length - 1; i >= 0; i -= 1) stack.push({ node: (node as Record<string, unknown>)[keys[i]!], key: keys[i]!, parent: entry });
+  for (const found of refs) {
+    const { ref } = found;
+    if (ref.startsWith('#')) continue;
+    const target = localTargetOf(ref, base);
+    const reason = target === undefined ? undefined : target.path === undefined ? UNCHECKABLE : refusalOf(scope, target.path, fromRemote);
+    if (reason === undefined) continue;
+    issues.push({
+      code: 'ERR_SPEC_LOCAL_REF',
+      severity: 'error',
+      file,
+      pointer: found.pointer,
+      message: `$ref "${ref}" points to ${target!.display}, which ${reason}`,
+      hint: localRefHint(scope, fromRemote),
+    });
+    delete found.holder.$ref;
   }
   return issues;
 }
-
-interface Entry {
-  readonly node: unknown;
-  readonly key: string | undefined;
-  readonly parent: Entry | undefined;
-}
-
 
 /**
  * swagger-parser resolves a `$ref` in a local file against the file's path placed in a made-up https URL, so
