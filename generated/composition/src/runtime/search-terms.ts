@@ -105,7 +105,8 @@ function* wordsOf(text: string): Generator<string> {
 export function termOf(word: string): string | undefined {
   const known = TERMS.get(word);
   if (known !== undefined) return known === '' ? undefined : known;
-  const term = STOP_WORDS.has(word) ? undefined : (SYNONYMS.get(stem(word)) ?? stem(word));
+  const stemmed = STOP_WORDS.has(word) ? undefined : stem(word);
+  const term = stemmed === undefined ? undefined : (SYNONYMS.get(stemmed) ?? stemmed);
   // API texts repeat their words: the index of a large API asks for the same few thousand over and over.
   if (TERMS.size >= MAX_REMEMBERED_TERMS) TERMS.clear();
   TERMS.set(word, term ?? '');
