@@ -48,8 +48,6 @@ export type WarningCode = Extract<IssueCode, `WARN_${string}`>;
 /** The codes an error carries: every error's code starts with ERR_. */
 export type ErrorCode = Extract<IssueCode, `ERR_${string}`>;
 
-export type Severity = 'error' | 'warning';
-
 /** Where a problem is and what to do about it: `file#pointer: message. hint.` */
 interface IssueLocation {
   /** File the problem is in (as the user named it). */

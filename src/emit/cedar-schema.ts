@@ -13,9 +13,8 @@ import { byText } from '../shared/compare.js';
 import { isRecord } from '../shared/guards.js';
 import type { JsonSchema, ServerDefinition, ToolDefinition } from '../../templates/runtime/definition.js';
 
-/** The generator-owned schema file and base policy, relative to the output folder. */
+/** The generator-owned Cedar schema file, relative to the output folder. */
 export const POLICY_SCHEMA_PATH = 'policies/schema.cedarschema';
-export const BASE_POLICY_PATH = 'policies/base.cedar';
 
 /** A Cedar type in the human-readable schema syntax, or why the JSON Schema has none. */
 type Typed = { readonly type: string } | { readonly leftOut: string };

@@ -98,9 +98,6 @@ export interface ExchangedToken {
 /** RFC 6749 §3.3 scope-token. */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
-/** The exchange variables of a scheme (besides the credentials it may read anyway). */
-export const EXCHANGE_PARTS = ['EXCHANGE', 'TOKEN_URL', 'CLIENT_ID', 'CLIENT_SECRET', 'SCOPE', 'AUDIENCE', 'RESOURCE'] as const;
-
 /** What readExchangeSettings needs of a scheme: its name, prefix, type and (client credentials) spec defaults. */
 export interface ExchangeScheme {
   readonly name: string;
