@@ -2,14 +2,14 @@
 import type { PortcullisConfig } from './config/types.js';
 import { diffModels, type Change } from './diff/diff-models.js';
 import { emitServer, type EmittedFile } from './emit/emit-server.js';
-import { canonicalDigest } from './emit/canonical-digest.js';
-import { buildManifest, manifestFile, type Manifest } from './emit/manifest.js';
+import { buildManifest, digestOf, manifestFile, type Manifest } from './emit/manifest.js';
 import { ForeignOutputError, formatIssue, hasErrors, SpecError, strictWarning, WriteConflictError, type Issue, type StageResult, type WarningIssue } from './errors.js';
 import { loadSpec } from './load/load-spec.js';
 import { buildModel } from './model/build-model.js';
 import type { ServerModel } from './model/types.js';
 import { normalizeSpec } from './normalize/normalize-spec.js';
 import { byText } from './shared/compare.js';
+import { canonicalJson } from '../templates/runtime/canonical-json.js';
 import { VERSION } from './version.js';
 import { apiIdentity, foreignApi, type ApiIdentity } from './write/api-identity.js';
 import { checkUserPolicies } from './write/check-policies.js';
@@ -74,14 +74,14 @@ export async function generateFiles(options: GenerateOptions): Promise<GenerateR
   );
   if (!model || hasErrors(issues)) throw new SpecError(uniqueIssues(issues));
   const start = performance.now();
-  const { files, manifest } = emitProject(model, loaded.document, options);
+  const { files, manifest } = emitProject(model, loaded.sourceDigest, options);
   progress('emit', `${files.length} files`, performance.now() - start);
   const warnings = uniqueIssues(issues).filter((issue): issue is WarningIssue => issue.severity === 'warning');
   return { model, files, manifest, warnings };
 }
 
 /** The files of the project of `model` (its manifest included, in path order) and the manifest. */
-function emitProject(model: ServerModel, document: unknown, options: GenerateOptions): Pick<GenerateResult, 'files' | 'manifest'> {
+function emitProject(model: ServerModel, specDigest: string, options: GenerateOptions): Pick<GenerateResult, 'files' | 'manifest'> {
   const emitted = emitServer(model, {
     ...(options.config.policies?.claims ? { policyClaims: options.config.policies.claims } : {}),
     ...(options.config.toolMode ? { toolMode: options.config.toolMode } : {}),
@@ -89,8 +89,8 @@ function emitProject(model: ServerModel, document: unknown, options: GenerateOpt
   const manifest: Manifest & { readonly api: ApiIdentity } = {
     ...buildManifest(model, emitted, {
       generator: `portcullis ${VERSION}`,
-      specDigest: canonicalDigest(document),
-      configDigest: canonicalDigest(options.config),
+      specDigest,
+      configDigest: digestOf(canonicalJson(options.config)),
     }),
     api: apiIdentity(model.title, options.spec),
   };

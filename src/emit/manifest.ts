@@ -48,7 +48,7 @@ export interface ModelSummary {
 
 export interface Manifest {
   readonly generator: string;
-  /** sha256 of the bundled spec document. */
+  /** sha256 of the spec's bytes, and of the files it references (see LoadedSpec.sourceDigest). */
   readonly specDigest: string;
   /** sha256 of the effective config. */
   readonly configDigest: string;

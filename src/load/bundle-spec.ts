@@ -12,7 +12,7 @@ import { formatPointer, locatePointer, parsePointer, resolvePointer } from '../s
 import { findRefs, refOf, type FoundRef } from '../shared/reference.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
-import { isRemoteLocation, type SourceText } from './read-source.js';
+import { bytesDigest, isRemoteLocation, type SourceText } from './read-source.js';
 import { fileResolver, httpResolver, parserError, type LocatedProblem, type RefProblem } from './ref-resolvers.js';
 import { localPathOf, refScopeOf, refuseOutOfScopeRefs, type RefScope } from './ref-scope.js';
 
@@ -25,6 +25,8 @@ interface FileContext {
   readonly displayName: (target: string) => string;
   /** Issues about `$ref`s inside referenced files that were refused (and removed) before being followed. */
   readonly refused: Issue[];
+  /** sha256 (hex) of each referenced file read, in the order read. */
+  readonly digests: string[];
 }
 
 /**
@@ -39,6 +41,7 @@ function specFileParser(context: FileContext) {
     canParse: ['.json', '.yaml', '.yml'],
     parse(file: { url: string; data: Buffer | string }): unknown {
       const display = context.displayName(file.url);
+      context.digests.push(bytesDigest(file.data));
       const result = parseSource(file.data.toString());
       if (!result.ok) {
         const deep = result.problems.find((problem) => problem.tooDeep);
@@ -68,6 +71,12 @@ function bundleOptions(options: BundleOptions, context: FileContext): SwaggerPar
   } as SwaggerParser.Options;
 }
 
+/** The bundled document, and sha256 (hex) of each referenced file it pulled in, sorted (reading order varies). */
+export interface BundledSpec {
+  readonly document: Record<string, unknown>;
+  readonly referencedDigests: readonly string[];
+}
+
 /** What bundling may read. */
 export interface BundleOptions {
   /** Follow `$ref`s to http(s) URLs. */
@@ -92,7 +101,8 @@ function isRefParserErrorGroup(error: unknown): error is { errors: RefParserErro
 }
 
 /**
- * Bundles `document` (parsed from `source`) in place and returns it; unresolvable `$ref`s are added to `issues`.
+ * Bundles `document` (parsed from `source`) in place and returns it with the digests of the files it pulled in;
+ * unresolvable `$ref`s are added to `issues`.
  * @see https://spec.openapis.org/oas/v3.1.0#reference-object
  */
 export async function bundleSpec(
@@ -100,7 +110,7 @@ export async function bundleSpec(
   source: SourceText,
   issues: IssueCollector,
   options: BundleOptions,
-): Promise<Record<string, unknown>> {
+): Promise<BundledSpec> {
   const refs = findRefs(document);
   const internal = refs.filter(({ ref }) => ref.startsWith('#'));
   const scope = refScopeOf(source.location, source.remote, issues.file);
@@ -113,7 +123,7 @@ export async function bundleSpec(
   // Nothing to pull in (swagger-parser's bundle takes 1–2 s on a spec the size of Stripe's, for nothing).
   if (internal.length + refused.length === refs.length) {
     report(internalIssues);
-    return document;
+    return { document, referencedDigests: [] };
   }
   // swagger-parser refuses a 3.1 document with neither paths nor webhooks, which 3.1 allows (components only).
   const placeholder = document.paths === undefined && document.webhooks === undefined;
@@ -122,12 +132,13 @@ export async function bundleSpec(
   const { default: SwaggerParserClass } = await import('@apidevtools/swagger-parser');
   const parser = new SwaggerParserClass();
   const restoreServerUrls = keepServerUrls(document);
-  const context: FileContext = { scope, displayName: (target) => displayName(target, source, issues.file), refused: [] };
+  const context: FileContext = { scope, displayName: (target) => displayName(target, source, issues.file), refused: [], digests: [] };
+  const bundled = (value: Record<string, unknown>): BundledSpec => ({ document: value, referencedDigests: [...context.digests].sort() });
   try {
-    const bundled = (await parser.bundle(source.location, document as never, bundleOptions(options, context))) as Record<string, unknown>;
+    const result = (await parser.bundle(source.location, document as never, bundleOptions(options, context))) as Record<string, unknown>;
     // Pulled-in files nest inside the document: together they may pass the limits each file kept to.
-    report([...internalIssues, ...context.refused, ...checkDocumentLimits(bundled, issues.file)]);
-    return bundled;
+    report([...internalIssues, ...context.refused, ...checkDocumentLimits(result, issues.file)]);
+    return bundled(result);
   } catch (error) {
     if (isRefParserErrorGroup(error)) {
       // The documents read so far, by absolute path or URL: to quote `$ref`s that failed inside other files.
@@ -140,18 +151,18 @@ export async function bundleSpec(
           .filter((issue) => !internalIssues.some((i) => i.file === issue.file && i.pointer === issue.pointer)),
       ];
       report(found.filter((issue, i) => found.findIndex((o) => sameIssue(o, issue)) === i));
-      return document;
+      return bundled(document);
     }
     // swagger-parser's own parse checks throw SyntaxError; they are spec problems, not bugs.
     if (error instanceof SyntaxError) {
       issues.error('ERR_SPEC_INVALID', '#', error.message, 'Fix the document so that it is a valid OpenAPI description.');
-      return document;
+      return bundled(document);
     }
     // swagger-parser walks documents recursively: files that each keep to the depth limit, nested in one another.
     if (error instanceof RangeError) {
       report([...internalIssues, ...context.refused]);
       issues.error('ERR_SPEC_TOO_DEEP', '#', `nested too deeply once the files it references are pulled in; at most ${MAX_DEPTH} levels are accepted`, 'Flatten the structure, or refer to shared parts with $ref instead of nesting files in one another.');
-      return document;
+      return bundled(document);
     }
     throw error;
   } finally {

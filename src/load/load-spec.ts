@@ -7,7 +7,7 @@ import { isRecord } from '../shared/guards.js';
 import { bundleSpec } from './bundle-spec.js';
 import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
-import { readSource } from './read-source.js';
+import { bytesDigest, readSource } from './read-source.js';
 import { checkDocumentShape, detectSpecVersion, type SpecVersion } from './spec-version.js';
 import { validateSpec } from './validate-spec.js';
 
@@ -25,6 +25,12 @@ export interface LoadedSpec {
   /** The bundled document: every `$ref` in it is internal (`#/...`). */
   readonly document: Record<string, unknown>;
   readonly specVersion: SpecVersion;
+  /**
+   * `sha256:<hex>` of the bytes read: of the spec file alone when it references no other file (what `sha256sum`
+   * prints for it), else of the lines `<hex of the spec file>` and `<hex of each referenced file>` (sorted), each
+   * ending in a newline.
+   */
+  readonly sourceDigest: string;
 }
 
 /**
@@ -69,11 +75,12 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   checkDocumentShape(parsed.value, specVersion, issues);
   if (issues.hasErrors) return failed();
 
-  const document = await bundleSpec(parsed.value, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
+  const { document, referencedDigests } = await bundleSpec(parsed.value, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
   if (issues.hasErrors) return failed();
 
   await validateSpec(document, source.location, specVersion, issues);
   if (issues.hasErrors) return failed();
 
-  return { value: { file, document, specVersion }, issues: issues.issues };
+  const sourceDigest = `sha256:${referencedDigests.length === 0 ? source.digest : bytesDigest([source.digest, ...referencedDigests].map((hex) => `${hex}\n`).join(''))}`;
+  return { value: { file, document, specVersion, sourceDigest }, issues: issues.issues };
 }

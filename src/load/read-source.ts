@@ -3,6 +3,7 @@
  * is checked before it is read, a response's Content-Length before its body and its bytes while they arrive.
  * Used for the root document here and for referenced files by the resolvers of ref-resolvers.ts.
  */
+import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,13 @@ export interface SourceText {
   /** Absolute file path, or the URL as fetched. */
   readonly location: string;
   readonly remote: boolean;
+  /** sha256 (hex) of the bytes read. */
+  readonly digest: string;
+}
+
+/** sha256 (hex) of `bytes`. */
+export function bytesDigest(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** True when the location is an http(s) URL rather than a local path. */
@@ -76,18 +84,22 @@ export async function readLocalBytes(absolute: string, maxBytes: number): Promis
     const stats = await handle.stat();
     if (stats.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read`), { code: 'EISDIR' });
     if (stats.isFile() && stats.size > maxBytes) throw new TooLargeError(stats.size, maxBytes, true);
+    // A regular file is read in one call, asking for one byte more than its size to notice a file that grew since
+    // stat: each read is a trip through libuv's thread pool, and 64 KiB reads cost ≈35 ms more on a 13 MB spec.
+    const chunkSize = stats.isFile() ? stats.size + 1 : 64 * 1024;
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
-      const chunk = Buffer.alloc(64 * 1024);
+      const chunk = Buffer.allocUnsafe(chunkSize);
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       total += bytesRead;
       // The file may have grown since stat, or is a stream: stop as soon as it passes the limit.
       if (total > maxBytes) throw new TooLargeError(total, maxBytes, false);
+      // Only the bytes read are kept (the rest of an unsafe allocation is never exposed).
       chunks.push(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
     }
-    return Buffer.concat(chunks, total);
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
   } finally {
     await handle.close();
   }
@@ -125,7 +137,8 @@ export async function readResponseBytes(response: Response, maxBytes: number): P
 async function readLocal(location: string, file: string, maxBytes: number): Promise<SourceText> {
   const absolute = location.startsWith('file:') ? fileURLToPath(location) : path.resolve(location);
   try {
-    return { text: (await readLocalBytes(absolute, maxBytes)).toString('utf8'), location: absolute, remote: false };
+    const bytes = await readLocalBytes(absolute, maxBytes);
+    return { text: bytes.toString('utf8'), location: absolute, remote: false, digest: bytesDigest(bytes) };
   } catch (error) {
     if (error instanceof TooLargeError) throw tooLarge(file, error);
     const code = (error as NodeJS.ErrnoException).code;
@@ -161,7 +174,8 @@ async function fetchText(url: string, file: string, maxBytes: number): Promise<S
     );
   }
   try {
-    return { text: (await readResponseBytes(response, maxBytes)).toString('utf8'), location: response.url || url, remote: true };
+    const bytes = await readResponseBytes(response, maxBytes);
+    return { text: bytes.toString('utf8'), location: response.url || url, remote: true, digest: bytesDigest(bytes) };
   } catch (error) {
     if (error instanceof TooLargeError) throw tooLarge(file, error);
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;

@@ -76,7 +76,7 @@ function dedupe(issues: readonly Issue[]): Issue[] {
  * 3.1 `webhooks` are not operations the server can call, and are ignored.
  * @see https://spec.openapis.org/oas/v3.1.0#paths-object
  */
-export function normalizeSpec(loaded: LoadedSpec): StageResult<NormalizedSpec> {
+export function normalizeSpec(loaded: Omit<LoadedSpec, 'sourceDigest'>): StageResult<NormalizedSpec> {
   const { document, specVersion: version } = loaded;
   const issues = new IssueCollector(loaded.file);
   const context: NormalizeContext = { document, version, issues };

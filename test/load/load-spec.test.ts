@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -41,6 +43,31 @@ describe('loadSpec: local files', () => {
     // Internal refs keep their names.
     const pet = (spec.document.paths as Record<string, { get: { parameters: unknown[] } }>)['/pets/{petId}']!;
     expect(pet.get.parameters[0]).toEqual({ $ref: '#/components/parameters/petId' });
+  });
+
+  it('#15 records the digest of the bytes read: the spec file alone, or with the files it references', async () => {
+    const sha256 = (text: string | Buffer): string => createHash('sha256').update(text).digest('hex');
+    const single = await loaded(`${FIXTURES}/circular.json`);
+    expect(single.sourceDigest).toBe(`sha256:${sha256(readFileSync(`${FIXTURES}/circular.json`))}`);
+
+    const split = await loaded(`${FIXTURES}/split/openapi.yaml`);
+    const referenced = ['parameters.yaml', 'schemas/pet.json'].map((file) => sha256(readFileSync(`${FIXTURES}/split/${file}`))).sort();
+    const own = sha256(readFileSync(`${FIXTURES}/split/openapi.yaml`));
+    expect(split.sourceDigest).toBe(`sha256:${sha256([own, ...referenced].map((hex) => `${hex}\n`).join(''))}`);
+  });
+
+  it('#15 reads a file larger than one read buffer whole', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'portcullis-load-'));
+    try {
+      const description = 'x'.repeat(300_000);
+      const text = JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1', description }, paths: {} });
+      await writeFile(path.join(folder, 'big.json'), text);
+      const spec = await loaded(path.join(folder, 'big.json'));
+      expect((spec.document.info as { description: string }).description).toBe(description);
+      expect(spec.sourceDigest).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('loads JSON with circular schema refs, without dereferencing them', async () => {
