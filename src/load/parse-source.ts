@@ -1,10 +1,12 @@
 /**
  * Parses spec text (JSON or YAML) into a value, with syntax errors located by line and column.
- * JSON goes through `JSON.parse` (fast on multi-megabyte specs); YAML through the `yaml` package.
+ * JSON goes through `JSON.parse` (fast on multi-megabyte specs); YAML through js-yaml when it is sure to read it as
+ * the `yaml` package does (yaml-fast-path.ts), else through the `yaml` package, which also locates every error.
  * @see https://spec.openapis.org/oas/v3.1.0#format
  */
 import { createRequire } from 'node:module';
 import type { Document } from 'yaml';
+import { parseYamlFast } from './yaml-fast-path.js';
 
 type Yaml = typeof import('yaml');
 let yamlModule: Yaml | undefined;
@@ -40,6 +42,8 @@ export function formatSyntaxProblem(problem: SyntaxProblem): string {
 }
 
 function parseYaml(source: string): ParseResult {
+  const fast = parseYamlFast(source);
+  if (fast) return { ok: true, value: fast.value };
   const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const document = parseDocument(source, { lineCounter, prettyErrors: false });
