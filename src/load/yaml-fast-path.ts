@@ -10,10 +10,8 @@
  * up too.
  * @see https://yaml.org/spec/1.2.2/#1032-tag-resolution
  */
-import { createRequire } from 'node:module';
-
-type JsYaml = typeof import('js-yaml');
-let jsYaml: { readonly load: JsYaml['load']; readonly schema: import('js-yaml').Schema } | undefined;
+// Imported as an ES module: Node then loads js-yaml's one-file build (its CommonJS entry is 25 files).
+import { FAILSAFE_SCHEMA, load, Type, type Schema } from 'js-yaml';
 
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
 const BOOL = /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/;
@@ -24,10 +22,11 @@ const FLOAT_SPECIAL = /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/;
 const FLOAT_EXPONENT = /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/;
 const FLOAT = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 
-/** js-yaml with the core schema's scalars as `yaml` has them (js-yaml's own int also takes `0b1`, `-0x1`, …). */
-function loadJsYaml(): NonNullable<typeof jsYaml> {
-  if (jsYaml) return jsYaml;
-  const { FAILSAFE_SCHEMA, Type, load } = createRequire(import.meta.url)('js-yaml') as JsYaml;
+let coreSchema: Schema | undefined;
+
+/** The core schema's scalars as `yaml` resolves them (js-yaml's own int also takes `0b1`, `-0x1`, …). */
+function yamlCoreSchema(): Schema {
+  if (coreSchema) return coreSchema;
   const nullType = new Type('tag:yaml.org,2002:null', { kind: 'scalar', resolve: (data: string | null) => data === null || NULL.test(data), construct: () => null });
   const bool = new Type('tag:yaml.org,2002:bool', {
     kind: 'scalar',
@@ -48,15 +47,15 @@ function loadJsYaml(): NonNullable<typeof jsYaml> {
       return data.startsWith('-') ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     },
   });
-  jsYaml = { load, schema: FAILSAFE_SCHEMA.extend({ implicit: [nullType, bool, int, float] }) };
-  return jsYaml;
+  coreSchema = FAILSAFE_SCHEMA.extend({ implicit: [nullType, bool, int, float] });
+  return coreSchema;
 }
 
 /** The value of `source` as the `yaml` package would give it, or undefined when only `yaml` can tell. */
 export function parseYamlFast(source: string): { readonly value: unknown } | undefined {
   // `%YAML 1.1` switches `yaml` to another schema; `%TAG` renames tags. Rare in specs: left to `yaml`.
   if (/^%/m.test(source)) return undefined;
-  const { load, schema } = loadJsYaml();
+  const schema = yamlCoreSchema();
   let warned = false;
   let value: unknown;
   try {
