@@ -4,7 +4,7 @@
  * stage walks it). Each refusal is a located issue naming the limit.
  */
 import type { ErrorCode, ErrorIssue } from '../errors.js';
-import { pointerOfStep } from '../shared/json-pointer.js';
+import { pointerOfStep, type WalkStep } from '../shared/json-pointer.js';
 
 /**
  * Default of `--max-spec-size`, in MiB. GitHub's description is 13 MB of JSON and Microsoft Graph's full one
@@ -26,8 +26,8 @@ export const MAX_DEPTH = 256;
 export const MAX_VALUES = 5_000_000;
 
 /**
- * Most characters the document may take as JSON once YAML aliases are expanded (it is serialised whole for the
- * manifest digest, and V8 strings end at 512 Mi characters).
+ * Most characters the document may take as JSON once YAML aliases are expanded (V8 strings end at 512 Mi
+ * characters, and a text repeated through aliases is repeated in what is emitted from it).
  */
 export const MAX_JSON_CHARS = 256 * 1024 * 1024;
 
@@ -75,15 +75,7 @@ export function sizeHint(): string {
 export function checkDocumentLimits(document: unknown, file: string): ErrorIssue[] {
   const issues: ErrorIssue[] = [];
   const issue = (code: ErrorCode, pointer: string, message: string, hint: string): ErrorIssue => ({ code, severity: 'error', file, pointer, message, hint });
-  // Pointers are built only for the places reported: a parent link per entry, not a string per value.
-  const stack: Entry[] = [{ value: document, key: undefined, parent: undefined, depth: 0 }];
-  let values = 0;
-  let chars = 0;
-  while (stack.length > 0) {
-    const entry = stack.pop()!;
-    const { value, depth } = entry;
-    values += 1;
-    chars += jsonChars(value);
+  const tooLarge = (): ErrorIssue[] => {
     if (values > MAX_VALUES) {
       issues.push(
         issue(
@@ -93,9 +85,7 @@ export function checkDocumentLimits(document: unknown, file: string): ErrorIssue
           'Split the description, or replace repeated YAML aliases with $refs to one definition.',
         ),
       );
-      return issues;
-    }
-    if (chars > MAX_JSON_CHARS) {
+    } else {
       issues.push(
         issue(
           'ERR_SPEC_TOO_LARGE',
@@ -104,9 +94,18 @@ export function checkDocumentLimits(document: unknown, file: string): ErrorIssue
           'Replace repeated YAML aliases with $refs to one definition, or split the description.',
         ),
       );
-      return issues;
     }
-    if (typeof value !== 'object' || value === null) continue;
+    return issues;
+  };
+  // Only objects and arrays are pushed (scalars are counted where they are met), each with a parent link: pointers
+  // are built only for the places reported, not a string per value.
+  const stack: Entry[] = [];
+  let values = 1;
+  let chars = jsonChars(document);
+  if (typeof document === 'object' && document !== null) stack.push({ value: document, key: undefined, parent: undefined, depth: 0 });
+  while (stack.length > 0) {
+    const entry = stack.pop()!;
+    const { value, depth } = entry;
     if (depth >= MAX_DEPTH) {
       // A child of this value would be nested deeper than the limit: report here once, do not descend.
       if (Object.keys(value).length > 0 && issues.length < MAX_DEPTH_ISSUES) {
@@ -121,30 +120,35 @@ export function checkDocumentLimits(document: unknown, file: string): ErrorIssue
       }
       continue;
     }
-    const keys = Object.keys(value);
-    for (let i = keys.length - 1; i >= 0; i -= 1) {
-      const key = keys[i]!;
-      if (!Array.isArray(value)) chars += key.length + 3;
-      stack.push({ value: (value as Record<string, unknown>)[key], key, parent: entry, depth: depth + 1 });
+    const list = Array.isArray(value);
+    const keys = list ? undefined : Object.keys(value);
+    const count = keys ? keys.length : (value as unknown[]).length;
+    values += count;
+    if (values > MAX_VALUES) return tooLarge();
+    // Pushed last-first, so popped (and reported) in document order.
+    for (let i = count - 1; i >= 0; i -= 1) {
+      const key = keys ? keys[i]! : i;
+      const child = (value as Record<string | number, unknown>)[key];
+      chars += jsonChars(child) + (keys ? (key as string).length + 3 : 1);
+      if (typeof child === 'object' && child !== null) stack.push({ value: child, key, parent: entry, depth: depth + 1 });
     }
+    if (chars > MAX_JSON_CHARS) return tooLarge();
   }
   return issues;
 }
 
-interface Entry {
-  readonly value: unknown;
-  readonly key: string | undefined;
+interface Entry extends WalkStep {
+  readonly value: object;
   readonly parent: Entry | undefined;
   readonly depth: number;
 }
 
-
-/** Characters `value` itself adds to its JSON text (an upper bound for strings: escapes counted at 6). */
+/**
+ * The characters `value` itself adds to the JSON text, its children apart; escapes are not counted (a string is
+ * its length and two quotes): the bound is there for what YAML aliases multiply, not to the character.
+ */
 function jsonChars(value: unknown): number {
-  if (typeof value === 'string') {
-    const escaped = /[\u0000-\u001f"\\]/.test(value) ? (value.match(/[\u0000-\u001f"\\]/g)?.length ?? 0) * 5 : 0;
-    return value.length + 2 + escaped;
-  }
+  if (typeof value === 'string') return value.length + 2;
   if (typeof value === 'object' && value !== null) return 2;
-  return String(value).length + 1;
+  return String(value).length;
 }

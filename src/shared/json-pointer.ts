@@ -19,7 +19,8 @@ export function pointerJoin(base: string, ...segments: (string | number)[]): str
 
 /** A value reached by a walk of a document: its key in its parent (undefined for the root) and the parent's step. */
 export interface WalkStep {
-  readonly key: string | undefined;
+  /** The key of the value in its parent (an array's index as a number), undefined for the root. */
+  readonly key: string | number | undefined;
   readonly parent: WalkStep | undefined;
 }
 
@@ -29,7 +30,7 @@ export interface WalkStep {
  */
 export function pointerOfStep(step: WalkStep): string {
   const keys: string[] = [];
-  for (let at: WalkStep | undefined = step; at?.key !== undefined; at = at.parent) keys.push(at.key);
+  for (let at: WalkStep | undefined = step; at?.key !== undefined; at = at.parent) keys.push(String(at.key));
   return pointerJoin('#', ...keys.reverse());
 }
 

@@ -38,7 +38,7 @@ export function findRefs(document: unknown): FoundRef[] {
   const found: FoundRef[] = [];
   // An explicit stack (children pushed last-first, so popped in order): specs can nest deeper than the call stack.
   const stack: (WalkStep & { readonly node: object })[] = [];
-  const push = (node: unknown, key: string | undefined, parent: WalkStep | undefined) => {
+  const push = (node: unknown, key: string | number | undefined, parent: WalkStep | undefined) => {
     if (typeof node === 'object' && node !== null) stack.push({ node, key, parent });
   };
   push(document, undefined, undefined);
@@ -48,7 +48,7 @@ export function findRefs(document: unknown): FoundRef[] {
     const ref = refOf(node);
     if (ref !== undefined) found.push(new FoundRef(ref, node as Record<string, unknown>, step));
     if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i -= 1) push(node[i], String(i), step);
+      for (let i = node.length - 1; i >= 0; i -= 1) push(node[i], i, step);
     } else {
       const keys = Object.keys(node);
       for (let i = keys.length - 1; i >= 0; i -= 1) push((node as Record<string, unknown>)[keys[i]!], keys[i]!, step);
