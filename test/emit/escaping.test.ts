@@ -1,5 +1,5 @@
 /** Text from a spec reaches emitted files only as data or escaped text: it can never change their meaning. */
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
