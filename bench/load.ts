@@ -14,10 +14,12 @@
  *                           balancer would (each replica's audit log is counted)
  *   BENCH_LOAD_REDIS=1      start a redis-server on loopback and give every replica REDIS_URL: the rate limit of
  *                           every call is then taken from the shared bucket in Redis (#14)
- * Everything listens on 127.0.0.1; every child process is stopped at the end, even on failure.
+ *   BENCH_LOAD_KEEP=1       keep .bench/load/run-XXXXXX/ (the children's logs and audit files) to look into afterwards
+ * Everything listens on 127.0.0.1; every child process is stopped at the end, even on failure, and the run's folder
+ * is removed (a child that fails to start has the end of its log in the error).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -33,6 +35,7 @@ const clients = positiveInt('BENCH_LOAD_CLIENTS', 64, log);
 const seconds = positiveInt('BENCH_LOAD_SECONDS', 20, log);
 const replicaCount = positiveInt('BENCH_LOAD_REPLICAS', 1, log);
 const withRedis = process.env.BENCH_LOAD_REDIS === '1';
+const keep = process.env.BENCH_LOAD_KEEP === '1';
 
 const work = join(ROOT, '.bench', 'load');
 mkdirSync(work, { recursive: true });
@@ -163,4 +166,6 @@ try {
   await issuer.close();
 } finally {
   for (const child of children.reverse()) await child.stop().catch(() => undefined);
+  if (keep) log(`kept ${runDir}`);
+  else rmSync(runDir, { recursive: true, force: true });
 }

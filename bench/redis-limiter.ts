@@ -10,9 +10,9 @@
  *   BENCH_LIMITER_TAKES=20000       takes per variant
  *   BENCH_LIMITER_CONCURRENCY=64    takes in flight at once
  *   BENCH_LIMITER_CALLERS=1000      distinct caller keys
- * redis-server runs on a free loopback port and is stopped at the end.
+ * redis-server runs on a free loopback port, in a temporary folder; both are gone at the end.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -56,33 +56,39 @@ async function measure(name: string, limit: RateLimit, redisPid?: number): Promi
   return `| ${name} | ${takes} | ${Math.round((takes / wallMs) * 1000)} | ${pct(50).toFixed(3)} | ${pct(99).toFixed(3)} | ${((cpu.user + cpu.system) / takes).toFixed(1)} | ${redisCpu === undefined ? '—' : redisCpu.toFixed(1)} |`;
 }
 
-const port = await freePort();
-const redis = await startChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-  cwd: tmpdir(),
-  env: { PATH: process.env.PATH ?? '' },
-  logFile: join(mkdtempSync(join(tmpdir(), 'redis-limiter-')), 'redis.log'),
-  port,
-});
-const client = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+// redis-server's folder and log, removed at the end whatever happens.
+const scratch = mkdtempSync(join(tmpdir(), 'portcullis-bench-redis-limiter-'));
 try {
-  await new Promise<void>((resolve) => client.once('ready', () => resolve()));
-  const local = localRateLimit(new RateLimiter(PER_MINUTE, BURST));
-  const shared = createRedisRateLimit(client, { perMinute: PER_MINUTE, burst: BURST, keyPrefix: 'bench', up: () => client.status === 'ready', fallback: new RateLimiter(PER_MINUTE, BURST) });
-  // Warm-up: JIT, the script loaded (EVALSHA), connections open.
-  await measure('warm-up', shared);
-  await measure('warm-up', local);
-  const rows = [await measure('in process', local), await measure('Redis (Lua token bucket)', shared, redis.pid)];
-  process.stdout.write(
-    [
-      `| bucket | takes | takes/s | p50 ms | p99 ms | this process CPU µs/take | redis-server CPU µs/take |`,
-      `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
-      ...rows,
-      '',
-      `Concurrency ${concurrency}, ${callers} callers, Node ${process.version}, load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
-      '',
-    ].join('\n'),
-  );
+  const port = await freePort();
+  const redis = await startChild('redis', 'redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    cwd: scratch,
+    env: { PATH: process.env.PATH ?? '' },
+    logFile: join(scratch, 'redis.log'),
+    port,
+  });
+  const client = new Redis({ port, host: '127.0.0.1', enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 500 });
+  try {
+    await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    const local = localRateLimit(new RateLimiter(PER_MINUTE, BURST));
+    const shared = createRedisRateLimit(client, { perMinute: PER_MINUTE, burst: BURST, keyPrefix: 'bench', up: () => client.status === 'ready', fallback: new RateLimiter(PER_MINUTE, BURST) });
+    // Warm-up: JIT, the script loaded (EVALSHA), connections open.
+    await measure('warm-up', shared);
+    await measure('warm-up', local);
+    const rows = [await measure('in process', local), await measure('Redis (Lua token bucket)', shared, redis.pid)];
+    process.stdout.write(
+      [
+        `| bucket | takes | takes/s | p50 ms | p99 ms | this process CPU µs/take | redis-server CPU µs/take |`,
+        `| --- | ---: | ---: | ---: | ---: | ---: | ---: |`,
+        ...rows,
+        '',
+        `Concurrency ${concurrency}, ${callers} callers, Node ${process.version}, load average ${(await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}.`,
+        '',
+      ].join('\n'),
+    );
+  } finally {
+    client.disconnect();
+    await redis.stop();
+  }
 } finally {
-  client.disconnect();
-  await redis.stop();
+  rmSync(scratch, { recursive: true, force: true });
 }

@@ -1,19 +1,19 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 
-const tempDir = () => mkdtemp(join(tmpdir(), 'portcullis-cli-'));
+const tempDir = () => scratchDir('cli');
 
 describe('portcullis generate', () => {
   it('generates a project and reports each stage with counts and time', async () => {
-    const out = join(await tempDir(), 'petstore');
+    const out = join(tempDir(), 'petstore');
     const { code, stderr } = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out);
     expect(code).toBe(0);
     expect(stderr).toMatch(/^load {6}OpenAPI 3\.0 \(\d+ ms\)$/m);
@@ -25,7 +25,7 @@ describe('portcullis generate', () => {
 
   it('is quiet with --quiet, takes --name, and leaves unchanged files alone on a second run', async () => {
     // helpdesk protects every write, so it generates without warnings
-    const out = join(await tempDir(), 'desk');
+    const out = join(tempDir(), 'desk');
     expect(await cli('generate', join(ROOT, 'specs/helpdesk.yaml'), '--out', out, '--quiet', '--name', 'desk-mcp')).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(JSON.parse(await readFile(join(out, 'package.json'), 'utf8')).name).toBe('desk-mcp');
     const before = (await stat(join(out, 'tools.json'))).mtimeMs;
@@ -35,7 +35,7 @@ describe('portcullis generate', () => {
   });
 
   it('applies the config file', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const config = join(dir, 'portcullis.yaml');
     await import('node:fs/promises').then((fs) => fs.writeFile(config, 'include:\n  tags: [store]\nroles:\n  clerk:\n    methods: [DELETE]\n'));
     const { code } = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', join(dir, 'out'), '--config', config, '--quiet');
@@ -50,12 +50,12 @@ describe('portcullis generate', () => {
   });
 
   it('prints warnings located, and fails on them with --strict', async () => {
-    const strictOut = join(await tempDir(), 'strict');
+    const strictOut = join(tempDir(), 'strict');
     const strict = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', strictOut, '--quiet', '--strict');
     expect(strict.code).toBe(1);
     expect(strict.stderr).toMatch(/^error: \d+ problems found; nothing was written$/m);
     expect(existsSync(strictOut)).toBe(false);
-    const out = join(await tempDir(), 'pets');
+    const out = join(tempDir(), 'pets');
     const loose = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', out, '--quiet');
     expect(loose.code).toBe(0);
     expect(loose.stderr).toContain('warning: ');
@@ -63,7 +63,7 @@ describe('portcullis generate', () => {
   });
 
   it('exits 1 with every located problem, no stack, and writes nothing for a broken spec', async () => {
-    const out = join(await tempDir(), 'never');
+    const out = join(tempDir(), 'never');
     const { code, stderr } = await cli('generate', join(ROOT, 'specs/invalid/unknown-security-scheme.yaml'), '--out', out);
     expect(code).toBe(1);
     expect(stderr).toMatch(/unknown-security-scheme\.yaml#\/\S+: .+\. .+ \[ERR_SPEC_UNKNOWN_SCHEME\]/);
@@ -73,7 +73,7 @@ describe('portcullis generate', () => {
   });
 
   it('exits 1 for a broken config, a missing spec and a missing --out', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const config = join(dir, 'bad.yaml');
     await import('node:fs/promises').then((fs) => fs.writeFile(config, 'exclude:\n  verbs: [GET]\n'));
     const badConfig = await cli('generate', join(ROOT, 'specs/petstore.yaml'), '--out', join(dir, 'o'), '--config', config);
@@ -103,7 +103,7 @@ describe('portcullis generate', () => {
 
 describe('bin/portcullis.js', () => {
   it('runs the built CLI as a process', async () => {
-    const out = join(await tempDir(), 'notes');
+    const out = join(tempDir(), 'notes');
     const { stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/portcullis.js'), 'generate', join(ROOT, 'specs/notes-apikey.yaml'), '--out', out]);
     expect(stderr).toContain(`generated 6 tools into ${out}`);
     expect(existsSync(join(out, 'tools.json'))).toBe(true);

@@ -3,21 +3,21 @@
  * broken spec in one run.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MANIFEST_PATH } from '../../src/emit/manifest.js';
 import { ROOT } from '../../scripts/examples.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 
 const V1 = join(ROOT, 'specs/diff/v1.yaml');
 const V2 = join(ROOT, 'specs/diff/v2.yaml');
 const PETSTORE = join(ROOT, 'specs/petstore.yaml');
 
-async function outDir(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'portcullis-i8-')), 'out');
+function outDir(): string {
+  return join(scratchDir('i8'), 'out');
 }
 
 const HOOKS = [
@@ -38,7 +38,7 @@ const REMOVED = '!! hook legacyExport in src/hooks.ts:6 names no tool any more, 
 
 describe('#8 stale hooks', () => {
   it('#8 diff and generate report hooks naming no tool any more, with the rename, as security-relevant', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V1, '--out', out, '--quiet')).code).toBe(0);
     await writeFile(join(out, 'src/hooks.ts'), HOOKS);
 
@@ -61,7 +61,7 @@ describe('#8 stale hooks', () => {
   });
 
   it('#8 a stale hook alone (nothing else changed) still fails --fail-on-security-change', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V2, '--out', out, '--quiet')).code).toBe(0);
     await writeFile(join(out, 'src/hooks.ts'), HOOKS);
     const again = await cli('generate', V2, '--out', out, '--fail-on-security-change');
@@ -73,7 +73,7 @@ describe('#8 stale hooks', () => {
   });
 
   it('#8 a key that cannot be read statically is a warning naming its line, fatal with --strict', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V2, '--out', out, '--quiet')).code).toBe(0);
     await writeFile(join(out, 'src/hooks.ts'), "import type { ServerHooks } from './runtime/hooks.js';\nconst name = 'fetchEntry';\nexport const hooks: ServerHooks = { tools: { [name]: {} } };\n");
     const loose = await cli('generate', V2, '--out', out, '--quiet');
@@ -86,7 +86,7 @@ describe('#8 stale hooks', () => {
 
 describe('#8 another API in the output folder', () => {
   it('#8 generate refuses without --force, writing nothing; --force replaces it', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V1, '--out', out, '--quiet')).code).toBe(0);
     const manifest = await readFile(join(out, MANIFEST_PATH), 'utf8');
     expect(JSON.parse(manifest).api).toEqual({ title: 'Ledger', specFile: 'v1.yaml' });
@@ -107,7 +107,7 @@ describe('#8 another API in the output folder', () => {
   });
 
   it('#8 the same API (same title, even from another file) regenerates normally', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V1, '--out', out, '--quiet')).code).toBe(0);
     const again = await cli('generate', V2, '--out', out, '--quiet');
     expect(again.code).toBe(0);
@@ -115,7 +115,7 @@ describe('#8 another API in the output folder', () => {
   });
 
   it('#8 a manifest written before the API was recorded is treated as the same API', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V1, '--out', out, '--quiet')).code).toBe(0);
     const manifest = JSON.parse(await readFile(join(out, MANIFEST_PATH), 'utf8'));
     delete manifest.api;
@@ -124,7 +124,7 @@ describe('#8 another API in the output folder', () => {
   });
 
   it('#8 a hostile title in the folder’s manifest cannot drive the terminal', async () => {
-    const out = await outDir();
+    const out = outDir();
     expect((await cli('generate', V1, '--out', out, '--quiet')).code).toBe(0);
     const manifest = JSON.parse(await readFile(join(out, MANIFEST_PATH), 'utf8'));
     manifest.api = { title: 'Evil\u001b]0;pwned\u0007\u009b2J', specFile: 42 };
@@ -138,7 +138,7 @@ describe('#8 another API in the output folder', () => {
 
 describe('#8 every problem in one run', () => {
   it('#8 reports normalize-stage and model-stage problems together, once each, and writes nothing', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portcullis-i8-'));
+    const dir = scratchDir('i8');
     const spec = join(dir, 'broken.yaml');
     await writeFile(
       spec,
@@ -180,7 +180,7 @@ describe('#8 every problem in one run', () => {
   });
 
   it('#8 a load error that makes the document unusable still stops there', async () => {
-    const out = await outDir();
+    const out = outDir();
     const { code, stderr } = await cli('generate', join(ROOT, 'specs/invalid/yaml-syntax-error.yaml'), '--out', out, '--quiet');
     expect(code).toBe(1);
     expect(stderr).toContain('[ERR_SPEC_PARSE]');
@@ -206,7 +206,7 @@ describe('#8 the policy in the config, at the command line', () => {
   const CONFIG = ['unprotected: exclude', 'scopes:', '  require:', '    - { scopes: [items:read], paths: [/items], methods: [GET] }', '    - { scopes: [items:write], paths: [/items] }', ''].join('\n');
 
   it('#8 generate lists what unprotected: exclude left out, and AUTHORIZATION.md says where each requirement came from', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portcullis-i8-policy-'));
+    const dir = scratchDir('i8-policy');
     await writeFile(join(dir, 'api.yaml'), SPEC);
     await writeFile(join(dir, 'portcullis.yaml'), CONFIG);
     const out = join(dir, 'out');

@@ -4,12 +4,12 @@
  * resolve hook that logs every URL Node resolves (for the bundled CLI, with the compiled modules each file carries).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
+import { scratchDir } from '../support/scratch.js';
 
 const HOOKS = `
 import { appendFileSync } from 'node:fs';
@@ -24,7 +24,7 @@ let dir: string;
 let register: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'portcullis-lazy-'));
+  dir = scratchDir('lazy');
   await writeFile(join(dir, 'hooks.mjs'), HOOKS);
   register = join(dir, 'register.mjs');
   await writeFile(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(join(dir, 'hooks.mjs')).href)});\n`);

@@ -3,12 +3,12 @@
  * ones stay errors, and every warning can be seen (--verbose) or written down (--report).
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 const RESPONSE_ONLY = 'specs/invalid/lenient-response-only.yaml';
 const REQUEST_SIDE = 'specs/invalid/lenient-request-side.yaml';
@@ -18,8 +18,8 @@ const XML_EXAMPLE =
 const HEADER_SCHEMA = `${RESPONSE_ONLY}#/paths/~1pets~1{petId}/get/responses/200/headers/X-Rate-Limit/schema: must be an object, not the number 42. Change it to an object. [WARN_SPEC_INVALID]`;
 const SHARED_SCHEMA = `${REQUEST_SIDE}#/components/schemas/Pet/properties/name/type: "strng" is not an allowed value for "type". Use one of "array", "boolean", "integer", "number", "object", "string". [ERR_SPEC_INVALID]`;
 
-async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'portcullis-i9-'));
+function tempDir(): string {
+  return scratchDir('i9');
 }
 
 /** Runs the CLI from the repository root, so that issue lines name specs/invalid/... as in the tests of load. */
@@ -58,7 +58,7 @@ function manyResponseViolations(count: number): string {
 
 describe('#9 violations no tool is affected by', () => {
   it('#9 an example inside a response schema\'s xml object (and a bad response header schema) is a warning; generation succeeds', async () => {
-    const out = join(await tempDir(), 'out');
+    const out = join(tempDir(), 'out');
     const { code, stderr } = await run('generate', RESPONSE_ONLY, '--out', out, '--quiet');
     expect(code).toBe(0);
     const lines = stderr.split('\n');
@@ -69,7 +69,7 @@ describe('#9 violations no tool is affected by', () => {
   });
 
   it('#9 --strict makes them errors: exit 1, nothing written', async () => {
-    const out = join(await tempDir(), 'out');
+    const out = join(tempDir(), 'out');
     const { code, stderr } = await run('generate', RESPONSE_ONLY, '--out', out, '--strict');
     expect(code).toBe(1);
     expect(stderr.split('\n')).toContain(XML_EXAMPLE);
@@ -78,7 +78,7 @@ describe('#9 violations no tool is affected by', () => {
   });
 
   it('#9 a request-side violation stays an error', async () => {
-    const out = join(await tempDir(), 'out');
+    const out = join(tempDir(), 'out');
     const { code, stderr } = await run('generate', REQUEST_SIDE, '--out', out);
     expect(code).toBe(1);
     expect(stderr.split('\n')).toContain(
@@ -88,7 +88,7 @@ describe('#9 violations no tool is affected by', () => {
   });
 
   it('#9 a component schema used by a response and by a request body stays an error; one only responses use is a warning', async () => {
-    const { code, stderr } = await run('check', REQUEST_SIDE, '--out', join(await tempDir(), 'out'));
+    const { code, stderr } = await run('check', REQUEST_SIDE, '--out', join(tempDir(), 'out'));
     expect(code).toBe(1);
     const lines = stderr.split('\n');
     expect(lines).toContain(SHARED_SCHEMA);
@@ -100,7 +100,7 @@ describe('#9 violations no tool is affected by', () => {
 
 describe('#9 every warning visible', () => {
   it('#9 by default ten warnings of a code, then a count naming --verbose and --report', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     await writeFile(join(dir, 'many.yaml'), manyResponseViolations(25));
     const { code, stderr } = await cli('generate', join(dir, 'many.yaml'), '--out', join(dir, 'out'), '--quiet');
     expect(code).toBe(0);
@@ -111,7 +111,7 @@ describe('#9 every warning visible', () => {
   });
 
   it('#9 --verbose prints all 25 warnings of one code', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     await writeFile(join(dir, 'many.yaml'), manyResponseViolations(25));
     const { code, stderr } = await cli('generate', join(dir, 'many.yaml'), '--out', join(dir, 'out'), '--quiet', '--verbose');
     expect(code).toBe(0);
@@ -126,7 +126,7 @@ describe('#9 every warning visible', () => {
   });
 
   it('#9 --report writes every warning, one JSON object a line', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const spec = join(dir, 'many.yaml');
     await writeFile(spec, manyResponseViolations(25));
     const report = join(dir, 'report.jsonl');
@@ -145,8 +145,8 @@ describe('#9 every warning visible', () => {
   });
 
   it('#9 --report writes errors and warnings when generation fails', async () => {
-    const report = join(await tempDir(), 'report.jsonl');
-    const { code } = await run('check', REQUEST_SIDE, '--out', join(await tempDir(), 'out'), '--report', report);
+    const report = join(tempDir(), 'report.jsonl');
+    const { code } = await run('check', REQUEST_SIDE, '--out', join(tempDir(), 'out'), '--report', report);
     expect(code).toBe(1);
     const entries = (await readFile(report, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as { code: string; severity: string; pointer: string });
     expect(entries.map((e) => `${e.severity} ${e.pointer}`)).toEqual([
@@ -159,7 +159,7 @@ describe('#9 every warning visible', () => {
   });
 
   it('#9 a report file that cannot be written: exit 1, nothing written', async () => {
-    const dir = await tempDir();
+    const dir = tempDir();
     const out = join(dir, 'out');
     const { code, stderr } = await run('generate', RESPONSE_ONLY, '--out', out, '--quiet', '--report', join(dir, 'missing', 'report.jsonl'));
     expect(code).toBe(1);

@@ -3,21 +3,21 @@
  * --force, files no longer generated are deleted, a second run writes nothing, and check/diff report drift.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/main.js';
 import { digestOf, MANIFEST_PATH } from '../../src/emit/manifest.js';
 import { ROOT } from '../../scripts/examples.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 
 const V1 = join(ROOT, 'specs/diff/v1.yaml');
 const V2 = join(ROOT, 'specs/diff/v2.yaml');
 
 async function generated(spec = V1): Promise<string> {
-  const out = join(await mkdtemp(join(tmpdir(), 'portcullis-regen-')), 'ledger');
+  const out = join(scratchDir('regen'), 'ledger');
   expect((await cli('generate', spec, '--out', out, '--quiet')).code).toBe(0);
   return out;
 }
@@ -123,7 +123,7 @@ describe('portcullis diff', () => {
 
 describe('portcullis generate --watch', () => {
   it('regenerates when the spec changes, printing the summary each time', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portcullis-watch-'));
+    const dir = scratchDir('watch');
     const spec = join(dir, 'ledger.yaml');
     await writeFile(spec, await readFile(V1, 'utf8'));
     const out = join(dir, 'out');

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, formatIssue } from '../../src/errors.js';
 import { loadConfig, parseConfig } from '../../src/config/load-config.js';
+import { scratchDir } from '../support/scratch.js';
 
 function problems(value: unknown): string[] {
   try {
@@ -39,7 +39,7 @@ describe('config', () => {
   });
 
   it('reads YAML from disk and reports syntax errors and missing files', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portcullis-config-'));
+    const dir = scratchDir('config');
     await writeFile(join(dir, 'ok.yaml'), 'include:\n  tags: [pets]\n');
     await writeFile(join(dir, 'bad.yaml'), 'include: [\n');
     expect(await loadConfig(join(dir, 'ok.yaml'))).toEqual({ include: { tags: ['pets'] } });
@@ -181,7 +181,7 @@ describe('#13 toolMode in the config', () => {
   });
 
   it('#13 reads toolMode from a YAML file', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'portcullis-toolmode-'));
+    const dir = scratchDir('toolmode');
     const file = join(dir, 'portcullis.config.yaml');
     await writeFile(file, 'toolMode: discovery\n');
     expect(await loadConfig(file)).toEqual({ toolMode: 'discovery' });

@@ -2,13 +2,13 @@
  * #9: refusing to overwrite a hand-edited generated file says, for each kind of file, where the change belongs instead
  * (a YAML manifest in the kustomize overlay, TypeScript in src/hooks.ts, ...), never "src/hooks.ts" for everything.
  */
-import { appendFile, mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { conflictAdvice } from '../../src/write/conflict-advice.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 const OVERLAY = 'put your changes in deploy/kubernetes/overlays/production (kustomize overlay: yours, never overwritten; deploy with kubectl apply -k deploy/kubernetes/overlays/production).';
 const HOOKS = 'move your changes into src/hooks.ts (yours: never overwritten).';
@@ -49,7 +49,7 @@ describe('#9 conflictAdvice', () => {
 
 describe('#9 generate refuses hand edits with per-file advice', () => {
   it('#9 names the overlay for YAML, src/hooks.ts for TypeScript, and what to do for docs and the Dockerfile', async () => {
-    const out = join(await mkdtemp(join(tmpdir(), 'portcullis-advice-')), 'ledger');
+    const out = join(scratchDir('advice'), 'ledger');
     const spec = join(ROOT, 'specs/diff/v1.yaml');
     expect((await cli('generate', spec, '--out', out, '--quiet')).code).toBe(0);
     const edited = ['AUTHORIZATION.md', 'Dockerfile', 'deploy/kubernetes/base/deployment.yaml', 'src/index.ts', 'tools.json'];

@@ -4,14 +4,14 @@
  * Debian or npm), so the layout is checked structurally: the base lists exactly its manifests, the overlay is YAML that
  * builds on ../../base, and a second generation leaves an edited overlay alone.
  */
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { ROOT, listExamples } from '../../scripts/examples.js';
 import { GENERATED_HEADER, KUSTOMIZE_BASE_DIR, OVERLAY_DIR } from '../../src/emit/emit-server.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 type Doc = Record<string, any>;
 
@@ -23,7 +23,7 @@ function readYaml(text: string): Doc {
 }
 
 async function generated(spec: string, config?: string): Promise<string> {
-  const out = join(await mkdtemp(join(tmpdir(), 'portcullis-kustomize-')), 'server');
+  const out = join(scratchDir('kustomize'), 'server');
   const result = await cli('generate', spec, '--out', out, '--quiet', ...(config ? ['--config', config] : []));
   expect(result.code, result.stderr).toBe(0);
   return out;

@@ -10,13 +10,13 @@
  * Docker applies; the Dockerfile lint and the structure checks in test/deploy/artifacts.test.ts cover those lines.
  */
 import { spawn, execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { freePort } from '../support/authorization-server.js';
+import { scratchDir } from '../support/scratch.js';
 
 const run = promisify(execFile);
 const EXAMPLE = join(ROOT, 'generated', 'petstore');
@@ -56,7 +56,7 @@ function expandSource(root: string, source: string): string[] {
 }
 
 describe('the emitted Dockerfile, run as commands on the host (generated/petstore)', () => {
-  const work = mkdtempSync(join(tmpdir(), 'portcullis-docker-'));
+  const work = scratchDir('docker');
   const stages: Stage[] = [];
   const runs: string[] = [];
   let server: ReturnType<typeof spawn> | undefined;
@@ -136,7 +136,6 @@ describe('the emitted Dockerfile, run as commands on the host (generated/petstor
       server.kill('SIGTERM');
       await exited;
     }
-    rmSync(work, { recursive: true, force: true });
   });
 
   it('builds in the build stage and installs production dependencies only in the runtime stage', () => {

@@ -3,8 +3,7 @@
  * read from /proc: what one request can make the server do is bounded, whatever the machine's speed.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +12,7 @@ import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import { MAX_JSON_ITEMS } from '../../templates/runtime/json-shape.js';
 import { startNodeServer, type RunningServer } from '../support/generated-server.js';
+import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 const spec = {
@@ -75,7 +75,7 @@ describe.skipIf(process.platform !== 'linux')('#16 hostile requests against a ge
   let server: RunningServer;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'portcullis-hostile-requests-'));
+    dir = scratchDir('hostile-requests');
     await writeFile(join(dir, 'spec.json'), JSON.stringify(spec));
     const { files } = await generateFiles({ spec: join(dir, 'spec.json'), config: EMPTY_CONFIG, name: 'hostile-mcp' });
     await writeFile(join(dir, 'tools.json'), files.find((file) => file.path === 'tools.json')!.contents);
@@ -86,7 +86,6 @@ describe.skipIf(process.platform !== 'linux')('#16 hostile requests against a ge
   afterAll(async () => {
     await server?.stop();
     await upstream?.close();
-    await rm(dir, { recursive: true, force: true });
   });
 
   it('#16 refuses a pattern argument built to backtrack, in bounded CPU time, sending nothing upstream', async () => {

@@ -5,8 +5,7 @@
  * in `requestInit` headers. Every expectation is about what crosses a socket: status codes, headers, tool lists,
  * tool results, the requests the upstream receives and the audit file.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -23,6 +22,7 @@ import {
 } from '../support/authorization-server.js';
 import { parseChallenge } from '../support/challenge.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';
 
 interface ToolsJson {
@@ -178,7 +178,7 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
       otherResources: ['http://127.0.0.1:1/some-other-api'],
       clients: [{ clientId, clientSecret: 'backend-secret' }],
     });
-    auditDir = await mkdtemp(join(tmpdir(), 'portcullis-audit-'));
+    auditDir = scratchDir('audit');
     auditLog = join(auditDir, 'audit.log');
     server = await startGenerated('helpdesk', {
       PORT: String(port),
@@ -196,7 +196,6 @@ describe('generated/helpdesk as an OAuth resource server (client credentials tok
     const exitCode = await server?.stop();
     await upstream?.close();
     await as?.close();
-    if (auditDir) await rm(auditDir, { recursive: true, force: true });
     // A clean SIGTERM shutdown: the server did not crash along the way.
     if (server) expect(exitCode).toBe(0);
   });

@@ -18,13 +18,13 @@
  */
 
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
+import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 
@@ -167,13 +167,12 @@ describe('#9 README quick start', () => {
       if (request.method === 'GET' && request.url === '/v2/pet/1') return json(200, PET);
       return json(404, { code: 1, type: 'error', message: 'Pet not found' });
     };
-    work = mkdtempSync(join(tmpdir(), 'portcullis-quickstart-'));
+    work = scratchDir('quickstart');
   });
 
   afterAll(async () => {
     if (server) await stopGroup(server);
     await upstream?.close();
-    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('#9 the README marks a quick start to run: commands that finish, a server, then a call', () => {

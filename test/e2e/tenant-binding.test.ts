@@ -7,7 +7,6 @@
  * and an argument, so object-level policies are exercised with the real authorization server's tokens too.
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -17,6 +16,7 @@ import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { ROOT } from '../../scripts/examples.js';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startNodeServer, type RunningServer } from '../support/generated-server.js';
+import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 
 /** The Cedar policy of the copy: closed tickets of tenant globex are not for listing (the tenant comes from the token). */
@@ -41,9 +41,10 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     const port = await freePort();
     publicUrl = `http://127.0.0.1:${port}/mcp`;
     as = await startAuthorizationServer({ resource: publicUrl, scopes: ['tickets:read', 'tickets:write'], clients: [{ clientId, clientSecret: 'tenant-secret' }] });
-    auditDir = await mkdtemp(join(tmpdir(), 'portcullis-bind-audit-'));
+    auditDir = scratchDir('bind-audit');
     auditLog = join(auditDir, 'audit.log');
-    // A copy of generated/helpdesk's build, inside the repository so its packages resolve, with POLICY as local.cedar.
+    // A copy of generated/helpdesk's build, inside the repository so its packages resolve, with POLICY as local.cedar
+    // (not a scratchDir, which is under the OS temp folder: this test removes it itself).
     await mkdir(join(ROOT, '.test-work'), { recursive: true });
     serverDir = buildWithPolicies(join(ROOT, 'generated', 'helpdesk'), await mkdtemp(join(ROOT, '.test-work', 'helpdesk-')), { policies: POLICY });
     server = await startNodeServer([join(serverDir, 'dist', 'index.js')], {
@@ -61,7 +62,6 @@ describe('#11 generated/helpdesk binds the tenant to the caller\'s token', () =>
     const exitCode = await server?.stop();
     await upstream?.close();
     await as?.close();
-    if (auditDir) await rm(auditDir, { recursive: true, force: true });
     if (serverDir) await rm(serverDir, { recursive: true, force: true });
     if (server) expect(exitCode).toBe(0);
   });

@@ -5,8 +5,7 @@
  * is asserted crosses a socket: the token the upstream receives, the token endpoint's hits, the tool results, the
  * audit file and everything the server printed.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -15,6 +14,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
+import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';
 
 /** The upstream API's identifier at the AS: the `resource` the server asks the exchange for. */
@@ -72,7 +72,7 @@ describe('#11 generated/helpdesk acting for the user upstream (RFC 8693 token ex
       exchangeClient: EXCHANGE_CLIENT,
       exchangeAudiences: [UPSTREAM_AUDIENCE],
     });
-    auditDir = await mkdtemp(join(tmpdir(), 'portcullis-exchange-'));
+    auditDir = scratchDir('exchange');
     auditLog = join(auditDir, 'audit.log');
     server = await startGenerated('helpdesk', {
       PORT: String(port),
@@ -95,7 +95,6 @@ describe('#11 generated/helpdesk acting for the user upstream (RFC 8693 token ex
     const exitCode = await server?.stop();
     await upstream?.close();
     await as?.close();
-    if (auditDir) await rm(auditDir, { recursive: true, force: true });
     if (server) expect(exitCode).toBe(0);
   });
 

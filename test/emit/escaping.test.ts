@@ -1,11 +1,11 @@
 /** Text from a spec reaches emitted files only as data or escaped text: it can never change their meaning. */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { compileTemplate } from '../../src/emit/handlebars.js';
 import { generateFiles } from '../../src/generate.js';
+import { scratchDir } from '../support/scratch.js';
 
 const HOSTILE = 'Ends */ a comment, `backticks`, ${PWNED_MARKER()}, "double" \'single\' </script>\nsecond line | pipe <b>bold</b>';
 
@@ -30,7 +30,7 @@ const hostileSpec = {
 };
 
 async function generateHostile() {
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-escape-'));
+  const dir = scratchDir('escape');
   const spec = join(dir, 'hostile.json');
   await writeFile(spec, JSON.stringify(hostileSpec));
   const { files } = await generateFiles({ spec, config: EMPTY_CONFIG, name: 'hostile-mcp' });

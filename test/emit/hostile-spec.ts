@@ -4,14 +4,14 @@
  * names `[A-Za-z0-9._-]`, RFC 6749 scope tokens, RFC 9110 header tokens, roles without spaces or controls), but
  * use every hostile ASCII character those alphabets allow; free text carries everything.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import type { EmittedFile } from '../../src/emit/emit-server.js';
 import { generateFiles } from '../../src/generate.js';
 import type { ServerModel } from '../../src/model/types.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** Every code point some parser reads as a line break: CR, LF, CRLF, VT, FF, and NEL, LS, PS (YAML 1.1, Unicode). */
 export const LINE_BREAKS = ['\n', '\r', '\r\n', '\v', '\f', '\u0085', '\u2028', '\u2029'] as const;
@@ -142,7 +142,7 @@ export type Files = Readonly<Record<string, string>>;
 
 /** The model and every emitted file of the spec built from `t`. */
 export async function generateFrom(t: SpecText): Promise<{ model: ServerModel; files: Files }> {
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-hostile-'));
+  const dir = scratchDir('hostile');
   const spec = join(dir, 'spec.json');
   await writeFile(spec, JSON.stringify(specWith(t)));
   const { model, files } = await generateFiles({ spec, config: EMPTY_CONFIG });

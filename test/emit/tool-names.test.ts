@@ -3,8 +3,7 @@
  * `src/hooks.ts` declares `ServerHooks<ToolName>`, so a hook for a tool that no longer exists fails the build.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { runCli } from '../../src/cli/main.js';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import { ROOT } from '../../scripts/examples.js';
+import { scratchDir } from '../support/scratch.js';
 
 const run = promisify(execFile);
 const V1 = join(ROOT, 'specs/diff/v1.yaml');
@@ -30,7 +30,7 @@ async function typeCheck(out: string): Promise<string> {
 }
 
 async function project(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-toolnames-'));
+  const dir = scratchDir('toolnames');
   await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   return dir;
 }

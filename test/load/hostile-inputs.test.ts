@@ -5,10 +5,9 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +20,7 @@ import { loadSpec, type LoadOptions } from '../../src/load/load-spec.js';
 import { fileResolver } from '../../src/load/ref-resolvers.js';
 import { refScopeOf } from '../../src/load/ref-scope.js';
 import { pointerJoin } from '../../src/shared/json-pointer.js';
+import { scratchDir } from '../support/scratch.js';
 
 const MARKER = 'PORTCULLIS-SECRET-MARKER-5e1f';
 
@@ -58,7 +58,7 @@ describe('#16 local $refs: only files inside the folder of the spec', () => {
     `${file}#${pointer}: $ref "${ref}" points to ${target}, which is outside the folder of the spec (${folder}), symbolic links followed. ${hint()}`;
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'portcullis-hostile-'));
+    dir = scratchDir('hostile');
     folder = path.join(dir, 'spec');
     outside = path.join(dir, 'outside.yaml');
     await mkdir(path.join(folder, 'sub'), { recursive: true });
@@ -69,10 +69,6 @@ describe('#16 local $refs: only files inside the folder of the spec', () => {
     // A referenced file inside the folder that itself points outside.
     await writeFile(path.join(folder, 'nested.yaml'), 'Thing:\n  type: object\n  properties:\n    leak: {$ref: "../outside.yaml"}\n');
   });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
-  });
-
   /** Writes `text` as a spec in the folder and returns its path. */
   async function write(name: string, text: string): Promise<string> {
     const file = path.join(folder, name);
@@ -171,7 +167,7 @@ describe('#16 local $refs from a spec fetched from a URL', () => {
   const bodies: Record<string, string> = {};
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'portcullis-hostile-remote-'));
+    dir = scratchDir('hostile-remote');
     secret = path.join(dir, 'secret.yaml');
     await writeFile(secret, `type: string\ndescription: ${MARKER}\n`);
     server = createServer((request, response) => {
@@ -203,7 +199,6 @@ describe('#16 local $refs from a spec fetched from a URL', () => {
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
-    await rm(dir, { recursive: true, force: true });
   });
 
   const hint = 'Download the spec with the files it references and pass the local copy, or reference them by http(s) URL (with --allow-remote-refs). [ERR_SPEC_LOCAL_REF]';
@@ -260,11 +255,8 @@ describe('#16 inputs that crashed: located errors through the real CLI, exit 1, 
   const sizeHint = 'Pass --max-spec-size <MiB> to raise the limit if the file is what you expect, or split the description into smaller files. [ERR_SPEC_TOO_LARGE]';
   const schemaAt = ['paths', '/things', 'get', 'responses', '200', 'content', 'application/json', 'schema'];
 
-  beforeAll(async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'portcullis-hostile-cli-'));
-  });
-  afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+  beforeAll(() => {
+    dir = scratchDir('hostile-cli');
   });
 
   let runs = 0;

@@ -2,13 +2,13 @@
  * #13 The generation warns when the config makes direct mode the default (toolMode: direct) and the spec yields more
  * tools than clients handle in one list (WARN_MANY_TOOLS); with auto (the default) or discovery it has no reason to.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
 import { formatIssue } from '../../src/errors.js';
 import { generateFiles } from '../../src/generate.js';
+import { scratchDir } from '../support/scratch.js';
 
 /** An OpenAPI 3.0 spec with `count` read operations, each needing the `read` scope. */
 function specWith(count: number): unknown {
@@ -27,12 +27,8 @@ function specWith(count: number): unknown {
 
 let folder: string;
 
-beforeAll(async () => {
-  folder = await mkdtemp(join(tmpdir(), 'portcullis-many-tools-'));
-});
-
-afterAll(async () => {
-  await rm(folder, { recursive: true, force: true });
+beforeAll(() => {
+  folder = scratchDir('many-tools');
 });
 
 async function warningsFor(count: number, config: Record<string, unknown> = {}): Promise<string[]> {

@@ -2,12 +2,12 @@
  * #8 the emitted server as a process: one start-up warning naming missing upstream credential variables and their
  * tools, a malformed token URL override refusing start, and the token URL and scope printed by --print-config.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runEntry, type ExitedProcess } from '../support/run-entry.js';
+import { scratchDir } from '../support/scratch.js';
 
 const MAIN = new URL('../../templates/runtime/main.ts', import.meta.url).href;
 
@@ -15,7 +15,7 @@ let dir: string;
 let entry: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-credentials-'));
+  dir = scratchDir('credentials');
   const definition = JSON.parse(readFileSync(new URL('./fixtures/tools.json', import.meta.url), 'utf8')) as { tools: Record<string, unknown>[] } & Record<string, unknown>;
   definition.securitySchemes = {
     bearer: { name: 'bearer', envPrefix: 'UPSTREAM_BEARER', type: 'bearer' },
@@ -32,10 +32,6 @@ beforeAll(() => {
   writeFileSync(file, JSON.stringify(definition));
   entry = join(dir, 'entry.mts');
   writeFileSync(entry, `import { main } from ${JSON.stringify(MAIN)};\nawait main(new URL(${JSON.stringify(pathToFileURL(file).href)}));\n`);
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the server; over --stdio with stdin closed it starts, logs, and exits when the client goes away. */

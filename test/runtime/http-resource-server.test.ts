@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { RecordingUpstream } from '../support/upstream.js';
 import { bearerChallengeParams } from '../support/challenge.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
+import { scratchDir } from '../support/scratch.js';
 import { MCP_HEADERS, rpc, startProtected, toolsCall, TOOLS_LIST, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
 import { JsonResponseTransport } from '../../templates/runtime/json-transport.js';
@@ -447,11 +448,10 @@ describe('audit (contract §9)', () => {
   });
 
   it('AUDIT_LOG appends JSON lines to the file', async () => {
-    const { mkdtempSync, readFileSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { readFileSync, writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { openAuditSink } = await import('../../templates/runtime/audit.js');
-    const file = join(mkdtempSync(join(tmpdir(), 'audit-')), 'audit.log');
+    const file = join(scratchDir('audit'), 'audit.log');
     writeFileSync(file, 'earlier line\n');
     const custom = await startProtected(as, `${upstream.origin}/api`, { AUDIT_LOG: file }, { audit: openAuditSink(file) });
     try {

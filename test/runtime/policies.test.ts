@@ -5,19 +5,20 @@
  * base policy alone, a server that refuses to start on an invalid policy naming file and line, and check:policies.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { cedarSchemaText } from '../../src/emit/cedar-schema.js';
 import { checkPolicies, loadPolicies, POLICY_REFUSAL_MESSAGE, runCheckPolicies } from '../../templates/runtime/policies.js';
 import { buildWithPolicies } from '../../bench/roundtrip/policy-set.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
+import { scratchDir } from '../support/scratch.js';
 import { boundDefinition } from './fixtures/bound-definition.js';
 import { rpc, startProtected, toolsCall, useProtectedStack } from './fixtures/protected.js';
 import type { ProtectedServer } from './fixtures/protected.js';
@@ -42,8 +43,8 @@ when { context.args.body.text like "*secret*" };
 `;
 
 /** A policies folder for the bound-arguments definition: the generated schema (claims tenant, org.id), base and `user`. */
-function policyFolder(user: Record<string, string>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'portcullis-policies-'));
+function folderWith(user: Record<string, string>): string {
+  const dir = scratchDir('policies');
   const folder = join(dir, 'policies');
   mkdirSync(folder);
   writeFileSync(join(folder, 'schema.cedarschema'), cedarSchemaText(boundDefinition(), ['tenant', 'org.id']));
@@ -51,16 +52,6 @@ function policyFolder(user: Record<string, string>): string {
   for (const [name, text] of Object.entries(user)) writeFileSync(join(folder, name), text);
   return folder;
 }
-
-const folders: string[] = [];
-const folderWith = (user: Record<string, string>) => {
-  const folder = policyFolder(user);
-  folders.push(folder);
-  return folder;
-};
-afterAll(() => {
-  for (const folder of folders) rmSync(join(folder, '..'), { recursive: true, force: true });
-});
 
 describe('#11 Cedar policies over HTTP', () => {
   let as: ScriptedIssuer;
@@ -243,8 +234,7 @@ describe('#11 many evaluations in one process', () => {
   it('#11 150,000 evaluations of 40 policies run to the end (Node 20\'s V8 aborted the process at about 105,000 before the workaround)', async () => {
     // The petstore's generated schema and base policy with the round-trip benchmark's policy set: the combination the
     // abort was found with (other sets ran to the end even without the workaround).
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-soak-'));
-    folders.push(join(dir, 'policies'));
+    const dir = scratchDir('soak');
     buildWithPolicies(join(ROOT, 'generated', 'petstore'), dir, { withBuild: false });
     const script = fileURLToPath(new URL('./fixtures/policy-soak.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', script, join(dir, 'policies'), '150000'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });

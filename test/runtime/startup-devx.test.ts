@@ -3,15 +3,15 @@
  * about once, by name only, with the known variable it most likely meant; --stdio says on stderr that it serves.
  */
 import { CALL_VARIABLES } from '../../templates/runtime/call-settings.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { readdirSync } from 'node:fs';
 import { describeSettings } from '../../templates/runtime/settings.js';
 import { editDistance, findUnknownSettings, SETTING_PREFIXES } from '../../templates/runtime/unknown-settings.js';
 import { runEntry, type ExitedProcess } from '../support/run-entry.js';
+import { scratchDir } from '../support/scratch.js';
 
 const MAIN = new URL('../../templates/runtime/main.ts', import.meta.url).href;
 
@@ -19,7 +19,7 @@ let dir: string;
 let entry: string;
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'portcullis-startup-'));
+  dir = scratchDir('startup');
   const definition = JSON.parse(readFileSync(new URL('./fixtures/tools.json', import.meta.url), 'utf8')) as Record<string, unknown>;
   definition.securitySchemes = {
     key: { name: 'key', envPrefix: 'UPSTREAM_PETSTORE_KEY', type: 'apiKey', in: 'header', parameterName: 'X-Api-Key' },
@@ -30,10 +30,6 @@ beforeAll(() => {
   writeFileSync(file, JSON.stringify(definition));
   entry = join(dir, 'entry.mts');
   writeFileSync(entry, `import { main } from ${JSON.stringify(MAIN)};\nawait main(new URL(${JSON.stringify(pathToFileURL(file).href)}));\n`);
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** Runs the server over --stdio with stdin closed: it starts, logs, and exits when the client goes away. */

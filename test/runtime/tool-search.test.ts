@@ -3,17 +3,17 @@
  * an index that is malformed or built for other tools (by createToolSearch and, at start, by main()).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EMPTY_CONFIG } from '../../src/config/types.js';
 import { generateFiles } from '../../src/generate.js';
 import type { ServerDefinition } from '../../templates/runtime/definition.js';
 import { buildSearchIndex } from '../../templates/runtime/search-index.js';
 import { words } from '../../templates/runtime/search-terms.js';
 import { createToolSearch, type SearchIndexData, type ToolSearch } from '../../templates/runtime/tool-search.js';
+import { scratchDir } from '../support/scratch.js';
 import { searchDefinition } from './fixtures/search-tools.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -138,15 +138,9 @@ describe('#13 an index that does not fit refuses', () => {
 });
 
 describe('#13 the server at start', () => {
-  const dirs: string[] = [];
-  afterAll(() => {
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
-  });
-
   /** Runs main() --print-config on the fixture with `index` as search-index.json (absent when undefined). */
   async function start(index: string | undefined): Promise<{ code: number | null; stderr: string; dir: string }> {
-    const dir = mkdtempSync(join(tmpdir(), 'portcullis-search-'));
-    dirs.push(dir);
+    const dir = scratchDir('search');
     writeFileSync(join(dir, 'tools.json'), JSON.stringify(searchDefinition()));
     if (index !== undefined) writeFileSync(join(dir, 'search-index.json'), index);
     const entry = join(dir, 'entry.mts');

@@ -3,20 +3,20 @@
  * change that renames an argument a policy uses fails generation (exit 1, located by file and line, nothing written);
  * the generated files (schema, base policy) are generator-owned, the user's policies/local.cedar is created once.
  */
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
 import { runCheckPolicies } from '../../templates/runtime/policies.js';
 import { cli } from '../support/cli.js';
+import { scratchDir } from '../support/scratch.js';
 
 const SPEC = join(ROOT, 'specs/helpdesk.yaml');
 const CONFIG = join(ROOT, 'specs/helpdesk.config.yaml');
 const POLICY = '// mine\n\n@id("no-ticket-42")\nforbid (principal, action == Action::"getTicket", resource)\nwhen { context.args.ticketId == 42 };\n';
 
 async function generated(): Promise<{ out: string; dir: string }> {
-  const dir = await mkdtemp(join(tmpdir(), 'portcullis-policies-gen-'));
+  const dir = scratchDir('policies-gen');
   const out = join(dir, 'helpdesk');
   expect((await cli('generate', SPEC, '--config', CONFIG, '--out', out, '--quiet')).code).toBe(0);
   return { out, dir };

@@ -2,13 +2,13 @@
  * #15: planWrite decides and applyPlan writes, on a real temp folder: new files, unchanged files, a hand-edited
  * generated file (a conflict unless --force), a user-owned file (never overwritten), files no longer emitted.
  */
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GENERATED_HEADER, type EmittedFile } from '../../src/emit/emit-server.js';
 import { digestOf, MANIFEST_PATH, manifestFile, type Manifest } from '../../src/emit/manifest.js';
 import { applyPlan, planWrite, readManifest, type WritePlan } from '../../src/write/write-files.js';
+import { scratchDir } from '../support/scratch.js';
 
 const owned = (path: string, contents: string): EmittedFile => ({ path, contents, owner: 'generator' });
 const yours = (path: string, contents: string): EmittedFile => ({ path, contents, owner: 'user' });
@@ -32,13 +32,13 @@ const FIRST = generation(
   yours('src/hooks.ts', 'export const hooks = {};\n'),
 );
 
-async function emptyFolder(): Promise<string> {
-  return join(await mkdtemp(join(tmpdir(), 'portcullis-write-')), 'out');
+function emptyFolder(): string {
+  return join(scratchDir('write'), 'out');
 }
 
 /** A folder holding the first generation, as written. */
 async function generated(): Promise<string> {
-  const outDir = await emptyFolder();
+  const outDir = emptyFolder();
   await applyPlan(await planWrite(outDir, FIRST));
   return outDir;
 }
@@ -66,7 +66,7 @@ function decisions(plan: WritePlan) {
 
 describe('#15 planWrite and applyPlan', () => {
   it('#15 writes every file into a new folder, the manifest last', async () => {
-    const outDir = await emptyFolder();
+    const outDir = emptyFolder();
     const plan = await planWrite(outDir, FIRST);
     expect(decisions(plan)).toEqual({ write: ['src/index.ts', 'tools.json', 'src/hooks.ts', MANIFEST_PATH], remove: [], unchanged: [], conflicts: [] });
     expect(plan.previous).toBeUndefined();
@@ -174,7 +174,7 @@ describe('#15 planWrite and applyPlan', () => {
   });
 
   it('#15 a file of someone else in the way (no manifest records it) is a conflict, never overwritten', async () => {
-    const outDir = await emptyFolder();
+    const outDir = emptyFolder();
     await put(outDir, 'tools.json', '{"someone":"else"}\n');
     const plan = await planWrite(outDir, FIRST);
     expect(plan.conflicts).toEqual(['tools.json']);
