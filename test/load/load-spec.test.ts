@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatIssue } from '../../src/errors.js';
 import { loadSpec, type LoadedSpec } from '../../src/load/load-spec.js';
+import { scratchDir } from '../support/scratch.js';
 
 const FIXTURES = 'test/load/fixtures';
 
@@ -57,17 +57,13 @@ describe('loadSpec: local files', () => {
   });
 
   it('#15 reads a file larger than one read buffer whole', async () => {
-    const folder = await mkdtemp(path.join(tmpdir(), 'portcullis-load-'));
-    try {
-      const description = 'x'.repeat(300_000);
-      const text = JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1', description }, paths: {} });
-      await writeFile(path.join(folder, 'big.json'), text);
-      const spec = await loaded(path.join(folder, 'big.json'));
-      expect((spec.document.info as { description: string }).description).toBe(description);
-      expect(spec.sourceDigest).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
-    } finally {
-      await rm(folder, { recursive: true, force: true });
-    }
+    const folder = scratchDir('load');
+    const description = 'x'.repeat(300_000);
+    const text = JSON.stringify({ openapi: '3.0.3', info: { title: 'Big', version: '1', description }, paths: {} });
+    await writeFile(path.join(folder, 'big.json'), text);
+    const spec = await loaded(path.join(folder, 'big.json'));
+    expect((spec.document.info as { description: string }).description).toBe(description);
+    expect(spec.sourceDigest).toBe(`sha256:${createHash('sha256').update(text).digest('hex')}`);
   });
 
   it('loads JSON with circular schema refs, without dereferencing them', async () => {
@@ -105,11 +101,8 @@ describe('loadSpec: local files', () => {
 
 describe('loadSpec: documents that are not OpenAPI', () => {
   let directory: string;
-  beforeAll(async () => {
-    directory = await mkdtemp(path.join(tmpdir(), 'portcullis-load-'));
-  });
-  afterAll(async () => {
-    await rm(directory, { recursive: true, force: true });
+  beforeAll(() => {
+    directory = scratchDir('load');
   });
 
   it.each([
@@ -160,11 +153,10 @@ describe('loadSpec: remote documents', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    directory = await mkdtemp(path.join(tmpdir(), 'portcullis-remote-'));
+    directory = scratchDir('remote');
   });
   afterAll(async () => {
     await new Promise((resolve) => server.close(resolve));
-    await rm(directory, { recursive: true, force: true });
   });
 
   it('does not follow refs from a fetched spec without --allow-remote-refs', async () => {
