@@ -46,7 +46,7 @@ export function generatorTools(): GeneratorTool[] {
     {
       name: 'portcullis',
       label: `portcullis ${ownVersion}`,
-      args: (spec, outDir) => [join(ROOT, 'bin', 'portcullis.js'), 'generate', spec, '--out', outDir, '--quiet'],
+      args: (spec, outDir) => [join(ROOT, 'bin', 'portcullis.cjs'), 'generate', spec, '--out', outDir, '--quiet'],
     },
     {
       name: 'peer',

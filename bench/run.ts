@@ -38,7 +38,7 @@ if (method === 'node-probe') {
 if (process.env.BENCH_SKIP_BUILD === '1') {
   log('BENCH_SKIP_BUILD=1: measuring dist/ as it is');
 } else {
-  log('npm run build (the bench measures the built CLI, bin/portcullis.js)');
+  log('npm run build (the bench measures the built CLI, bin/portcullis.cjs)');
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
   const build = spawnSync(npm, ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
   if (build.status !== 0) log(`build failed (exit ${build.status ?? build.signal}); measuring whatever dist/ holds`);

@@ -1,30 +1,65 @@
 /**
- * The third step of `npm run build`: the CLI as one ES module per command (dist/cli/), which bin/portcullis.js runs.
- * Node 20 resolves, reads and compiles every ES module of a program one by one (it has no compile cache): the
- * `generate` command's ~110 compiled modules cost ≈60 ms before any work, more than a whole stage on a small spec.
- * Bundled, the command's code is a few files. Every package stays external (loaded from node_modules as before, most
- * of them lazily), and each command stays its own chunk, imported when it runs (src/cli/main.ts).
+ * The third step of `npm run build`: the CLI as two bundles, which bin/portcullis.cjs runs.
+ * - dist/cli/main.cjs: the CLI as one CommonJS file, with commander and js-yaml in it (as CommonJS, js-yaml's entry
+ *   is 25 files, commander's 8); every other package is loaded from node_modules, most of them lazily. Node 20 resolves, reads and compiles every ES module of a program one by one (the ~110 compiled modules
+ *   of `generate` cost ≈60 ms before any work), and the same code bundled as one CommonJS file also runs faster and
+ *   in less memory than bundled as ES modules (Stripe ≈−55 ms, GitHub ≈−28 MiB; BENCHMARKS.md, issue 15). Each
+ *   command's modules are still evaluated only when it runs.
+ * - dist/cli/dev-auth.mjs: the `dev-auth` command as an ES module, because the packages it needs (jose,
+ *   oidc-provider) are ES modules only; main.cjs imports it when that command runs.
  * Plain JavaScript on the freshly compiled dist/, so it runs with `node` alone.
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
-const outdir = new URL('../dist/cli/', import.meta.url).pathname;
+const root = new URL('..', import.meta.url).pathname;
+const outdir = join(root, 'dist/cli');
 rmSync(outdir, { recursive: true, force: true });
-const result = await build({
-  entryPoints: { main: new URL('../dist/src/cli/main.js', import.meta.url).pathname },
-  outdir,
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // Stable names, so two builds of the same sources give the same files.
-  chunkNames: '[name]-[hash]',
-  sourcemap: 'linked',
-  logLevel: 'warning',
-  metafile: true,
+
+const DEV_AUTH_COMMAND = /[/\\]commands[/\\]dev-auth\.js$/;
+const BUNDLED_PACKAGES = new Set(['commander', 'js-yaml']);
+const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: 'linked', logLevel: 'warning' };
+
+/** Every package but `bundled` is left to node_modules. */
+function packagesExternal(bundled) {
+  return {
+    name: 'packages-external',
+    setup(context) {
+      context.onResolve({ filter: /^[^./]/ }, (args) => {
+        const name = args.path.startsWith('@') ? args.path.split('/').slice(0, 2).join('/') : args.path.split('/')[0];
+        return bundled.has(name) ? undefined : { path: args.path, external: true };
+      });
+    },
+  };
+}
+
+await build({
+  ...common,
+  entryPoints: [join(root, 'dist/src/cli/main.js')],
+  outfile: join(outdir, 'main.cjs'),
+  format: 'cjs',
+  // `import()` stays import(): a CommonJS module loaded by Node can import ES modules that way.
+  supported: { 'dynamic-import': true },
+  // The modules find their assets from their own location: the bundle's.
+  define: { 'import.meta.url': 'bundleUrl' },
+  banner: { js: 'const bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  plugins: [
+    packagesExternal(BUNDLED_PACKAGES),
+    {
+      name: 'dev-auth-apart',
+      setup(context) {
+        context.onResolve({ filter: DEV_AUTH_COMMAND }, () => ({ path: './dev-auth.mjs', external: true }));
+      },
+    },
+  ],
 });
-const outputs = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js'));
-process.stderr.write(`bundle-cli: ${outputs.length} files in dist/cli/\n`);
+
+await build({
+  ...common,
+  entryPoints: [join(root, 'dist/src/cli/commands/dev-auth.js')],
+  outfile: join(outdir, 'dev-auth.mjs'),
+  format: 'esm',
+  plugins: [packagesExternal(new Set())],
+});
+process.stderr.write('bundle-cli: dist/cli/main.cjs and dist/cli/dev-auth.mjs\n');

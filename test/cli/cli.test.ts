@@ -101,10 +101,10 @@ describe('portcullis generate', () => {
   });
 });
 
-describe('bin/portcullis.js', () => {
+describe('bin/portcullis.cjs', () => {
   it('runs the built CLI as a process', async () => {
     const out = join(tempDir(), 'notes');
-    const { stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/portcullis.js'), 'generate', join(ROOT, 'specs/notes-apikey.yaml'), '--out', out]);
+    const { stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/portcullis.cjs'), 'generate', join(ROOT, 'specs/notes-apikey.yaml'), '--out', out]);
     expect(stderr).toContain(`generated 6 tools into ${out}`);
     expect(existsSync(join(out, 'tools.json'))).toBe(true);
   });

@@ -266,7 +266,7 @@ describe('#16 inputs that crashed: located errors through the real CLI, exit 1, 
     runs += 1;
     const out = path.join(dir, `out-${runs}`);
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      execFile(process.execPath, [path.join(ROOT, 'bin/portcullis.js'), 'generate', file, '--out', out, '--quiet', ...args], { maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
+      execFile(process.execPath, [path.join(ROOT, 'bin/portcullis.cjs'), 'generate', file, '--out', out, '--quiet', ...args], { maxBuffer: 1 << 26 }, (error, stdout, stderr) =>
         resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stdout, stderr }),
       );
     });
