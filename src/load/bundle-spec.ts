@@ -177,16 +177,19 @@ export async function bundleSpec(
  */
 function checkInternalRefs(document: unknown, refs: readonly FoundRef[], file: string): Issue[] {
   const issue = (pointer: string, message: string, hint: string): Issue => ({ code: 'ERR_SPEC_REF', severity: 'error', file, pointer, message, hint });
-  const missing = new Map<string, string | undefined>();
+  // Each distinct `$ref` is checked once (specs repeat them thousands of times), and a pointer to where one is
+  // written is built only for those reported.
+  const problems = new Map<string, { readonly message: string; readonly hint: string } | undefined>();
+  const problemOf = (ref: string) => {
+    if (!parsePointer(ref)) return { message: `$ref "${ref}" is not a valid JSON pointer`, hint: INVALID_POINTER_HINT };
+    const token = missingToken(document, ref);
+    return token === undefined ? undefined : { message: `$ref "${ref}" points to nothing: "${token}" does not exist`, hint: missingHint(ref, document) };
+  };
   const found: Issue[] = [];
-  for (const { ref, pointer } of refs) {
-    if (!parsePointer(ref)) {
-      found.push(issue(pointer, `$ref "${ref}" is not a valid JSON pointer`, INVALID_POINTER_HINT));
-      continue;
-    }
-    if (!missing.has(ref)) missing.set(ref, missingToken(document, ref));
-    const token = missing.get(ref);
-    if (token !== undefined) found.push(issue(pointer, `$ref "${ref}" points to nothing: "${token}" does not exist`, missingHint(ref, document)));
+  for (const at of refs) {
+    if (!problems.has(at.ref)) problems.set(at.ref, problemOf(at.ref));
+    const problem = problems.get(at.ref);
+    if (problem) found.push(issue(at.pointer, problem.message, problem.hint));
   }
   return found;
 }

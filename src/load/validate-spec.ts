@@ -200,6 +200,11 @@ function pointsInto(document: Record<string, unknown>, ref: string, container: r
   return isRecord(node) && Object.hasOwn(node, name);
 }
 
+/** Keys of a Schema Object whose values are data, never validated as schemas. */
+const SCHEMA_DATA = ['example', 'default', 'enum'];
+/** The key of a parameter, header or media type whose value is data. */
+const EXAMPLE_DATA = ['example'];
+
 function openApi3Document(document: Record<string, unknown>, is31: boolean): boolean {
   const toComponent = (kind: Kind, ref: unknown): boolean => typeof ref === 'string' && pointsInto(document, ref, ['components', kind]);
   /** A place of `kind`: a Reference Object to such a component, or the object, checked by `check`. */
@@ -208,70 +213,70 @@ function openApi3Document(document: Record<string, unknown>, is31: boolean): boo
     if (!hasRef(node)) return check(node);
     return Object.keys(node).length === 1 && toComponent(kind, node.$ref);
   };
+  // The field tables below are made once, not per object checked (a spec has hundreds of thousands of them).
+  const all = (check: (value: unknown) => boolean) => (value: unknown) => items(value, check);
+  const each = (check: (value: unknown) => boolean) => (value: unknown) => entries(value, check);
 
   // 3.1 validates a Schema Object only as an object or a boolean (swagger-parser's $dynamicRef workaround): what
   // is inside does not matter, and a `$ref` with siblings is still an object once merged with its target.
+  const schemaFields: Record<string, (value: unknown) => boolean> = {
+    properties: (value) => entries(value, schema),
+    items: (value) => schema(value),
+    allOf: (value) => items(value, schema),
+    oneOf: (value) => items(value, schema),
+    anyOf: (value) => items(value, schema),
+    not: (value) => schema(value),
+    additionalProperties: (value) => typeof value === 'boolean' || schema(value),
+  };
   const schema: (node: unknown) => boolean = is31
     ? (node) => !isRecord(node) || !hasRef(node) || toComponent('schemas', node.$ref)
-    : place('schemas', (node) =>
-        fields(
-          node,
-          {
-            properties: (value) => entries(value, schema),
-            items: schema,
-            allOf: (value) => items(value, schema),
-            oneOf: (value) => items(value, schema),
-            anyOf: (value) => items(value, schema),
-            not: schema,
-            additionalProperties: (value) => typeof value === 'boolean' || schema(value),
-          },
-          ['example', 'default', 'enum'],
-        ),
-      );
-  const example = place('examples', (node) => fields(node, {}, ['value']));
-  const examples = (value: unknown) => entries(value, example);
-  const header = place('headers', (node) => fields(node, { schema, content: (value) => entries(value, mediaType), examples }, ['example']));
-  const mediaType = (node: unknown): boolean =>
-    isRecord(node)
-      ? fields(node, { schema, examples, encoding: (value) => entries(value, (e) => (isRecord(e) ? fields(e, { headers: (h) => entries(h, header) }) : noRefs(e))) }, ['example'])
-      : noRefs(node);
-  const content = (value: unknown) => entries(value, mediaType);
-  const parameter = place('parameters', (node) => fields(node, { schema, content, examples }, ['example']));
-  const requestBody = place('requestBodies', (node) => fields(node, { content }));
-  const link = place('links', (node) => fields(node, {}, ['parameters', 'requestBody']));
-  const response = place('responses', (node) => fields(node, { headers: (value) => entries(value, header), content, links: (value) => entries(value, link) }));
+    : place('schemas', (node) => fields(node, schemaFields, SCHEMA_DATA));
+  const exampleFields = {};
+  const example = place('examples', (node) => fields(node, exampleFields, ['value']));
+  const examples = each(example);
+  const headerFields = { schema, content: (value: unknown) => content(value), examples };
+  const header = place('headers', (node) => fields(node, headerFields, EXAMPLE_DATA));
+  const encodingFields = { headers: (value: unknown) => entries(value, header) };
+  const mediaTypeFields = { schema, examples, encoding: each((e) => (isRecord(e) ? fields(e, encodingFields) : noRefs(e))) };
+  const mediaType = (node: unknown): boolean => (isRecord(node) ? fields(node, mediaTypeFields, EXAMPLE_DATA) : noRefs(node));
+  const content = each(mediaType);
+  const parameterFields = { schema, content, examples };
+  const parameter = place('parameters', (node) => fields(node, parameterFields, EXAMPLE_DATA));
+  const requestBodyFields = { content };
+  const requestBody = place('requestBodies', (node) => fields(node, requestBodyFields));
+  const linkFields = {};
+  const link = place('links', (node) => fields(node, linkFields, ['parameters', 'requestBody']));
+  const responseFields = { headers: each(header), content, links: each(link) };
+  const response = place('responses', (node) => fields(node, responseFields));
   const callback: (node: unknown) => boolean = place('callbacks', (node) => entries(node, pathItem, true));
-  const operation = (node: unknown): boolean =>
-    isRecord(node)
-      ? fields(node, {
-          parameters: (value) => items(value, parameter),
-          requestBody,
-          responses: (value) => entries(value, response, true),
-          callbacks: (value) => entries(value, callback),
-        })
-      : noRefs(node);
+  const operationFields = {
+    parameters: all((value) => parameter(value)),
+    requestBody,
+    responses: (value: unknown) => entries(value, response, true),
+    callbacks: each(callback),
+  };
+  const operation = (node: unknown): boolean => (isRecord(node) ? fields(node, operationFields) : noRefs(node));
+  const pathItemFields = { parameters: all((value) => parameter(value)), ...Object.fromEntries(OPERATION_KEYS.map((method) => [method, operation])) };
   // A 3.0 Path Item's `$ref` is not a Reference Object (it may point anywhere): swagger-parser's route.
   const pathItem: (node: unknown) => boolean = (node) => {
     if (!isRecord(node)) return noRefs(node);
     if (hasRef(node)) return is31 && Object.keys(node).length === 1 && toComponent('pathItems', node.$ref);
-    return fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(OPERATION_KEYS.map((m) => [m, operation])) });
+    return fields(node, pathItemFields);
   };
   const securityScheme = place('securitySchemes', (node) => noRefs(node));
-  const components = (node: unknown): boolean =>
-    isRecord(node)
-      ? fields(node, {
-          schemas: (value) => entries(value, schema),
-          responses: (value) => entries(value, response),
-          parameters: (value) => entries(value, parameter),
-          examples,
-          requestBodies: (value) => entries(value, requestBody),
-          headers: (value) => entries(value, header),
-          securitySchemes: (value) => entries(value, securityScheme),
-          links: (value) => entries(value, link),
-          callbacks: (value) => entries(value, callback),
-          ...(is31 ? { pathItems: (value: unknown) => entries(value, pathItem) } : {}),
-        })
-      : noRefs(node);
+  const componentFields = {
+    schemas: each(schema),
+    responses: each(response),
+    parameters: each(parameter),
+    examples,
+    requestBodies: each(requestBody),
+    headers: each(header),
+    securitySchemes: each(securityScheme),
+    links: each(link),
+    callbacks: each(callback),
+    ...(is31 ? { pathItems: each(pathItem) } : {}),
+  };
+  const components = (node: unknown): boolean => (isRecord(node) ? fields(node, componentFields) : noRefs(node));
   return fields(document, {
     paths: (value) => entries(value, pathItem, true),
     ...(is31 ? { webhooks: (value: unknown) => entries(value, pathItem) } : {}),
@@ -282,30 +287,27 @@ function openApi3Document(document: Record<string, unknown>, is31: boolean): boo
 function swagger2Document(document: Record<string, unknown>): boolean {
   const to = (container: string) => (node: Record<string, unknown>): boolean =>
     Object.keys(node).length === 1 && pointsInto(document, node.$ref as string, [container]);
+  const toDefinition = to('definitions');
+  const toParameter = to('parameters');
+  const toResponse = to('responses');
+  const schemaFields: Record<string, (value: unknown) => boolean> = {
+    properties: (value) => entries(value, schema),
+    items: (value) => (Array.isArray(value) ? value.every(schema) : schema(value)),
+    allOf: (value) => items(value, schema),
+    additionalProperties: (value) => typeof value === 'boolean' || schema(value),
+  };
   const schema = (node: unknown): boolean => {
     if (!isRecord(node)) return noRefs(node);
-    if (hasRef(node)) return to('definitions')(node);
-    return fields(
-      node,
-      {
-        properties: (value) => entries(value, schema),
-        items: (value) => (Array.isArray(value) ? value.every(schema) : schema(value)),
-        allOf: (value) => items(value, schema),
-        additionalProperties: (value) => typeof value === 'boolean' || schema(value),
-      },
-      ['example', 'default', 'enum'],
-    );
+    if (hasRef(node)) return toDefinition(node);
+    return fields(node, schemaFields, SCHEMA_DATA);
   };
-  const parameter = (node: unknown): boolean =>
-    !isRecord(node) ? noRefs(node) : hasRef(node) ? to('parameters')(node) : fields(node, { schema }, ['default', 'enum']);
-  const response = (node: unknown): boolean =>
-    !isRecord(node) ? noRefs(node) : hasRef(node) ? to('responses')(node) : fields(node, { schema }, ['examples']);
-  const operation = (node: unknown): boolean =>
-    isRecord(node) ? fields(node, { parameters: (value) => items(value, parameter), responses: (value) => entries(value, response, true) }) : noRefs(node);
-  const pathItem = (node: unknown): boolean =>
-    isRecord(node) && !hasRef(node)
-      ? fields(node, { parameters: (value) => items(value, parameter), ...Object.fromEntries(SWAGGER2_OPERATION_KEYS.map((m) => [m, operation])) })
-      : noRefs(node);
+  const schemaOnly = { schema };
+  const parameter = (node: unknown): boolean => (!isRecord(node) ? noRefs(node) : hasRef(node) ? toParameter(node) : fields(node, schemaOnly, ['default', 'enum']));
+  const response = (node: unknown): boolean => (!isRecord(node) ? noRefs(node) : hasRef(node) ? toResponse(node) : fields(node, schemaOnly, ['examples']));
+  const operationFields = { parameters: (value: unknown) => items(value, parameter), responses: (value: unknown) => entries(value, response, true) };
+  const operation = (node: unknown): boolean => (isRecord(node) ? fields(node, operationFields) : noRefs(node));
+  const pathItemFields = { parameters: (value: unknown) => items(value, parameter), ...Object.fromEntries(SWAGGER2_OPERATION_KEYS.map((m) => [m, operation])) };
+  const pathItem = (node: unknown): boolean => (isRecord(node) && !hasRef(node) ? fields(node, pathItemFields) : noRefs(node));
   return fields(document, {
     paths: (value) => entries(value, pathItem, true),
     definitions: (value) => entries(value, schema),
