@@ -179,7 +179,9 @@ function collectRefs(document: unknown): Set<string> {
     if (Array.isArray(node)) {
       for (const item of node) if (typeof item === 'object' && item !== null) stack.push(item);
     } else if (isRecord(node)) {
-      for (const [key, value] of Object.entries(node)) {
+      // `for...in` rather than Object.entries: no array of pairs per object of a large spec.
+      for (const key in node) {
+        const value = node[key];
         if (key === '$ref' && typeof value === 'string') refs.add(value);
         else if (typeof value === 'object' && value !== null) stack.push(value);
       }
