@@ -3,9 +3,8 @@
  * run. Every measurement is a fresh child process writing into a fresh temporary folder, so wall time includes Node
  * start-up and module loading (as a user sees it) and peak RSS belongs to that one run.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { measureNode, type RssMethod, type RunResult } from './measure.js';
 import { ROOT, type BenchSpec } from './specs.js';
@@ -81,9 +80,20 @@ export async function benchSpec(spec: BenchSpec, operations: number, tools: read
   return state.map(({ tool, runs, failure }) => ({ spec, operations, tool, runs, ...(failure ? { failure } : {}) }));
 }
 
+/**
+ * A fresh folder for one run's output, under .bench/generation/ in the repository: where a project would live, not in
+ * the OS temp folder, whose state is not the tools' (on the bench machine, a /tmp crowded by earlier test runs made
+ * each file written there 5–8× slower: for both tools, but in proportion to how many files each writes).
+ */
+export function runFolder(prefix: string): string {
+  const parent = join(ROOT, '.bench', 'generation');
+  mkdirSync(parent, { recursive: true });
+  return mkdtempSync(join(parent, `${prefix}-`));
+}
+
 /** One run into a fresh folder; a run that exits 0 but writes nothing counts as failed. */
 async function generateOnce(tool: GeneratorTool, spec: BenchSpec, options: BenchOptions): Promise<RunResult> {
-  const scratch = mkdtempSync(join(tmpdir(), `portcullis-bench-${tool.name}-`));
+  const scratch = runFolder(tool.name);
   const outDir = join(scratch, 'out');
   try {
     const result = await measureNode(tool.args(spec.path, outDir), { method: options.method, cwd: ROOT, timeoutMs: options.timeoutMs });

@@ -2,10 +2,9 @@
  * Per-stage time of portcullis runs: without --quiet the CLI prints `<stage> <summary> (<n> ms)` on stderr for
  * each stage. Whatever the wall time has beyond the stages is Node start-up, module loading and exit.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { median, type GeneratorTool } from './generation.js';
+import { median, runFolder, type GeneratorTool } from './generation.js';
 import { measureNode, type RssMethod } from './measure.js';
 import { ROOT, type BenchSpec } from './specs.js';
 
@@ -36,7 +35,7 @@ export async function portcullisStages(
 ): Promise<StageRun> {
   const runs: { wallMs: number; stages: StageTiming[] }[] = [];
   for (let i = 0; i < options.count; i++) {
-    const scratch = mkdtempSync(join(tmpdir(), 'portcullis-bench-stages-'));
+    const scratch = runFolder('stages');
     try {
       const args = tool.args(spec.path, join(scratch, 'out')).filter((arg) => arg !== '--quiet');
       const result = await measureNode(args, { method: options.method, cwd: ROOT, timeoutMs: options.timeoutMs });
