@@ -7,10 +7,13 @@
  * directive, and any key whose text the two packages spell differently (a null key, a mapping or sequence used as
  * a key) or a cycle through an alias makes it give up, and the caller parses with `yaml`, which locates errors by
  * line and column. Explicit tags other than the core ones (`!!binary`, `!local`) are unknown here, so they give
- * up too.
+ * up too. Compared on 4,792 texts (the repository's YAML, and 1,200 real specs written out as YAML in four styles):
+ * 100 left to `yaml`, 3 values differ, all in whitespace: a block scalar ending in a line of spaces, which js-yaml
+ * keeps as the YAML spec says (§8.1.1.2) and `yaml` drops, and a double-quoted line break before an empty line.
  * @see https://yaml.org/spec/1.2.2/#1032-tag-resolution
  */
-// Imported as an ES module: Node then loads js-yaml's one-file build (its CommonJS entry is 25 files).
+// An ES module import: from the compiled modules Node loads js-yaml's one-file build (its CommonJS entry is 25
+// files); the CLI bundle (scripts/bundle-cli.mjs) carries it inside.
 import { FAILSAFE_SCHEMA, load, Type, type Schema } from 'js-yaml';
 
 const NULL = /^(?:~|[Nn]ull|NULL)?$/;
