@@ -3,8 +3,17 @@
 // like the bundle it requires: an ES module importing it would have Node scan and load it a second way.
 'use strict';
 
-require('../dist/cli/main.cjs')
-  .runCli(process.argv)
-  .then((exitCode) => {
-    process.exitCode = exitCode;
-  });
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const bundle = join(__dirname, '..', 'dist', 'cli', 'main.cjs');
+if (!existsSync(bundle)) {
+  process.stderr.write(`error: portcullis is not built (${bundle} is missing). Run \`npm install\` or \`npm run build\` in ${join(__dirname, '..')}.\n`);
+  process.exitCode = 2;
+} else {
+  require(bundle)
+    .runCli(process.argv)
+    .then((exitCode) => {
+      process.exitCode = exitCode;
+    });
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -107,6 +107,15 @@ describe('bin/portcullis.cjs', () => {
     const { stderr } = await promisify(execFile)(process.execPath, [join(ROOT, 'bin/portcullis.cjs'), 'generate', join(ROOT, 'specs/notes-apikey.yaml'), '--out', out]);
     expect(stderr).toContain(`generated 6 tools into ${out}`);
     expect(existsSync(join(out, 'tools.json'))).toBe(true);
+  });
+
+  it('#15 says how to build the CLI when it is not built, instead of a stack trace', async () => {
+    const bin = join(tempDir(), 'bin');
+    mkdirSync(bin);
+    copyFileSync(join(ROOT, 'bin/portcullis.cjs'), join(bin, 'portcullis.cjs'));
+    const failure = await promisify(execFile)(process.execPath, [join(bin, 'portcullis.cjs'), '--version']).catch((error: { code: number; stderr: string }) => error);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toMatch(/^error: portcullis is not built \(.*dist\/cli\/main\.cjs is missing\)\. Run `npm install` or `npm run build` in .*\.\n$/);
   });
 });
 
