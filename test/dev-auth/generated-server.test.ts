@@ -11,7 +11,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readToolsFile } from '../../src/dev-auth/tools-file.js';
 import { startDevAuth, type DevAuthEvent, type DevAuthServer } from '../../src/dev-auth/start-dev-auth.js';
-import { freePort } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';

@@ -15,7 +15,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
-import { freePort } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { scratchDir } from '../support/scratch.js';
 
 const run = promisify(execFile);

@@ -14,13 +14,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
-import {
-  freePort,
-  startAuthorizationServer,
-  type AuthorizationServer,
-  type TokenOptions,
-} from '../support/authorization-server.js';
+import { startAuthorizationServer, type AuthorizationServer, type TokenOptions } from '../support/authorization-server.js';
 import { parseChallenge } from '../support/challenge.js';
+import { freePort } from '../support/free-port.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';

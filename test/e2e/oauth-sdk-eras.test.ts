@@ -13,7 +13,8 @@ import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
-import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';

@@ -19,11 +19,10 @@
 
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/examples.js';
+import { freePort } from '../support/free-port.js';
 import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';
@@ -120,15 +119,6 @@ async function stopGroup(block: Started): Promise<void> {
 
 function tail(text: string, lines = 60): string {
   return text.split('\n').slice(-lines).join('\n');
-}
-
-/** A loopback port nothing listens on (just released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** This checkout's files as a fresh clone has them (tracked, plus new files not ignored), copied to `dir`. */

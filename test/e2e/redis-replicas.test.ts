@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHttpServer, type RunningHttpServer } from '../../templates/runtime/http.js';
 import { createRedisSingleUseRecord } from '../../templates/runtime/redis-state.js';
 import { readSettings } from '../../templates/runtime/settings.js';
-import { freePort } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { HAS_REDIS_SERVER, startRedisServer, stopRedisServer } from '../support/redis-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 import { fixtureDefinition } from '../runtime/fixtures/definition.js';

@@ -12,7 +12,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { scratchDir } from '../support/scratch.js';
 import { startRecordingUpstream, type ReceivedRequest, type RecordingUpstream } from '../support/upstream.js';

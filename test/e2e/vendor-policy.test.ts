@@ -7,8 +7,9 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
+import { startAuthorizationServer, type AuthorizationServer } from '../support/authorization-server.js';
 import { parseChallenge } from '../support/challenge.js';
+import { freePort } from '../support/free-port.js';
 import { startGenerated, type RunningServer } from '../support/generated-server.js';
 import { startRecordingUpstream, type RecordingUpstream } from '../support/upstream.js';
 

@@ -6,11 +6,10 @@
  */
 
 import { execFile } from 'node:child_process';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { CallUsageError, challengeParams, formatResult, parseCallCommand, readCallTarget, runCall } from '../../templates/runtime/call-client.js';
+import { freePort } from '../support/free-port.js';
 import type { RecordingUpstream } from '../support/upstream.js';
 import type { ScriptedIssuer } from '../support/scripted-issuer.js';
 import { startProtected, useProtectedStack } from './fixtures/protected.js';
@@ -238,12 +237,3 @@ describe('#9 npm run call as a process', () => {
     });
   });
 });
-
-/** A loopback port nothing listens on (just released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

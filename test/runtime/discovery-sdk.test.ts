@@ -11,8 +11,9 @@ import { UnauthorizedError as V1UnauthorizedError } from '@modelcontextprotocol/
 import { StreamableHTTPClientTransport as V1StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startAuthorizationServer } from '../support/authorization-server.js';
+import { startAuthorizationServer } from '../support/authorization-server.js';
 import type { AuthorizationServer } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { HeadlessOAuthProvider } from '../support/headless-oauth.js';
 import { startRecordingUpstream } from '../support/upstream.js';
 import type { RecordingUpstream } from '../support/upstream.js';

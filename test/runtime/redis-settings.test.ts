@@ -14,8 +14,8 @@ import { redisLocation, withoutCredentials } from '../../templates/runtime/redis
 import { createRedisRateLimit, rateBucketKey } from '../../templates/runtime/redis-rate-limit.js';
 import { consentKey } from '../../templates/runtime/redis-state.js';
 import { readSettings } from '../../templates/runtime/settings.js';
-import { freePort } from '../support/authorization-server.js';
 import { fixtureDefinition } from './fixtures/definition.js';
+import { freePort } from '../support/free-port.js';
 import { runEntry, type ExitedProcess } from '../support/run-entry.js';
 
 const ENTRY = fileURLToPath(new URL('./fixtures/secured-server.ts', import.meta.url));

@@ -11,7 +11,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTokenStore } from '../../templates/runtime/redis-token-cache.js';
 import { CallerToken, createTokenExchanger, readExchangeSettings } from '../../templates/runtime/token-exchange.js';
-import { freePort } from '../support/authorization-server.js';
+import { freePort } from '../support/free-port.js';
 import { HAS_REDIS_SERVER, startRedisServer, stopRedisServer } from '../support/redis-server.js';
 
 if (!HAS_REDIS_SERVER) console.warn('#14 redis-token-cache: skipped, redis-server is not on PATH (apt-get install redis-server; CI installs it)');

@@ -531,12 +531,3 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
   };
 }
-
-/** A TCP port that was free a moment ago on 127.0.0.1 (to know an MCP server's public URL before it starts). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
