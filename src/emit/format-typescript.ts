@@ -11,7 +11,7 @@
  * not exist. A digest can only match the very text that was checked, so a stale file costs time, never safety.
  */
 import { builtAsset } from '../shared/built-asset.js';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../shared/sha256.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
@@ -55,7 +55,7 @@ export interface CheckedTypeScript {
 
 /** The digest of one `checkTypeScript` call's input. */
 export function checkedDigest(path: string, text: string, options: { format: boolean }): string {
-  return createHash('sha256').update(`${options.format ? 'format' : 'check'}\0${path}\0${text}`).digest('hex');
+  return sha256Hex(`${options.format ? 'format' : 'check'}\0${path}\0${text}`);
 }
 
 let known: Readonly<Record<string, string | null>> | undefined;

@@ -6,7 +6,7 @@
  * characters: each escapes for its format, or refuses.
  */
 import { builtAsset } from '../shared/built-asset.js';
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../shared/sha256.js';
 import { createRequire } from 'node:module';
 import type Handlebars from 'handlebars';
 import { markdownCode, markdownCodeCell, markdownText } from './markdown-inline.js';
@@ -28,7 +28,7 @@ export const PRECOMPILED_TEMPLATES_FILE = 'precompiled-templates.cjs';
 
 /** The key of a template source in the precompiled file. */
 export function templateDigest(source: string): string {
-  return createHash('sha256').update(source).digest('hex');
+  return sha256Hex(source);
 }
 
 const require = createRequire(import.meta.url);

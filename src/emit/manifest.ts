@@ -5,9 +5,9 @@
  *
  * JSON files cannot carry the generated-file header; a JSON file is generator-owned when the manifest lists it.
  */
-import { createHash } from 'node:crypto';
 import { provenanceOf } from '../model/security.js';
 import type { JsonSchema, ServerModel, ToolModel } from '../model/types.js';
+import { sha256Hex } from '../shared/sha256.js';
 import type { EmittedFile } from './emit-server.js';
 
 export const MANIFEST_PATH = 'portcullis.manifest.json';
@@ -61,7 +61,7 @@ export interface Manifest {
 
 /** `sha256:<hex>` of a string. */
 export function digestOf(text: string): string {
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return `sha256:${sha256Hex(text)}`;
 }
 
 /** The manifest of `files` generated from `model`. */

@@ -10,9 +10,10 @@ import type { ErrorCode, Issue, IssueCollector } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
 import { formatPointer, locatePointer, parsePointer, resolvePointer } from '../shared/json-pointer.js';
 import { findRefs, refOf, type FoundRef } from '../shared/reference.js';
+import { sha256Hex } from '../shared/sha256.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
-import { bytesDigest, isRemoteLocation, type SourceText } from './read-source.js';
+import { isRemoteLocation, type SourceText } from './read-source.js';
 import { fileResolver, httpResolver, parserError, type LocatedProblem, type RefProblem } from './ref-resolvers.js';
 import { localPathOf, refScopeOf, refuseOutOfScopeRefs, type RefScope } from './ref-scope.js';
 
@@ -41,7 +42,7 @@ function specFileParser(context: FileContext) {
     canParse: ['.json', '.yaml', '.yml'],
     parse(file: { url: string; data: Buffer | string }): unknown {
       const display = context.displayName(file.url);
-      context.digests.push(bytesDigest(file.data));
+      context.digests.push(sha256Hex(file.data));
       const result = parseSource(file.data.toString());
       if (!result.ok) {
         const deep = result.problems.find((problem) => problem.tooDeep);

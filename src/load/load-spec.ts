@@ -4,10 +4,11 @@
  */
 import { IssueCollector, type StageResult } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
+import { sha256Hex } from '../shared/sha256.js';
 import { bundleSpec } from './bundle-spec.js';
 import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
-import { bytesDigest, readSource } from './read-source.js';
+import { readSource } from './read-source.js';
 import { checkDocumentShape, detectSpecVersion, type SpecVersion } from './spec-version.js';
 import { validateSpec } from './validate-spec.js';
 
@@ -81,6 +82,11 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   await validateSpec(document, source.location, specVersion, issues);
   if (issues.hasErrors) return failed();
 
-  const sourceDigest = `sha256:${referencedDigests.length === 0 ? source.digest : bytesDigest([source.digest, ...referencedDigests].map((hex) => `${hex}\n`).join(''))}`;
-  return { value: { file, document, specVersion, sourceDigest }, issues: issues.issues };
+  return { value: { file, document, specVersion, sourceDigest: sourceDigestOf(source.digest, referencedDigests) }, issues: issues.issues };
+}
+
+/** LoadedSpec.sourceDigest from the spec file's sha256 and those of the files it references. */
+function sourceDigestOf(spec: string, referenced: readonly string[]): string {
+  if (referenced.length === 0) return `sha256:${spec}`;
+  return `sha256:${sha256Hex([spec, ...referenced].map((hex) => `${hex}\n`).join(''))}`;
 }

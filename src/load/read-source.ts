@@ -3,11 +3,11 @@
  * is checked before it is read, a response's Content-Length before its body and its bytes while they arrive.
  * Used for the root document here and for referenced files by the resolvers of ref-resolvers.ts.
  */
-import { createHash } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorIssue, StageResult } from '../errors.js';
+import { sha256Hex } from '../shared/sha256.js';
 import { formatLimit, formatSize, sizeHint } from './limits.js';
 
 /** How long a remote spec may take to arrive. */
@@ -21,11 +21,6 @@ export interface SourceText {
   readonly remote: boolean;
   /** sha256 (hex) of the bytes read. */
   readonly digest: string;
-}
-
-/** sha256 (hex) of `bytes`. */
-export function bytesDigest(bytes: Uint8Array | string): string {
-  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** True when the location is an http(s) URL rather than a local path. */
@@ -138,7 +133,7 @@ async function readLocal(location: string, file: string, maxBytes: number): Prom
   const absolute = location.startsWith('file:') ? fileURLToPath(location) : path.resolve(location);
   try {
     const bytes = await readLocalBytes(absolute, maxBytes);
-    return { text: bytes.toString('utf8'), location: absolute, remote: false, digest: bytesDigest(bytes) };
+    return { text: bytes.toString('utf8'), location: absolute, remote: false, digest: sha256Hex(bytes) };
   } catch (error) {
     if (error instanceof TooLargeError) throw tooLarge(file, error);
     const code = (error as NodeJS.ErrnoException).code;
@@ -175,7 +170,7 @@ async function fetchText(url: string, file: string, maxBytes: number): Promise<S
   }
   try {
     const bytes = await readResponseBytes(response, maxBytes);
-    return { text: bytes.toString('utf8'), location: response.url || url, remote: true, digest: bytesDigest(bytes) };
+    return { text: bytes.toString('utf8'), location: response.url || url, remote: true, digest: sha256Hex(bytes) };
   } catch (error) {
     if (error instanceof TooLargeError) throw tooLarge(file, error);
     const cause = (error as { cause?: { message?: string } }).cause?.message ?? (error as Error).message;
