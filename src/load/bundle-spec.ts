@@ -9,7 +9,7 @@ import type SwaggerParser from '@apidevtools/swagger-parser';
 import type { ErrorCode, Issue, IssueCollector } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
 import { formatPointer, locatePointer, parsePointer, resolvePointer } from '../shared/json-pointer.js';
-import { findRefs, refOf, type FoundRef } from '../shared/reference.js';
+import { refOf, type FoundRef } from '../shared/reference.js';
 import { sha256Hex } from '../shared/sha256.js';
 import { checkDocumentLimits, MAX_DEPTH, tooDeepToParse } from './limits.js';
 import { formatSyntaxProblem, parseSource } from './parse-source.js';
@@ -49,10 +49,11 @@ function specFileParser(context: FileContext) {
         if (deep) throw parserError(file.url, 'too deep', [{ ...tooDeepToParse(deep), file: display, pointer: '#' }]);
         throw new Error(result.problems.map(formatSyntaxProblem).join('; '));
       }
-      const limits = checkDocumentLimits(result.value, display);
+      const refs: FoundRef[] = [];
+      const limits = checkDocumentLimits(result.value, display, refs);
       if (limits.length > 0) throw parserError(file.url, 'limits', limits);
       const location = isRemoteLocation(file.url) ? file.url : (localPathOf(file.url) ?? file.url);
-      context.refused.push(...refuseOutOfScopeRefs(findRefs(result.value), location, display, context.scope));
+      context.refused.push(...refuseOutOfScopeRefs(refs, location, display, context.scope));
       return result.value;
     },
   };
@@ -102,17 +103,17 @@ function isRefParserErrorGroup(error: unknown): error is { errors: RefParserErro
 }
 
 /**
- * Bundles `document` (parsed from `source`) in place and returns it with the digests of the files it pulled in;
- * unresolvable `$ref`s are added to `issues`.
+ * Bundles `document` (parsed from `source`; `refs`: its `$ref`s in document order, as checkDocumentLimits collects
+ * them) in place and returns it with the digests of the files it pulled in; unresolvable `$ref`s are added to `issues`.
  * @see https://spec.openapis.org/oas/v3.1.0#reference-object
  */
 export async function bundleSpec(
   document: Record<string, unknown>,
+  refs: readonly FoundRef[],
   source: SourceText,
   issues: IssueCollector,
   options: BundleOptions,
 ): Promise<BundledSpec> {
-  const refs = findRefs(document);
   const internal = refs.filter(({ ref }) => ref.startsWith('#'));
   const scope = refScopeOf(source.location, source.remote, issues.file);
   // Before anything is read: `$ref`s to local files the spec may not reach are reported and removed.

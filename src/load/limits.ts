@@ -5,6 +5,7 @@
  */
 import type { ErrorCode, ErrorIssue } from '../errors.js';
 import { pointerOfStep, type WalkStep } from '../shared/json-pointer.js';
+import { FoundRef } from '../shared/reference.js';
 
 /**
  * Default of `--max-spec-size`, in MiB. GitHub's description is 13 MB of JSON and Microsoft Graph's full one
@@ -70,9 +71,10 @@ export function sizeHint(): string {
 /**
  * Checks `document` against MAX_DEPTH, MAX_VALUES and MAX_JSON_CHARS in one iterative walk (an explicit stack:
  * the call stack is what deep input would exhaust), stopping as soon as a size limit is passed, so an alias bomb
- * costs at most MAX_VALUES steps. Returns the issues, located in `file`.
+ * costs at most MAX_VALUES steps. Returns the issues, located in `file`. The same walk adds every `$ref` of the
+ * document, in document order, to `refs` when given (bundling needs them: one walk of a large document, not two).
  */
-export function checkDocumentLimits(document: unknown, file: string): ErrorIssue[] {
+export function checkDocumentLimits(document: unknown, file: string, refs?: FoundRef[]): ErrorIssue[] {
   const issues: ErrorIssue[] = [];
   const issue = (code: ErrorCode, pointer: string, message: string, hint: string): ErrorIssue => ({ code, severity: 'error', file, pointer, message, hint });
   const tooLarge = (): ErrorIssue[] => {
@@ -121,6 +123,8 @@ export function checkDocumentLimits(document: unknown, file: string): ErrorIssue
       continue;
     }
     const list = Array.isArray(value);
+    const ref = list ? undefined : (value as Record<string, unknown>).$ref;
+    if (refs && typeof ref === 'string') refs.push(new FoundRef(ref, value as Record<string, unknown>, entry));
     const keys = list ? undefined : Object.keys(value);
     const count = keys ? keys.length : (value as unknown[]).length;
     values += count;

@@ -4,6 +4,7 @@
  */
 import { IssueCollector, type StageResult } from '../errors.js';
 import { isRecord } from '../shared/guards.js';
+import type { FoundRef } from '../shared/reference.js';
 import { sha256Hex } from '../shared/sha256.js';
 import { bundleSpec } from './bundle-spec.js';
 import { checkDocumentLimits, DEFAULT_MAX_SPEC_MIB, mibToBytes, tooDeepToParse } from './limits.js';
@@ -63,7 +64,8 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
     return failed();
   }
   // Before any step that walks the document recursively or serialises it whole.
-  issues.issues.push(...checkDocumentLimits(parsed.value, file));
+  const refs: FoundRef[] = [];
+  issues.issues.push(...checkDocumentLimits(parsed.value, file, refs));
   if (issues.hasErrors) return failed();
   if (!isRecord(parsed.value)) {
     const found = parsed.value === null || parsed.value === undefined ? 'nothing' : Array.isArray(parsed.value) ? 'a list' : 'a single value';
@@ -76,7 +78,7 @@ export async function loadSpec(location: string, options: LoadOptions): Promise<
   checkDocumentShape(parsed.value, specVersion, issues);
   if (issues.hasErrors) return failed();
 
-  const { document, referencedDigests } = await bundleSpec(parsed.value, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
+  const { document, referencedDigests } = await bundleSpec(parsed.value, refs, source, issues, { allowRemoteRefs: options.allowRemoteRefs, maxBytes });
   if (issues.hasErrors) return failed();
 
   await validateSpec(document, source.location, specVersion, issues);

@@ -69,27 +69,41 @@ export function checkMcpExtensions(document: Readonly<Record<string, unknown>>, 
   const stack: Frame[] = [{ value: document, site: 'document', parent: undefined, key: '' }];
   while (stack.length > 0) {
     const frame = stack.pop()!;
-    const children: Frame[] = [];
-    if (Array.isArray(frame.value)) {
-      const site: Site = frame.site === 'parameter list' ? 'parameter' : 'object';
-      frame.value.forEach((item, index) => {
-        if (typeof item === 'object' && item !== null) children.push({ value: item, site, parent: frame, key: index });
-      });
-    } else if (isRecord(frame.value)) {
-      for (const [key, value] of Object.entries(frame.value)) {
+    const { value, site } = frame;
+    const firstChild = stack.length;
+    if (Array.isArray(value)) {
+      const itemSite: Site = site === 'parameter list' ? 'parameter' : 'object';
+      for (let index = 0; index < value.length; index++) {
+        const item: unknown = value[index];
+        if (typeof item === 'object' && item !== null) stack.push({ value: item, site: itemSite, parent: frame, key: index });
+      }
+    } else {
+      // Only objects are pushed: a frame that is not a list is a record.
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) {
+        const child = record[key];
         const isExtension = (key.charCodeAt(0) | 0x20) === 0x78 && (key[1] === '-' || key[1] === '_');
-        if (isExtension && frame.site !== 'map') {
-          if (checkKey(frame, key, value, issues) && frame.site === 'property') boundProperties.push(pointerOf(frame));
+        if (isExtension && site !== 'map') {
+          if (checkKey(frame, key, child, issues) && site === 'property') boundProperties.push(pointerOf(frame));
           continue;
         }
-        if (typeof value !== 'object' || value === null || (frame.site !== 'map' && frame.site !== 'paths' && DATA_KEYS.has(key))) continue;
-        children.push({ value, site: childSite(frame, key, value), parent: frame, key });
+        if (typeof child !== 'object' || child === null || (site !== 'map' && site !== 'paths' && DATA_KEYS.has(key))) continue;
+        stack.push({ value: child, site: childSite(frame, key, child), parent: frame, key });
       }
     }
-    // Reversed, so that issues come in document order.
-    for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
+    // The children were pushed in document order: reversed, they are popped (and their issues found) in that order.
+    reverseFrom(stack, firstChild);
   }
   return boundProperties;
+}
+
+/** Reverses `list[from…]` in place. */
+function reverseFrom(list: unknown[], from: number): void {
+  for (let low = from, high = list.length - 1; low < high; low++, high--) {
+    const swap = list[low];
+    list[low] = list[high];
+    list[high] = swap;
+  }
 }
 
 function childSite(frame: Frame, key: string, value: object): Site {

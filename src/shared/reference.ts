@@ -17,7 +17,11 @@ export type RefResolution =
       readonly at: string;
     };
 
-/** A `$ref` of a document: its string, the object that holds it, and that object's pointer (built when asked for). */
+/**
+ * A `$ref` of a document: its string, the object that holds it, and that object's pointer, built when asked for (a
+ * walk of a large document keeps a parent link per object, not a pointer string: building one per value cost GitHub's
+ * spec ≈50 ms). Collected by checkDocumentLimits (limits.ts).
+ */
 export class FoundRef {
   constructor(
     readonly ref: string,
@@ -28,33 +32,6 @@ export class FoundRef {
   get pointer(): string {
     return pointerOfStep(this.step);
   }
-}
-
-/**
- * Every `$ref` string in `document`, in document order. One parent link per object walked, no pointer string:
- * pointers are needed only for the `$ref`s an issue names (building one per value cost GitHub's spec ≈50 ms).
- */
-export function findRefs(document: unknown): FoundRef[] {
-  const found: FoundRef[] = [];
-  // An explicit stack (children pushed last-first, so popped in order): specs can nest deeper than the call stack.
-  const stack: (WalkStep & { readonly node: object })[] = [];
-  const push = (node: unknown, key: string | number | undefined, parent: WalkStep | undefined) => {
-    if (typeof node === 'object' && node !== null) stack.push({ node, key, parent });
-  };
-  push(document, undefined, undefined);
-  while (stack.length > 0) {
-    const step = stack.pop()!;
-    const { node } = step;
-    const ref = refOf(node);
-    if (ref !== undefined) found.push(new FoundRef(ref, node as Record<string, unknown>, step));
-    if (Array.isArray(node)) {
-      for (let i = node.length - 1; i >= 0; i -= 1) push(node[i], i, step);
-    } else {
-      const keys = Object.keys(node);
-      for (let i = keys.length - 1; i >= 0; i -= 1) push((node as Record<string, unknown>)[keys[i]!], keys[i]!, step);
-    }
-  }
-  return found;
 }
 
 /** The `$ref` string of a Reference Object, if `value` is one. */

@@ -84,21 +84,27 @@ const MAX_TEXT_LENGTH = 20_000;
 /** The words of `text`, in order: markup and URLs removed, split at separators and case changes, lower case. */
 export function words(text: string): string[] {
   const out: string[] = [];
-  for (const word of wordsOf(text)) out.push(word);
+  eachWord(text, (word) => {
+    out.push(word);
+    return true;
+  });
   return out;
 }
 
-/** `words`, found one at a time (a caller that needs only the first few stops the search there). */
-function* wordsOf(text: string): Generator<string> {
+/** Calls `take` with each word of `words(text)` in turn, until it returns false (a caller that needs only the first few stops there). */
+function eachWord(text: string, take: (word: string) => boolean): void {
   const plain = text
     .slice(0, MAX_TEXT_LENGTH)
     .replace(/<[^>]*>/g, ' ')
     .replace(/\]\([^)]*\)/g, ' ')
     .replace(/\b(?:https?|ftp):\/\/\S+/gi, ' ')
     .replace(/&[a-z]+;|&#\d+;/gi, ' ');
-  for (const match of plain.matchAll(/^[\x00-\x7f]*$/.test(plain) ? ASCII_WORD : WORD)) {
-    if (match[0].length <= MAX_WORD_LENGTH) yield match[0].toLowerCase();
+  const pattern = /^[\x00-\x7f]*$/.test(plain) ? ASCII_WORD : WORD;
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(plain); match !== null; match = pattern.exec(plain)) {
+    if (match[0].length <= MAX_WORD_LENGTH && !take(match[0].toLowerCase())) break;
   }
+  pattern.lastIndex = 0;
 }
 
 /** The index term of one lower-case word, or undefined for a stop word. */
@@ -121,11 +127,10 @@ const MAX_REMEMBERED_TERMS = 50_000;
 export function searchTerms(text: string, limit = Number.POSITIVE_INFINITY): string[] {
   const terms: string[] = [];
   if (limit <= 0) return terms;
-  for (const word of wordsOf(text)) {
+  eachWord(text, (word) => {
     const term = termOf(word);
-    if (term === undefined) continue;
-    terms.push(term);
-    if (terms.length >= limit) break;
-  }
+    if (term !== undefined) terms.push(term);
+    return terms.length < limit;
+  });
   return terms;
 }
