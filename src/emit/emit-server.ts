@@ -25,12 +25,39 @@ import { byText } from '../shared/compare.js';
 export interface EmittedFile {
   /** Path relative to the output folder, with `/` separators. */
   readonly path: string;
+  /** The text (of a file emitted as `bytes`, decoded when first read). */
   readonly contents: string;
   /**
    * `generator`: rewritten on every run (and deleted once no longer emitted); `user`: created once when missing,
    * never overwritten or deleted.
    */
   readonly owner: 'generator' | 'user';
+  /** The UTF-8 bytes, when the file was emitted as bytes (see `encodedFile`). */
+  readonly bytes?: Uint8Array;
+}
+
+/** The UTF-8 bytes of `file`: what is hashed, compared and written. */
+export function bytesOf(file: EmittedFile): Uint8Array {
+  return file.bytes ?? Buffer.from(file.contents, 'utf8');
+}
+
+/**
+ * A generator-owned file kept as its UTF-8 bytes, its text decoded only if asked for. For tools.json, which is large
+ * (Microsoft Graph's: 41 MB) and, as soon as one description holds a character beyond Latin-1, held by V8 as a string
+ * of two bytes per character: encoded once here, then hashed and written as it is, the text can be collected early.
+ */
+function encodedFile(path: string, text: string): EmittedFile {
+  const bytes = Buffer.from(text, 'utf8');
+  let decoded: string | undefined;
+  return {
+    path,
+    owner: 'generator',
+    bytes,
+    get contents() {
+      decoded ??= bytes.toString('utf8');
+      return decoded;
+    },
+  };
 }
 
 /** The first line of every generator-owned file that can carry a comment; `write` recognises owned files by it. */
@@ -113,7 +140,7 @@ export function emitServer(model: ServerModel, options: EmitOptions = {}): Emitt
   const definition = toServerDefinition(model, options.toolMode);
   const context = templateContext(model, definition);
   const files: EmittedFile[] = [
-    { path: 'tools.json', contents: `${JSON.stringify(definition, null, 2)}\n`, owner: 'generator' },
+    encodedFile('tools.json', `${JSON.stringify(definition, null, 2)}\n`),
     // The tool search index (runtime tool-search.ts), read once at start next to tools.json.
     { path: 'search-index.json', contents: searchIndexText(buildSearchIndex(definition, searchExtras(model))), owner: 'generator' },
     { path: POLICY_SCHEMA_PATH, contents: withHeader(POLICY_SCHEMA_PATH, cedarSchemaText(definition, options.policyClaims ?? [])), owner: 'generator' },

@@ -8,7 +8,7 @@
 import { provenanceOf } from '../model/security.js';
 import type { JsonSchema, ServerModel, ToolModel } from '../model/types.js';
 import { sha256Hex } from '../shared/sha256.js';
-import type { EmittedFile } from './emit-server.js';
+import { bytesOf, type EmittedFile } from './emit-server.js';
 
 export const MANIFEST_PATH = 'portcullis.manifest.json';
 
@@ -59,9 +59,9 @@ export interface Manifest {
   readonly model: ModelSummary;
 }
 
-/** `sha256:<hex>` of a string. */
-export function digestOf(text: string): string {
-  return `sha256:${sha256Hex(text)}`;
+/** `sha256:<hex>` of a text (as UTF-8) or of bytes. */
+export function digestOf(data: string | Uint8Array): string {
+  return `sha256:${sha256Hex(data)}`;
 }
 
 /** The manifest of `files` generated from `model`. */
@@ -74,7 +74,7 @@ export function buildManifest(
     generator: provenance.generator,
     specDigest: provenance.specDigest,
     configDigest: provenance.configDigest,
-    files: Object.fromEntries(files.filter((file) => file.owner === 'generator').map((file) => [file.path, digestOf(file.contents)])),
+    files: Object.fromEntries(files.filter((file) => file.owner === 'generator').map((file) => [file.path, digestOf(bytesOf(file))])),
     userFiles: files.filter((file) => file.owner === 'user').map((file) => file.path),
     model: summarizeModel(model),
   };

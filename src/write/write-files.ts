@@ -11,7 +11,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { hasGeneratedHeader, type EmittedFile } from '../emit/emit-server.js';
+import { bytesOf, hasGeneratedHeader, type EmittedFile } from '../emit/emit-server.js';
 import { digestOf, MANIFEST_PATH, parseManifest, type Manifest } from '../emit/manifest.js';
 
 /** Re-exported for existing importers: defined in errors.ts with the other error classes. */
@@ -37,7 +37,7 @@ export interface WriteResult {
 
 /** The manifest in `outDir`, if there is a valid one. */
 export async function readManifest(outDir: string): Promise<Manifest | undefined> {
-  return parseManifest(readIfPresent(join(outDir, MANIFEST_PATH)));
+  return parseManifest(readIfPresent(join(outDir, MANIFEST_PATH))?.toString('utf8'));
 }
 
 /** Decides what writing `files` into `outDir` would do; touches nothing. */
@@ -53,7 +53,7 @@ export async function planWrite(outDir: string, files: readonly EmittedFile[], o
   for (const file of files) {
     const current = readIfPresent(join(outDir, file.path));
     if (current === undefined) write.push(file);
-    else if (file.owner === 'user' || current === file.contents) unchanged.push(file.path);
+    else if (file.owner === 'user' || current.equals(bytesOf(file))) unchanged.push(file.path);
     // The manifest is the generator's record, not something to edit: always brought up to date.
     else if (file.path === MANIFEST_PATH || known[file.path] === digestOf(current) || options.force) write.push(file);
     else conflicts.push(file.path);
@@ -62,16 +62,16 @@ export async function planWrite(outDir: string, files: readonly EmittedFile[], o
     if (emitted.has(path)) continue;
     const current = readIfPresent(join(outDir, path));
     if (current === undefined) continue;
-    if (known[path] === digestOf(current) || (options.force && hasGeneratedHeader(current))) remove.push(path);
+    if (known[path] === digestOf(current) || (options.force && hasGeneratedHeader(current.toString('utf8')))) remove.push(path);
     else conflicts.push(path);
   }
   return { outDir, write, remove, unchanged, conflicts, ...(previous ? { previous } : {}) };
 }
 
-/** The text of the file at `path`; undefined when there is none (or it cannot be read, as a missing file). */
-function readIfPresent(path: string): string | undefined {
+/** The bytes of the file at `path`; undefined when there is none (or it cannot be read, as a missing file). */
+function readIfPresent(path: string): Buffer | undefined {
   try {
-    return readFileSync(path, 'utf8');
+    return readFileSync(path);
   } catch {
     return undefined;
   }
@@ -88,7 +88,7 @@ export async function applyPlan(plan: WritePlan): Promise<WriteResult> {
     const folder = dirname(target);
     if (!folders.has(folder)) mkdirSync(folder, { recursive: true });
     folders.add(folder);
-    writeFileSync(target, file.contents);
+    writeFileSync(target, bytesOf(file));
   }
   return { written: ordered.map((file) => file.path), removed: plan.remove, unchanged: plan.unchanged };
 }
