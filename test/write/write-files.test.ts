@@ -2,10 +2,11 @@
  * #15: planWrite decides and applyPlan writes, on a real temp folder: new files, unchanged files, a hand-edited
  * generated file (a conflict unless --force), a user-owned file (never overwritten), files no longer emitted.
  */
+import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { GENERATED_HEADER, type EmittedFile } from '../../src/emit/emit-server.js';
+import { bytesOf, GENERATED_HEADER, type EmittedFile } from '../../src/emit/emit-server.js';
 import { digestOf, MANIFEST_PATH, manifestFile, type Manifest } from '../../src/emit/manifest.js';
 import { applyPlan, planWrite, readManifest, type WritePlan } from '../../src/write/write-files.js';
 import { scratchDir } from '../support/scratch.js';
@@ -19,7 +20,7 @@ function generation(...files: EmittedFile[]): EmittedFile[] {
     generator: 'portcullis test',
     specDigest: digestOf('spec'),
     configDigest: digestOf('config'),
-    files: Object.fromEntries(files.filter((f) => f.owner === 'generator').map((f) => [f.path, digestOf(f.contents)])),
+    files: Object.fromEntries(files.filter((f) => f.owner === 'generator').map((f) => [f.path, digestOf(bytesOf(f))])),
     userFiles: files.filter((f) => f.owner === 'user').map((f) => f.path),
     model: { securitySchemes: {}, tools: [] },
   };
@@ -190,5 +191,23 @@ describe('#15 planWrite and applyPlan', () => {
     const plan = await planWrite(outDir, generation(FIRST[1]!, FIRST[2]!));
     expect(plan.previous).toBeUndefined();
     expect(decisions(plan)).toEqual({ write: [MANIFEST_PATH], remove: [], unchanged: ['src/hooks.ts'], conflicts: ['tools.json'] });
+  });
+
+  it('#15 a file emitted as bytes is written, recorded and compared as those bytes, its text never decoded', async () => {
+    const bytes = Buffer.from('{"description":"It’s charged — once."}\n', 'utf8');
+    const asBytes: EmittedFile = {
+      path: 'tools.json',
+      owner: 'generator',
+      bytes,
+      get contents(): string {
+        throw new Error('the text of a file emitted as bytes was read');
+      },
+    };
+    const files = generation(FIRST[0]!, asBytes);
+    const outDir = emptyFolder();
+    await applyPlan(await planWrite(outDir, files));
+    expect(await readFile(join(outDir, 'tools.json'))).toEqual(bytes);
+    expect((await readManifest(outDir))?.files['tools.json']).toBe(`sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    expect(decisions(await planWrite(outDir, files))).toEqual({ write: [], remove: [], unchanged: ['src/index.ts', 'tools.json', MANIFEST_PATH], conflicts: [] });
   });
 });
