@@ -1,10 +1,11 @@
 /**
  * The third step of `npm run build`: the CLI as two bundles, which bin/portcullis.cjs runs.
  * - dist/cli/main.cjs: the CLI as one CommonJS file, with commander and js-yaml in it (as CommonJS, js-yaml's entry
- *   is 25 files, commander's 8); every other package is loaded from node_modules, most of them lazily. Node 20 resolves, reads and compiles every ES module of a program one by one (the ~110 compiled modules
- *   of `generate` cost ≈60 ms before any work), and the same code bundled as one CommonJS file also runs faster and
- *   in less memory than bundled as ES modules (Stripe ≈−55 ms, GitHub ≈−28 MiB; BENCHMARKS.md, issue 15). Each
- *   command's modules are still evaluated only when it runs.
+ *   is 25 files, commander's 8); every other package is loaded from node_modules, most of them lazily. Node 20
+ *   resolves, reads and compiles every ES module of a program one by one (the ~110 compiled modules of `generate`
+ *   cost ≈60 ms before any work), and the same code bundled as one CommonJS file also runs faster and in less memory
+ *   than bundled as ES modules (Stripe ≈−55 ms, GitHub ≈−28 MiB; BENCHMARKS.md, issue 15). Each command's modules
+ *   are still evaluated only when it runs.
  * - dist/cli/dev-auth.mjs: the `dev-auth` command as an ES module, because the packages it needs (jose,
  *   oidc-provider) are ES modules only; main.cjs imports it when that command runs.
  * Plain JavaScript on the freshly compiled dist/, so it runs with `node` alone.

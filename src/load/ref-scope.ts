@@ -86,8 +86,8 @@ export function localRefHint(scope: RefScope, fromRemote = false): string {
 }
 
 /**
- * Checks every `$ref` of a document (`refs`, found by findRefs; the document read from `location`: a path, a `file:`
- * URL or an http(s) URL) that names a local file, before swagger-parser follows any: each refused one is reported,
+ * Checks every `$ref` of a document (`refs`, as checkDocumentLimits collects them; the document read from `location`: a
+ * path, a `file:` URL or an http(s) URL) that names a local file, before swagger-parser follows any: each refused one is reported,
  * located in `file`, and removed from the document so that it is never read. The resolvers of ref-resolvers.ts
  * check again what they read.
  */

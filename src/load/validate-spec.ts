@@ -250,13 +250,13 @@ function openApi3Document(document: Record<string, unknown>, is31: boolean): boo
   const response = place('responses', (node) => fields(node, responseFields));
   const callback: (node: unknown) => boolean = place('callbacks', (node) => entries(node, pathItem, true));
   const operationFields = {
-    parameters: all((value) => parameter(value)),
+    parameters: all(parameter),
     requestBody,
     responses: (value: unknown) => entries(value, response, true),
     callbacks: each(callback),
   };
   const operation = (node: unknown): boolean => (isRecord(node) ? fields(node, operationFields) : noRefs(node));
-  const pathItemFields = { parameters: all((value) => parameter(value)), ...Object.fromEntries(OPERATION_KEYS.map((method) => [method, operation])) };
+  const pathItemFields = { parameters: all(parameter), ...Object.fromEntries(OPERATION_KEYS.map((method) => [method, operation])) };
   // A 3.0 Path Item's `$ref` is not a Reference Object (it may point anywhere): swagger-parser's route.
   const pathItem: (node: unknown) => boolean = (node) => {
     if (!isRecord(node)) return noRefs(node);

@@ -1,7 +1,7 @@
 /**
  * #15: the package as npm publishes it runs. `npm pack` of the built repository, unpacked into a scratch folder with
- * the repository's node_modules beside it (a registry install would put the dependencies there): the CLI it ships
- * generates a server, and loads nothing from outside the unpacked package but its dependencies.
+ * the repository's node_modules beside it (a registry install would put the dependencies there): it holds the CLI
+ * bundles and the assets they load, and the CLI it ships generates a server.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readdirSync, symlinkSync } from 'node:fs';
